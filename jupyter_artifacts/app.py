@@ -1,0 +1,86 @@
+"""The Jupyter server extension: configuration, the store, the services and the routes."""
+
+from __future__ import annotations
+
+import os
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Float, Integer, Type, Unicode, default
+
+from .db import embedded
+from .db.pool import Database
+from .handlers import artifacts as artifacts_handlers
+from .handlers import service as service_handlers
+from .handlers.base import Route
+from .services.registry import Services
+
+ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
+ROUTE_MODULES = (artifacts_handlers, service_handlers)
+
+class JupyterArtifactsApp(ExtensionApp):
+    name = "jupyter_artifacts"
+    description = "Versioned research artifacts over PostgreSQL."
+    load_other_extensions = True
+
+    database_url = Unicode(
+        None, allow_none=True, config=True,
+        help=f"PostgreSQL URL shared by every server of a team. The environment variable "
+             f"{ENV_DATABASE_URL} overrides it. With neither, a private embedded PostgreSQL is "
+             f"started in the Jupyter data directory.")
+    embedded_data_dir = Unicode(
+        "", config=True, help="Data directory of the embedded PostgreSQL (default: "
+                              "<jupyter data dir>/jupyter_artifacts/pgdata).")
+    auto_migrate = Bool(True, config=True, help="Apply pending migrations on first use of the database.")
+    pool_min_size = Integer(1, config=True, help="Connections kept open.")
+    pool_max_size = Integer(10, config=True, help="Most connections this server opens.")
+    pool_timeout = Float(10.0, config=True,
+                         help="Seconds a request waits for a connection before answering 503.")
+    statement_timeout_ms = Integer(30_000, config=True, help="PostgreSQL statement_timeout of requests.")
+    lock_timeout_ms = Integer(10_000, config=True, help="PostgreSQL lock_timeout of requests.")
+    idle_in_transaction_timeout_ms = Integer(
+        60_000, config=True, help="PostgreSQL idle_in_transaction_session_timeout.")
+    max_write_retries = Integer(
+        8, config=True, help="Attempts of a write that loses a race (serialization failure, deadlock).")
+    max_request_bytes = Integer(16 * 1024 * 1024, config=True,
+                                help="Largest request body accepted; larger ones get 413.")
+    store_class = Type(Database, klass=Database, config=True,
+                       help="The store class (swap it to instrument or replace the database layer).")
+
+    @default("database_url")
+    def _default_url(self):
+        return None
+
+    def effective_database_url(self) -> str | None:
+        return os.environ.get(ENV_DATABASE_URL) or self.database_url or None
+
+    def make_database(self) -> Database:
+        url = self.effective_database_url()
+        self._embedded_server = None
+
+        def start_embedded() -> str:
+            server, uri = embedded.start(self.embedded_data_dir or None)
+            self._embedded_server = server
+            return uri
+
+        return self.store_class(
+            url or start_embedded, min_size=self.pool_min_size, max_size=self.pool_max_size,
+            pool_timeout_s=self.pool_timeout, statement_timeout_ms=self.statement_timeout_ms,
+            lock_timeout_ms=self.lock_timeout_ms,
+            idle_in_transaction_timeout_ms=self.idle_in_transaction_timeout_ms,
+            auto_migrate=self.auto_migrate, max_retries=self.max_write_retries, embedded=url is None)
+
+    def initialize_settings(self):
+        self.db = self.make_database()
+        self.services = Services(self.db)
+
+    def routes(self) -> list[Route]:
+        return [r for module in ROUTE_MODULES for r in module.routes]
+
+    def initialize_handlers(self):
+        self.handlers.extend((r.pattern, r.handler) for r in self.routes())
+
+    async def stop_extension(self):
+        await self.db.close()
+        if getattr(self, "_embedded_server", None) is not None:
+            embedded.stop(self._embedded_server)
+            self._embedded_server = None

@@ -1,0 +1,130 @@
+"""`jupyter artifacts …`: the same configuration and services as the server, from a shell.
+
+Exit 0 on success; otherwise one sentence on standard error and a non-zero status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from jupyter_core.application import JupyterApp
+
+from . import __version__
+from .db.migrate import apply_migrations, latest_version
+from .errors import ArtifactsError
+
+
+class _Command(JupyterApp):
+    # Read the server's own config files, so `c.JupyterArtifactsApp.*` applies here too.
+    config_file_name = "jupyter_server_config"
+    version = __version__
+
+    def _extension(self):
+        from .app import JupyterArtifactsApp
+
+        return JupyterArtifactsApp(config=self.config)
+
+    def start(self):
+        ext = self._extension()
+        db = ext.make_database()
+
+        async def go():
+            try:
+                return await self.work(ext, db)
+            finally:
+                await db.close()
+
+        try:
+            code = asyncio.run(go())
+        except ArtifactsError as e:
+            print(f"jupyter artifacts {self.name}: {e.message}", file=sys.stderr)
+            code = 1
+        finally:
+            if getattr(ext, "_embedded_server", None) is not None:
+                from .db import embedded
+
+                embedded.stop(ext._embedded_server)
+        self.exit(code or 0)
+
+    async def work(self, ext, db) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class MigrateCommand(_Command):
+    name = "migrate"
+    description = "Apply pending migrations and backfills (idempotent)."
+
+    async def work(self, ext, db):
+        from .db.pool import translate_errors
+
+        db.auto_migrate = False
+        async with db.connection() as conn:
+            with translate_errors():
+                applied = await apply_migrations(conn)
+        if applied:
+            print(f"Applied migrations {', '.join(f'{v:04d}' for v in applied)}; "
+                  f"schema version {latest_version()}.")
+        else:
+            print(f"Nothing to do: schema version {latest_version()} is current.")
+        return 0
+
+
+class StatusCommand(_Command):
+    name = "status"
+    description = "Database, schema version and the adoption report of an existing database."
+
+    json_output = False
+    flags = {"json": ({"StatusCommand": {"json_output": True}}, "Print JSON.")}
+
+    async def work(self, ext, db):
+        from .services.registry import Services
+
+        services = Services(db)
+        status = await services.status.status()
+        if not status.database.ok:
+            raise ArtifactsError(status.database.error or "The database is unreachable.")
+        report = await services.status.adoption_report()
+        if "--json" in sys.argv:
+            print(json.dumps({"status": status.model_dump(mode="json"),
+                              "adoption_report": report}, default=str, indent=2))
+            return 0
+        d = status.database
+        where = "embedded" if d.embedded else "external"
+        print(f"jupyter_artifacts {status.version}")
+        print(f"database: ok ({where}, PostgreSQL {d.server_version}), schema version {d.schema_version}"
+              f" of {latest_version()}")
+        if not report:
+            print("adoption report: nothing to report")
+        else:
+            repaired = sum(1 for r in report if r["repaired"])
+            print(f"adoption report: {len(report)} entries ({repaired} repaired, "
+                  f"{len(report) - repaired} left as they are)")
+            for r in report:
+                mark = "repaired" if r["repaired"] else "left"
+                print(f"  [{mark}] {r['kind']}: {r['table_name']} {r['row_id']}: {r['detail']}")
+        return 0
+
+
+class ArtifactsCommand(JupyterApp):
+    name = "jupyter-artifacts"
+    description = "Manage the jupyter_artifacts database."
+    version = __version__
+    subcommands = {
+        "migrate": (MigrateCommand, MigrateCommand.description),
+        "status": (StatusCommand, StatusCommand.description),
+    }
+
+    def start(self):
+        if self.subapp is None:
+            print("Give a subcommand: " + ", ".join(sorted(self.subcommands)), file=sys.stderr)
+            self.exit(2)
+        super().start()
+
+
+def main(argv=None):
+    ArtifactsCommand.launch_instance(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""A lazily opened async connection pool that migrates the schema on first use.
+
+The pool is opened on the first request rather than at server start because the
+server may start while the database is down (and pytest-jupyter never runs the
+extension's async start hook); every request retries until the database answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
+
+from ..errors import ArtifactsError, Invalid, Unavailable
+
+log = logging.getLogger("jupyter_artifacts")
+T = TypeVar("T")
+
+# Failures that mean "the database cannot answer now": 503, and the next request retries.
+_UNAVAILABLE = (psycopg.OperationalError, PoolTimeout, PoolClosed)
+# Failures a transaction may hit under concurrency and that succeed when run again.
+_RETRYABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+
+
+def with_session_options(url: str, *, statement_timeout_ms: int, lock_timeout_ms: int,
+                         idle_in_transaction_timeout_ms: int, connect_timeout_s: int = 5) -> str:
+    """Add timeouts to a conninfo/URL, keeping any `options` the operator already set."""
+    params = conninfo_to_dict(url)
+    ours = (f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={lock_timeout_ms} "
+            f"-c idle_in_transaction_session_timeout={idle_in_transaction_timeout_ms} -c TimeZone=UTC")
+    params["options"] = f"{params['options']} {ours}" if params.get("options") else ours
+    params.setdefault("connect_timeout", str(connect_timeout_s))
+    params.setdefault("application_name", "jupyter_artifacts")
+    return make_conninfo(**params)
+
+
+@contextlib.contextmanager
+def translate_errors():
+    """Turn driver errors into the project's error types (the only place that does)."""
+    try:
+        yield
+    except ArtifactsError:
+        raise
+    except (pg_errors.QueryCanceled, pg_errors.LockNotAvailable) as e:
+        raise Unavailable(f"The database did not answer in time ({e.sqlstate}); try again.") from e
+    except _UNAVAILABLE as e:
+        raise Unavailable("The artifacts database is unreachable; try again shortly.") from e
+    except psycopg.DataError as e:
+        # Values PostgreSQL cannot store (NUL characters, out-of-range numbers): the
+        # caller's input is at fault, and the transaction was rolled back.
+        detail = getattr(getattr(e, "diag", None), "message_primary", None) or str(e)
+        raise Invalid(f"A value in the request cannot be stored: {detail.rstrip('.')}.") from e
+
+
+class Database:
+    """The store's entry point: `async with db.transaction() as conn:`."""
+
+    def __init__(
+        self,
+        url: str | Callable[[], str],
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        pool_timeout_s: float = 10.0,
+        statement_timeout_ms: int = 30_000,
+        lock_timeout_ms: int = 10_000,
+        idle_in_transaction_timeout_ms: int = 60_000,
+        auto_migrate: bool = True,
+        max_retries: int = 8,
+        embedded: bool = False,
+    ):
+        self._url = url
+        self._min_size = min_size
+        self._max_size = max_size
+        self._pool_timeout = pool_timeout_s
+        self._session = dict(statement_timeout_ms=statement_timeout_ms, lock_timeout_ms=lock_timeout_ms,
+                             idle_in_transaction_timeout_ms=idle_in_transaction_timeout_ms)
+        self.auto_migrate = auto_migrate
+        self.max_retries = max_retries
+        self.embedded = embedded
+        self._pool: AsyncConnectionPool | None = None
+        self._ready = False
+        self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _conninfo(self) -> str:
+        url = self._url
+        if callable(url):
+            # Starting the embedded server blocks for about a second: keep it off the loop.
+            url = await asyncio.to_thread(url)
+            self._url = url
+        return with_session_options(url, **self._session)
+
+    async def ensure_ready(self) -> AsyncConnectionPool:
+        """Open the pool and apply migrations once; safe to call concurrently and repeatedly."""
+        if self._ready and self._pool is not None:
+            return self._pool
+        async with self._lock:
+            if self._pool is None:
+                with translate_errors():
+                    conninfo = await self._conninfo()
+                self._pool = AsyncConnectionPool(
+                    conninfo, min_size=self._min_size, max_size=self._max_size,
+                    timeout=self._pool_timeout, open=False, name="jupyter_artifacts",
+                    kwargs={"row_factory": dict_row}, check=AsyncConnectionPool.check_connection,
+                    reconnect_timeout=30.0,
+                )
+                await self._pool.open(wait=False)
+                self._loop = asyncio.get_running_loop()
+            if not self._ready:
+                if self.auto_migrate:
+                    from .migrate import apply_migrations
+
+                    with translate_errors():
+                        async with self._pool.connection() as conn:
+                            await apply_migrations(conn)
+                self._ready = True
+        return self._pool
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
+        pool = await self.ensure_ready()
+        with translate_errors():
+            async with pool.connection() as conn:
+                yield conn
+
+    async def run(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` in one transaction; retry the whole of it after rollback on
+        serialization failures and deadlocks (bounded), so a caller never sees a half-write."""
+        pool = await self.ensure_ready()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with translate_errors():
+                    async with pool.connection() as conn:
+                        async with conn.transaction():
+                            return await work(conn)
+            except _RETRYABLE:
+                if attempt >= self.max_retries:
+                    raise Unavailable("The database stayed too busy to finish this write; try again.") from None
+                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
+            except Retry as e:
+                if attempt >= self.max_retries:
+                    raise Unavailable(f"Gave up after {attempt} attempts: {e}") from None
+                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            self._ready = False
+            with contextlib.suppress(Exception):
+                await pool.close(timeout=5)
+
+    def info(self) -> dict[str, Any]:
+        return {"embedded": self.embedded}
+
+
+class Retry(Exception):
+    """Raised inside `Database.run` work to roll back and run it again (a lost race)."""

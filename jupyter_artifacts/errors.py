@@ -1,0 +1,48 @@
+"""One error hierarchy for every layer; handlers/base.py maps it to HTTP in one place."""
+
+from __future__ import annotations
+
+
+class ArtifactsError(Exception):
+    """A failure the caller can act on: `message` is a sentence, `reason` a stable code."""
+
+    status = 500
+    reason = "error"
+
+    def __init__(self, message: str, *, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class Invalid(ArtifactsError):
+    status = 400
+    reason = "invalid"
+
+
+class NotFound(ArtifactsError):
+    status = 404
+    reason = "not_found"
+
+
+class Conflict(ArtifactsError):
+    status = 409
+    reason = "conflict"
+
+
+class Closed(Conflict):
+    reason = "closed"
+
+
+class StaleParent(Conflict):
+    reason = "stale_parent"
+
+
+class TooLarge(ArtifactsError):
+    status = 413
+    reason = "too_large"
+
+
+class Unavailable(ArtifactsError):
+    status = 503
+    reason = "unavailable"

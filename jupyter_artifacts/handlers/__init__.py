@@ -1,0 +1,1 @@
+"""HTTP handlers: parse, authorize, one service call. Route tables per area."""

@@ -1,0 +1,151 @@
+"""What every handler shares: auth resources, parsing into pydantic models, replies, and
+the one place where errors become HTTP statuses and `{"message", "reason"}` bodies."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import BaseModel, ValidationError
+from tornado import web
+
+from ..errors import ArtifactsError, Invalid, TooLarge
+from ..services.actors import Actor, resolve_actor
+
+log = logging.getLogger("jupyter_artifacts")
+M = TypeVar("M", bound=BaseModel)
+
+_REASONS = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "invalid", 409: "conflict",
+            413: "too_large", 503: "unavailable"}
+
+
+def api_doc(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+            reply: Any = None, status: int = 200, errors: tuple[int, ...] = (400, 404)):
+    """Describe a handler method for the OpenAPI document (handlers/openapi.py reads it)."""
+
+    def mark(fn):
+        fn.__api_doc__ = {"summary": summary, "body": body, "query": query, "reply": reply,
+                          "status": status, "errors": errors}
+        return fn
+
+    return mark
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path template like `/api/artifacts/{ref}/versions/{n}` and its handler."""
+
+    template: str
+    handler: type
+
+    @property
+    def pattern(self) -> str:
+        return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
+
+
+def validation_errors(e: ValidationError) -> list[dict]:
+    return [{"loc": [str(p) for p in err["loc"]], "msg": err["msg"]} for err in e.errors()]
+
+
+def validation_message(e: ValidationError, what: str) -> str:
+    first = e.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or what
+    more = len(e.errors()) - 1
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"The {what} is invalid: {where}: {first['msg']}{tail}."
+
+
+class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
+    """Base of every route. Subclasses set `auth_resource` and decorate each method with
+    `@web.authenticated` then `@authorized` (jupyter_server's), then call one service."""
+
+    auth_resource = "jupyter_artifacts"
+
+    @property
+    def services(self):
+        return self.extensionapp.services
+
+    @property
+    def username(self) -> str:
+        user = self.current_user
+        return getattr(user, "username", None) or str(user)
+
+    def actor(self, body: BaseModel) -> Actor:
+        return resolve_actor(body, self.username)
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    def json_body(self) -> Any:
+        raw = self.request.body or b""
+        limit = self.extensionapp.max_request_bytes
+        if len(raw) > limit:
+            raise TooLarge(f"The request body is {len(raw)} bytes; the limit is {limit}.")
+        if not raw.strip():
+            raise Invalid("The request needs a JSON body.")
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise Invalid(f"The request body is not valid JSON: {e}.") from None
+
+    def parse_body(self, model: type[M]) -> M:
+        data = self.json_body()
+        if not isinstance(data, dict):
+            raise Invalid("The request body must be a JSON object.")
+        try:
+            return model.model_validate(data)
+        except ValidationError as e:
+            raise Invalid(validation_message(e, "request body"), errors=validation_errors(e)) from None
+
+    def parse_query(self, model: type[M]) -> M:
+        args = {k: self.get_query_argument(k) for k in self.request.query_arguments}
+        try:
+            return model.model_validate(args)
+        except ValidationError as e:
+            raise Invalid(validation_message(e, "query"), errors=validation_errors(e)) from None
+
+    # -- replies ---------------------------------------------------------------------------
+
+    def reply(self, value: BaseModel | dict, status: int = 200) -> None:
+        self.set_status(status)
+        if isinstance(value, BaseModel):
+            # Unset fields are left out: e.g. a version's `content`, on routes that omit it.
+            text = value.model_dump_json(by_alias=True, exclude_unset=True)
+        else:
+            text = json.dumps(value)
+        self.finish(text)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        body: dict[str, Any]
+        if isinstance(exc, ArtifactsError):
+            status_code = exc.status
+            body = {"message": exc.message, "reason": exc.reason}
+            if exc.errors:
+                body["errors"] = exc.errors
+        elif isinstance(exc, ValidationError):  # a model built inside a service
+            status_code = 400
+            body = {"message": validation_message(exc, "request"), "reason": "invalid",
+                    "errors": validation_errors(exc)}
+        elif isinstance(exc, web.HTTPError):
+            message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
+            if not message and status_code == 403:
+                message = "Authentication is required: send a Jupyter token or log in first."
+            body = {"message": message or self._reason, "reason": _REASONS.get(status_code, "error")}
+        else:
+            status_code = 500 if status_code < 500 else status_code
+            body = {"message": "The server failed to handle this request; the error is in its log.",
+                    "reason": "error"}
+        self.set_status(status_code)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, (ArtifactsError, ValidationError)):
+            log.info("jupyter_artifacts: %s %s -> %s", self.request.method, self.request.path, value)
+        else:
+            super().log_exception(typ, value, tb)

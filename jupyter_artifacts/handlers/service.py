@@ -1,0 +1,40 @@
+"""Routes of the service itself (API.md, "Service")."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..models.service import Status
+from .base import ArtifactsHandler, Route, api_doc
+
+AUTH_RESOURCE = "jupyter_artifacts:service"
+
+
+class StatusHandler(ArtifactsHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @api_doc("Extension version and database health (200 even when the database is down)",
+             reply=Status, errors=())
+    @web.authenticated
+    @authorized
+    async def get(self):
+        self.reply(await self.services.status.status())
+
+
+class OpenAPIHandler(ArtifactsHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @api_doc("This OpenAPI 3 document", reply=dict, errors=())
+    @web.authenticated
+    @authorized
+    async def get(self):
+        from .openapi import document
+
+        self.reply(document(self.extensionapp.routes()))
+
+
+routes = [
+    Route("/api/jupyter_artifacts/status", StatusHandler),
+    Route("/api/jupyter_artifacts/openapi.json", OpenAPIHandler),
+]

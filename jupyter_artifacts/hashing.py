@@ -1,0 +1,70 @@
+"""content_hash and provenance hashes exactly as API.md defines them.
+
+The hash covers the values the server stores and returns, so JSON is first brought to
+the form it has after a round trip through PostgreSQL's jsonb: exponent-form floats
+(integral, since Python only writes them for |x| >= 1e16) come back as exact integers,
+-0.0 as 0.0. Values jsonb cannot hold (NaN, Infinity, NUL characters, lone
+surrogates) are refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from .errors import Invalid
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256_ref(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical(value)).hexdigest()
+
+
+def content_hash(artifact_type: str, title: str, metadata: dict, content: Any) -> str:
+    return sha256_ref({"artifact_type": artifact_type, "title": title,
+                       "metadata": metadata, "content": content})
+
+
+def _check_text(s: str, where: str) -> str:
+    if "\x00" in s:
+        raise Invalid(f"{where} contains a NUL character, which cannot be stored.")
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(f"{where} contains an unpaired surrogate, which is not valid Unicode.") from None
+    return s
+
+
+def normalize_json(value: Any, where: str = "value") -> Any:
+    """Return `value` as PostgreSQL's jsonb will give it back, or raise Invalid."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise Invalid(f"{where} contains {value!r}, which JSON cannot represent.")
+        if value == 0:
+            return 0.0
+        r = repr(value)
+        if "e+" in r:  # jsonb prints the exact decimal, which reads back as an int
+            return int(Decimal(r))
+        return value
+    if isinstance(value, str):
+        return _check_text(value, where)
+    if isinstance(value, list):
+        return [normalize_json(v, where) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise Invalid(f"{where} has a non-string object key {k!r}.")
+            out[_check_text(k, where)] = normalize_json(v, where)
+        return out
+    raise Invalid(f"{where} holds a {type(value).__name__}, which is not JSON.")

@@ -1,0 +1,89 @@
+"""Shapes shared by every area: actors, the version object, errors, lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..refs import ID_PATTERN
+
+ActorType = Literal["agent", "persona", "user"]
+
+
+class Request(BaseModel):
+    # Unknown fields are ignored (clients may send more than we read), but never trusted:
+    # `recorded_by` in a body, for one, has no effect.
+    model_config = ConfigDict(extra="ignore", str_max_length=1_000_000)
+
+
+class ActorFields(Request):
+    """On whose behalf a write acts; `recorded_by` always comes from authentication."""
+
+    agent_id: str | None = Field(None, pattern=f"^{ID_PATTERN}$")
+    actor_type: ActorType | None = None
+    actor_id: str | None = Field(None, pattern=f"^{ID_PATTERN}$")
+
+
+class CreatedBy(BaseModel):
+    actor_type: str
+    actor_id: str | None
+    recorded_by: str | None
+
+
+class Version(BaseModel):
+    """The version object of API.md; `content` only where the route includes it."""
+
+    ref: str
+    id: str
+    artifact_id: str
+    artifact_type: str
+    title: str
+    version_number: int | None
+    parent_version_id: str | None
+    content_hash: str | None
+    is_latest: bool
+    version_tag: str | None
+    tags: list[str]
+    changelog: str | None
+    lifecycle_state: str | None
+    deprecated_at: datetime | None
+    superseded_by: str | None
+    metadata: dict[str, Any]
+    created_at: datetime
+    created_by: CreatedBy
+    content: Any = None
+
+
+class VersionPage(BaseModel):
+    items: list[Version]
+    next_cursor: str | None
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorReply(BaseModel):
+    message: str
+    reason: Literal["invalid", "not_found", "conflict", "closed", "stale_parent", "too_large",
+                    "unavailable", "forbidden", "error"]
+    errors: list[ErrorDetail] | None = None
+
+
+def non_blank(value: str | None, what: str) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError(f"{what} must not be blank")
+    return value
+
+
+class Page(Request):
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str | None = Field(None, max_length=1000)
+
+    @field_validator("cursor")
+    @classmethod
+    def _cursor(cls, v):
+        return v or None

@@ -1,0 +1,1 @@
+"""The rules, one module per area; plain async Python (no tornado, no SQL)."""

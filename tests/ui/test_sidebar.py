@@ -1,0 +1,244 @@
+"""The Artifacts sidebar in a real JupyterLab, driven by headless Chromium.
+
+Starts `jupyter lab` in a subprocess on a fresh database schema (the
+`database_url` fixture), creates artifacts over REST, then checks what the
+sidebar shows. Needs Debian's `chromium` and the Python `playwright` package
+(no `playwright install`), and a built labextension.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SIDEBAR_ID = "jupyter-artifacts-sidebar"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOSTILE_TITLE = "<img src=x onerror=alert(1)> TREM2"
+HOSTILE_TITLE_2 = "<script>window.__pwned = 1</script> APOE <b>bold</b>"
+
+
+@dataclass
+class Lab:
+    url: str  # http://127.0.0.1:<port>/ (the server's base_url is /)
+    token: str
+    log: Path
+
+    def request(self, method: str, path: str, body: object | None = None) -> tuple[int, object]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as reply:
+                return reply.status, json.loads(reply.read() or b"null")
+        except urllib.error.HTTPError as error:
+            with error:
+                text = error.read().decode(errors="replace")
+            try:
+                return error.code, json.loads(text)
+            except ValueError:
+                return error.code, text
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _built_labextension() -> Path:
+    import jupyter_artifacts
+
+    built = Path(jupyter_artifacts.__file__).parent / "labextension"
+    if not (built / "package.json").is_file():
+        pytest.fail(f"no built labextension at {built}: run `cd labextension && jlpm install && jlpm build:prod`")
+    return built
+
+
+def _log_tail(log: Path, lines: int = 40) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@pytest.fixture
+def lab(database_url: str, tmp_path: Path) -> Iterator[Lab]:
+    """A JupyterLab subprocess with only this repository's extensions, isolated in tmp_path."""
+    config_dir, data_dir, runtime_dir, root_dir = (tmp_path / name for name in ("config", "data", "runtime", "root"))
+    for directory in (config_dir, data_dir / "labextensions", runtime_dir, root_dir):
+        directory.mkdir(parents=True)
+    # The build under test wins over any installed copy: the data dir comes first.
+    (data_dir / "labextensions" / "jupyter_artifacts").symlink_to(_built_labextension(), target_is_directory=True)
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_artifacts": True}}})
+    )
+
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_ARTIFACTS_DATABASE_URL": database_url,
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+        "JUPYTER_DATA_DIR": str(data_dir),
+        "JUPYTER_RUNTIME_DIR": str(runtime_dir),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    log = tmp_path / "jupyter-lab.log"
+    with log.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "jupyter", "lab",
+                "--no-browser", "--allow-root",
+                f"--port={port}", "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.token={token}",
+                "--LabApp.expose_app_in_browser=True",
+                f"--ServerApp.root_dir={root_dir}",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        server = Lab(url=f"http://127.0.0.1:{port}/", token=token, log=log)
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{_log_tail(log)}")
+            try:
+                status, body = server.request("GET", "api/jupyter_artifacts/status")
+            except OSError:
+                status, body = 0, None
+            if status == 200:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"status route never answered 200 (last {status}: {body}):\n{_log_tail(log)}")
+            time.sleep(0.25)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def _create(lab: Lab, path: str, body: dict) -> dict:
+    status, reply = lab.request("POST", path, body)
+    assert status == 201, f"POST {path} -> {status} {reply}\n{_log_tail(lab.log)}"
+    assert isinstance(reply, dict)
+    return reply
+
+
+def test_sidebar_lists_versions_and_escapes_titles(lab: Lab, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    v1 = _create(
+        lab,
+        "api/artifacts",
+        {"id": "hyp-ui-1", "artifact_type": "hypothesis", "title": HOSTILE_TITLE, "content": {"s": 1}},
+    )
+    assert v1["ref"] == "hyp-ui-1@v1"
+    v2 = _create(lab, "api/artifacts/hyp-ui-1/versions", {"title": "TREM2 v2"})
+    assert v2["ref"] == "hyp-ui-1@v2"
+    _create(
+        lab,
+        "api/artifacts",
+        {"id": "hyp-ui-2", "artifact_type": "analysis", "title": HOSTILE_TITLE_2, "content": [1, 2]},
+    )
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Debian chromium is missing: apt-get install -y chromium")
+    screenshot = tmp_path / "artifacts-sidebar.png"
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            dialogs: list[str] = []
+            page_errors: list[str] = []
+            console_errors: list[str] = []
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.on("console", lambda msg: msg.type == "error" and console_errors.append(msg.text))
+
+            page.goto(f"{lab.url}lab?token={lab.token}")
+            tab = page.locator(f'.jp-SideBar .lm-TabBar-tab[data-id="{SIDEBAR_ID}"]')
+            expect(tab).to_be_visible(timeout=60_000)
+            tab.click()
+
+            sidebar = page.locator(f"#{SIDEBAR_ID}")
+            expect(sidebar).to_be_visible()
+            row1 = sidebar.locator('[data-artifact-id="hyp-ui-1"]')
+            row2 = sidebar.locator('[data-artifact-id="hyp-ui-2"]')
+            expect(row1).to_be_visible(timeout=20_000)
+            expect(row2).to_be_visible()
+
+            # Latest versions are listed, with type and id; titles are text, not markup.
+            expect(row1.locator(".jp-Artifacts-title")).to_have_text("TREM2 v2")
+            expect(row1.locator(".jp-Artifacts-type")).to_have_text("hypothesis")
+            expect(row1.locator(".jp-Artifacts-id")).to_have_text("hyp-ui-1")
+            expect(row2.locator(".jp-Artifacts-title")).to_have_text(HOSTILE_TITLE_2)
+            expect(row2.locator(".jp-Artifacts-type")).to_have_text("analysis")
+
+            # Expanding loads every version as a chip; v2 is the latest.
+            row1.locator(".jp-Artifacts-row-header").click()
+            chip1 = row1.locator('[data-ref="hyp-ui-1@v1"]')
+            chip2 = row1.locator('[data-ref="hyp-ui-1@v2"]')
+            expect(chip1).to_be_visible(timeout=20_000)
+            expect(chip2).to_be_visible()
+            latest = re.compile(r"(^|\s)jp-Artifacts-chip-latest(\s|$)")
+            expect(chip2).to_have_class(latest)
+            expect(chip1).not_to_have_class(latest)
+            expect(chip2).to_contain_text("latest")
+            expect(chip1).not_to_contain_text("latest")
+            expect(chip1.locator(".jp-Artifacts-chip-label")).to_have_text("v1")
+            # v1's hostile title only ever reaches the DOM as an attribute value.
+            assert HOSTILE_TITLE in (chip1.get_attribute("title") or "")
+
+            # The search box filters (debounced) on q.
+            sidebar.locator(".jp-Artifacts-search-input").fill("APOE")
+            expect(row1).to_have_count(0, timeout=10_000)
+            expect(row2).to_be_visible()
+            sidebar.locator(".jp-Artifacts-search-input").fill("")
+            expect(row1).to_be_visible(timeout=10_000)
+            expect(row1.locator('[data-ref="hyp-ui-1@v2"]')).to_be_visible()
+
+            assert sidebar.locator("img, script, b").count() == 0
+            assert page.evaluate("window.__pwned") is None
+            assert not dialogs, dialogs
+            assert not page_errors, page_errors
+            assert not [e for e in console_errors if "artifact" in e.lower()], console_errors
+            assert not sidebar.locator(".jp-Artifacts-error").count()
+
+            page.screenshot(path=str(screenshot))
+            print(f"screenshot: {screenshot}")
+        finally:
+            browser.close()
