@@ -1,0 +1,64 @@
+"""Fixtures for testing jupyter_artifacts, or an extension built on it, against a real
+PostgreSQL: `pytest_plugins = ["jupyter_artifacts.pytest_plugin"]`.
+
+The server is `$JUPYTER_ARTIFACTS_TEST_DATABASE_URL` when set (e.g. a shared PostgreSQL
+in CI), otherwise an embedded one started for the test session. Every test gets a
+schema of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+TEST_URL_ENV = "JUPYTER_ARTIFACTS_TEST_DATABASE_URL"
+LEGACY_SCHEMA = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "legacy_schema.sql"
+
+
+def url_with_schema(base: str, schema: str) -> str:
+    params = conninfo_to_dict(base)
+    opt = f"-c search_path={schema}"
+    params["options"] = f"{params['options']} {opt}" if params.get("options") else opt
+    return make_conninfo(**params)
+
+
+@pytest.fixture(scope="session")
+def artifacts_server_url(tmp_path_factory):
+    """URL of the PostgreSQL server the tests use (not yet a schema of their own)."""
+    url = os.environ.get(TEST_URL_ENV)
+    if url:
+        yield url
+        return
+    from .db import embedded
+
+    server, uri = embedded.start(tmp_path_factory.mktemp("embedded-pg") / "pgdata")
+    yield uri
+    embedded.stop(server)
+
+
+@pytest.fixture
+def database_url(artifacts_server_url):
+    """A URL whose search_path is a fresh, empty schema; dropped after the test."""
+    schema = f"ja_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield url_with_schema(artifacts_server_url, schema)
+    with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def load_sql(url: str, path: Path | str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(Path(path).read_text())
+
+
+@pytest.fixture
+def legacy_database_url(database_url):
+    """A schema holding the older tables and rows of an existing deployment, unmigrated."""
+    load_sql(database_url, LEGACY_SCHEMA)
+    return database_url
