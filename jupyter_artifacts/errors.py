@@ -46,3 +46,7 @@ class TooLarge(ArtifactsError):
 class Unavailable(ArtifactsError):
     status = 503
     reason = "unavailable"
+
+
+class MigrationFailed(Unavailable):
+    """The schema could not be brought up to date; nothing of the failed migration stays."""

@@ -16,6 +16,8 @@ from importlib import resources
 
 import psycopg
 
+from ..errors import MigrationFailed
+
 log = logging.getLogger("jupyter_artifacts")
 
 VERSION_TABLE = "jupyter_artifacts_schema_version"
@@ -85,22 +87,13 @@ async def apply_migrations(conn: psycopg.AsyncConnection) -> list[int]:
             if m.version <= done:
                 continue
             log.info("jupyter_artifacts: applying migration %04d_%s", m.version, m.name)
-            async with conn.transaction():
-                # Backfills may take long on a large database; the session's timeouts are
-                # for requests, not for this.
-                await conn.execute("SET LOCAL statement_timeout = 0")
-                await conn.execute("SET LOCAL lock_timeout = 0")
-                if m.kind == "sql":
-                    text = m.sql()
-                    await conn.execute(text)
-                    checksum = hashlib.sha256(text.encode()).hexdigest()
-                else:
-                    mod = importlib.import_module(f"{__package__}.migrations.{m.resource[:-3]}")
-                    await mod.migrate(conn)
-                    checksum = "py"
-                await conn.execute(
-                    f"INSERT INTO {VERSION_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",
-                    (m.version, m.name, checksum))
+            try:
+                await _apply(conn, m)
+            except psycopg.OperationalError:
+                raise  # the database went away: the caller reports it as unavailable
+            except psycopg.Error as e:
+                raise MigrationFailed(f"Migration {m.version:04d}_{m.name} failed and was rolled back: "
+                                      f"{str(e).strip().splitlines()[0]}") from e
             applied.append(m.version)
     finally:
         if not conn.closed:
@@ -108,3 +101,22 @@ async def apply_migrations(conn: psycopg.AsyncConnection) -> list[int]:
             if not was_autocommit:
                 await conn.set_autocommit(False)
     return applied
+
+
+async def _apply(conn: psycopg.AsyncConnection, m: Migration) -> None:
+    async with conn.transaction():
+        # Backfills may take long on a large database; the session's timeouts are
+        # for requests, not for this.
+        await conn.execute("SET LOCAL statement_timeout = 0")
+        await conn.execute("SET LOCAL lock_timeout = 0")
+        if m.kind == "sql":
+            text = m.sql()
+            await conn.execute(text)
+            checksum = hashlib.sha256(text.encode()).hexdigest()
+        else:
+            mod = importlib.import_module(f"{__package__}.migrations.{m.resource[:-3]}")
+            await mod.migrate(conn)
+            checksum = "py"
+        await conn.execute(
+            f"INSERT INTO {VERSION_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",
+            (m.version, m.name, checksum))

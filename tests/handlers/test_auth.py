@@ -1,0 +1,68 @@
+"""Every route needs an authenticated user; writes need `write` permission."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from jupyter_server.auth.authorizer import Authorizer
+
+from jupyter_artifacts.app import JupyterArtifactsApp
+from jupyter_artifacts.handlers.openapi import METHODS
+
+SAMPLE = {"ref": "H-1", "n": "1"}
+
+
+def operations():
+    for route in JupyterArtifactsApp().routes():
+        path = re.sub(r"\{(\w+)\}", lambda m: SAMPLE[m.group(1)], route.template)
+        for method in METHODS:
+            if getattr(getattr(route.handler, method, None), "__api_doc__", None):
+                yield method.upper(), path.lstrip("/")
+
+
+class ReadOnlyAuthorizer(Authorizer):
+    def is_authorized(self, handler, user, action, resource):
+        return action == "read"
+
+
+async def test_every_route_refuses_unauthenticated_requests(api):
+    ops = list(operations())
+    assert len(ops) >= 12
+    for method, path in ops:
+        body = {} if method in ("POST", "PATCH") else None
+        r = await api(method, path, body, headers={"Authorization": ""})
+        assert r.status == 403, (method, path, r)
+        assert r.json["reason"] == "forbidden" and r.json["message"]
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config):
+    return {**jp_server_config, "ServerApp": {**jp_server_config["ServerApp"],
+                                              "authorizer_class": ReadOnlyAuthorizer}}
+
+
+async def test_read_only_user_cannot_write_and_nothing_changes(api, sql):
+    sql("SELECT 1")
+    # The schema is created by the first request (migrations run lazily).
+    assert (await api("GET", "api/artifacts")).status == 200
+    sql("INSERT INTO artifacts (id, artifact_type, title, version_number) VALUES ('H-1', 'hypothesis', 't', 1)")
+    before = sql("SELECT * FROM artifacts")
+    writes = [(m, p) for m, p in operations() if m != "GET"]
+    assert {m for m, _ in writes} == {"POST", "PATCH"}
+    bodies = {"api/artifacts": {"artifact_type": "paper", "title": "x"},
+              "api/artifacts/H-1/versions": {"title": "x"},
+              "api/artifacts/H-1/versions/1/tags": {"tag": "t"},
+              "api/artifacts/H-1/versions/1": {"lifecycle_state": "retracted"},
+              "api/artifact-links": {"source": "H-1", "target": "H-1", "link_type": "cites"}}
+    for method, path in writes:
+        r = await api(method, path, bodies[path])
+        assert r.status == 403, (method, path, r)
+        assert "not authorized" in r.json["message"]
+    for method, path in operations():
+        if method == "GET":
+            r = await api(method, path)
+            assert r.status in (200, 404), (path, r)
+    assert sql("SELECT * FROM artifacts") == before
+    assert sql("SELECT count(*) AS n FROM artifact_tags")[0]["n"] == 0
+    assert sql("SELECT count(*) AS n FROM processing_steps")[0]["n"] == 0

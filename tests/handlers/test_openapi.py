@@ -1,0 +1,45 @@
+"""The OpenAPI document names every route the server serves, and nothing else."""
+
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+from jupyter_artifacts.app import JupyterArtifactsApp
+from jupyter_artifacts.handlers.base import ArtifactsHandler
+from jupyter_artifacts.handlers.openapi import METHODS
+
+# The routes of API.md that this server implements so far ("Artifacts", "Service").
+CONTRACT = {
+    ("post", "/api/artifacts"), ("get", "/api/artifacts"), ("get", "/api/artifacts/{ref}"),
+    ("post", "/api/artifacts/{ref}/versions"), ("get", "/api/artifacts/{ref}/versions"),
+    ("get", "/api/artifacts/{ref}/versions/{n}"), ("get", "/api/artifacts/{ref}/diff"),
+    ("post", "/api/artifacts/{ref}/versions/{n}/tags"), ("patch", "/api/artifacts/{ref}/versions/{n}"),
+    ("post", "/api/artifact-links"), ("get", "/api/artifacts/{ref}/links"),
+    ("get", "/api/jupyter_artifacts/status"), ("get", "/api/jupyter_artifacts/openapi.json"),
+}
+
+
+def implemented(handler) -> set[str]:
+    """HTTP methods a handler class defines itself (not tornado's 405 defaults)."""
+    return {m for m in METHODS for cls in handler.__mro__
+            if issubclass(cls, ArtifactsHandler) and cls is not ArtifactsHandler and m in cls.__dict__}
+
+
+async def test_openapi_matches_the_served_routes(api, jp_serverapp):
+    r = await api("GET", "api/jupyter_artifacts/openapi.json")
+    assert r.status == 200
+    doc = r.json
+    validate(doc)
+    documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
+    served = {(m, route.template) for route in JupyterArtifactsApp().routes() for m in implemented(route.handler)}
+    assert documented == served
+    assert CONTRACT <= served
+    # Every route really is registered on the running server (under its base_url).
+    patterns = {rule.matcher.regex.pattern for rule in jp_serverapp.web_app.default_router.rules[0].target.rules}
+    for route in JupyterArtifactsApp().routes():
+        assert any(route.pattern in p for p in patterns), route.template
+    for (method, path) in documented:
+        op = doc["paths"][path][method]
+        assert op["summary"] and "403" in op["responses"] and "503" in op["responses"]
+        if method in ("post", "patch"):
+            assert "requestBody" in op
