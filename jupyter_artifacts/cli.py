@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 
 from jupyter_core.application import JupyterApp
@@ -26,6 +27,8 @@ class _Command(JupyterApp):
         return JupyterArtifactsApp(config=self.config)
 
     def start(self):
+        # The pool's retry warnings are for server logs; here the one-sentence error says it.
+        logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
         ext = self._extension()
         db = ext.make_database()
 

@@ -1,0 +1,31 @@
+"""REST over an adopted database: row ids of later versions name exact versions."""
+
+from __future__ import annotations
+
+UUID2 = "a3c1e0f2-0000-4000-8000-000000000002"
+UUID3 = "a3c1e0f2-0000-4000-8000-000000000003"
+
+
+async def test_adopted_rows_resolve_by_artifact_ref_and_row_id(legacy_database_url, api, sql):
+    latest = (await api("GET", "api/artifacts/hyp-7")).json
+    assert latest["ref"] == "hyp-7@v3" and latest["id"] == UUID3 and latest["content_hash"] == "h3"
+    assert latest["parent_version_id"] == UUID2 and latest["created_by"]["actor_type"] == "unknown"
+    by_row = (await api("GET", f"api/artifacts/{UUID2}")).json
+    assert by_row["ref"] == "hyp-7@v2" and by_row["id"] == UUID2 and by_row["is_latest"] is False
+    assert (await api("GET", "api/artifacts/hyp-7@v2")).json == by_row
+    versions = (await api("GET", f"api/artifacts/{UUID2}/versions")).json
+    assert versions["artifact_id"] == "hyp-7" and versions["total_versions"] == 3
+    assert [v["id"] for v in versions["versions"]] == ["hyp-7", UUID2, UUID3]
+    # Writing to the adopted chain: v4 follows the legacy row id, keeps the legacy rows.
+    v4 = (await api("POST", f"api/artifacts/{UUID3}/versions", {"title": "aged mice, v4", "parent_version": 3}))
+    assert v4.status == 201, v4
+    assert v4.json["ref"] == "hyp-7@v4" and v4.json["parent_version_id"] == UUID3
+    assert sql("SELECT content_hash FROM artifacts WHERE id = %s", (UUID3,)) == [{"content_hash": "h3"}]
+    links = (await api("GET", "api/artifacts/hyp-7/links")).json
+    assert {(link["source"], link["target"], link["link_type"]) for link in links["outgoing"]} == {
+        ("hyp-7@v2", "hyp-7@v1", "derives_from"), ("hyp-7@v3", "hyp-7@v2", "derives_from"),
+        ("hyp-7@v1", "paper-31@v1", "cites")}
+    nb = (await api("GET", "api/artifacts/nb-legacy-1-v2")).json
+    assert nb["ref"] == "nb-legacy-1@v2"
+    listing = (await api("GET", "api/artifacts", params={"type": "notebook"})).json["items"]
+    assert [i["id"] for i in listing] == ["nb-legacy-1-v2"]
