@@ -1,0 +1,56 @@
+# Two commands for a fresh clone: `make lab` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+JUPYTER := $(VENV)/bin/jupyter
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# The venv first on PATH: the plugin build calls its `jlpm`.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+PYTEST_ARGS ?=
+LAB_ARGS ?=
+
+.PHONY: help install lab test test-fast test-browser bench browser-deps build clean
+
+help:
+	@echo "make lab        JupyterLab with the extension, on the embedded PostgreSQL"
+	@echo "make test       the whole test suite (set JUPYTER_ARTIFACTS_TEST_DATABASE_URL to use a server)"
+	@echo "make test-fast  skip slow and browser tests"
+
+# The venv, the package (editable) and its built JupyterLab plugin; redone when inputs change.
+$(VENV)/.installed: pyproject.toml labextension/package.json labextension/yarn.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# jupyterlab first: its jlpm builds the plugin during the editable install.
+	$(PY) -m pip install --quiet "jupyterlab>=4.6,<5" "hatch-jupyter-builder>=0.9" "hatch-nodejs-version>=0.3.2" hatchling editables
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Rebuild the plugin after editing labextension/src (the editable install built it once).
+build: install
+	cd labextension && ../$(VENV)/bin/jlpm install --immutable && ../$(VENV)/bin/jlpm build:prod
+
+lab: install
+	$(JUPYTER) lab $(ROOT_FLAG) $(LAB_ARGS)
+
+# Debian's chromium drives the browser tests (Playwright's own download is unreachable here).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser-deps
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not browser" $(PYTEST_ARGS)
+
+test-browser: install browser-deps
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \
+	  jupyter_artifacts/labextension jupyter_artifacts/_version.py

@@ -1,0 +1,103 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/**
+ * The one error type of every REST call of this package.
+ *
+ * The server replies to every failure with `{"message", "reason"}`; a reply
+ * without that body (a proxy page, a missing server extension) still becomes
+ * this error, with `reason` guessed from the status. A network failure has
+ * status 0 and reason `network`.
+ */
+export class ArtifactsAPIError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason: string,
+    readonly body: unknown = null
+  ) {
+    super(message);
+    this.name = 'ArtifactsAPIError';
+  }
+
+  /** True when the server answered 404 for the route itself or for an id. */
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+function reasonForStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'too_large';
+    case 503:
+      return 'unavailable';
+    default:
+      return 'error';
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (!text) {
+    return null;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Call a route of the server, relative to its base URL, and return the JSON
+ * reply.
+ *
+ * @param endPoint path such as `api/artifacts` (query string included)
+ * @param init fetch options; a JSON body must be given already serialised
+ * @throws {ArtifactsAPIError} on a network failure or a non-2xx reply
+ */
+export async function requestAPI<T>(
+  endPoint: string,
+  init: RequestInit = {}
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, endPoint);
+
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ArtifactsAPIError(
+      0,
+      `Could not reach the Jupyter server: ${detail}`,
+      'network'
+    );
+  }
+
+  const body = parseBody(await response.text());
+  if (!response.ok) {
+    const fields =
+      body !== null && typeof body === 'object'
+        ? (body as { message?: unknown; reason?: unknown })
+        : {};
+    const message =
+      typeof fields.message === 'string' && fields.message
+        ? fields.message
+        : `${response.status} ${response.statusText || 'error'} for ${endPoint}`;
+    const reason =
+      typeof fields.reason === 'string' && fields.reason
+        ? fields.reason
+        : reasonForStatus(response.status);
+    throw new ArtifactsAPIError(response.status, message, reason, body);
+  }
+  return body as T;
+}
