@@ -75,8 +75,9 @@ class ArtifactService:
         async with self.db.connection() as conn:
             return to_version(await self._version_row(conn, ref, n, content=True), with_content=True)
 
-    async def _version_row(self, conn, ref: str, n: int, *, content: bool = False) -> dict:
-        found = await resolve(conn, parse_bare(ref), need_version=False)
+    async def _version_row(self, conn, ref: str, n: int, *, content: bool = False, write: bool = False) -> dict:
+        # Reads accept any reference and work on its artifact; writes take a bare id.
+        found = await resolve(conn, parse_bare(ref) if write else parse_ref(ref), need_version=False)
         row = await store.by_number(conn, found.artifact_id, n, content=content)
         if row is None:
             raise NotFound(f"{found.artifact_id} has no version {n}.")
@@ -84,10 +85,10 @@ class ArtifactService:
 
     async def diff(self, ref: str, query: m.DiffQuery) -> m.FieldDiff:
         async with self.db.connection() as conn:
-            found = await resolve(conn, parse_bare(ref), need_version=False)
+            found = await resolve(conn, ref)
             if query.to is None:
-                latest = await store.latest(conn, found.artifact_id)
-                to_n = latest["version_number"]
+                # `X@vN/diff` compares version N with its parent; a bare id, the latest.
+                to_n = found.row["version_number"]
             else:
                 to_n = query.to
             from_n = query.from_ if query.from_ is not None else max(1, (to_n or 1) - 1)
@@ -190,7 +191,7 @@ class ArtifactService:
         """Returns the version and whether the tag was newly created."""
 
         async def work(conn):
-            row = await self._version_row(conn, ref, n)
+            row = await self._version_row(conn, ref, n, write=True)
             artifact_id = row["artifact_id"]
             holder = await store.tag_holder(conn, artifact_id, body.tag)
             created = False
@@ -218,7 +219,7 @@ class ArtifactService:
             raise Invalid("superseded_by is only meaningful with lifecycle_state 'superseded'.")
 
         async def work(conn):
-            row = await self._version_row(conn, ref, n)
+            row = await self._version_row(conn, ref, n, write=True)
             successor = None
             if body.superseded_by is not None:
                 successor = (await resolve(conn, body.superseded_by)).row

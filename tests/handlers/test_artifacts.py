@@ -138,6 +138,9 @@ async def test_get_by_id_ref_and_version(api):
     one = (await api("GET", "api/artifacts/H-3/versions/1")).json
     assert one == first
     assert (await api("GET", "api/artifacts/H-3/versions/v2")).json["ref"] == "H-3@v2"
+    # Read routes accept a version reference and work on its artifact.
+    assert (await api("GET", "api/artifacts/H-3@v2/versions/1")).json == first
+    assert (await api("GET", "api/artifacts/H-3@v1/versions")).json["total_versions"] == 2
     for path, status in [("api/artifacts/H-3@v9", 404), ("api/artifacts/nope", 404),
                          ("api/artifacts/H-3/versions/9", 404), ("api/artifacts/H-3/versions/zero", 400),
                          ("api/artifacts/H-3/versions/0", 400), ("api/artifacts/%27quoted%27", 400),
@@ -182,6 +185,8 @@ async def test_field_diff(api):
     assert d["fields"]["content"] == {"old": {"a": 1}, "new": {"a": 2}}
     assert d["fields"]["title"]["new"] == "new title" and "metadata" not in d["fields"]
     assert (await api("GET", "api/artifacts/D-1/diff")).json["fields"] == d["fields"]
+    assert (await api("GET", "api/artifacts/D-1@v2/diff")).json["fields"] == d["fields"]
+    assert (await api("GET", "api/artifacts/D-1@v1/diff")).json["fields"] == {}
     same = (await api("GET", "api/artifacts/D-1/diff", params={"from": 2, "to": 2})).json
     assert same["fields"] == {} and same["content_changed"] is False
     assert (await api("GET", "api/artifacts/D-1/diff", params={"from": 1, "to": 5})).status == 404
