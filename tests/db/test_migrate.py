@@ -133,3 +133,24 @@ async def test_migration_errors_leave_nothing_half_done(database_url, sql, monke
         await migrate(database_url)
     assert sql("SELECT version FROM jupyter_artifacts_schema_version") == [{"version": 1}]
     assert sql("SELECT to_regclass('half_done') AS t") == [{"t": None}]
+
+
+async def test_versions_written_by_the_extension_are_immutable(database_url, sql):
+    from jupyter_artifacts.models.artifacts import CreateArtifact
+    from jupyter_artifacts.services.actors import Actor
+    from jupyter_artifacts.services.registry import Services
+
+    db = Database(database_url)
+    try:
+        await Services(db).artifacts.create(CreateArtifact(id="I-1", artifact_type="paper", title="t",
+                                                           content={"a": 1}), Actor("user", "u", "u"))
+    finally:
+        await db.close()
+    for change in ("content = '{\"a\": 2}'", "title = 'other'", "content_hash = 'sha256:x'",
+                   "version_number = 7", "metadata = '{\"k\": 1}'"):
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="immutable"):
+            sql(f"UPDATE artifacts SET {change} WHERE id = 'I-1'")
+    sql("UPDATE artifacts SET lifecycle_state = 'retracted', is_latest = FALSE, version_tag = 'x' WHERE id = 'I-1'")
+    # Legacy rows stay as their own writers treat them.
+    sql("INSERT INTO artifacts (id, artifact_type, title) VALUES ('old-1', 'paper', 't')")
+    sql("UPDATE artifacts SET title = 'retitled by an older service' WHERE id = 'old-1'")

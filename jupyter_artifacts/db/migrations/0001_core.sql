@@ -181,6 +181,29 @@ DROP TRIGGER IF EXISTS jupyter_artifacts_foreign_artifact ON artifacts;
 CREATE TRIGGER jupyter_artifacts_foreign_artifact BEFORE INSERT ON artifacts
     FOR EACH ROW EXECUTE FUNCTION jupyter_artifacts_foreign_artifact();
 
+-- A version the extension wrote never changes (is_latest, tags and the lifecycle aside),
+-- whoever tries: its content_hash must keep matching its content.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_immutable_version() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.recorded_by IS NOT NULL AND (
+           NEW.id, NEW.artifact_id, NEW.artifact_type, NEW.title, NEW.metadata, NEW.content,
+           NEW.content_hash, NEW.version_number, NEW.parent_version_id, NEW.changelog, NEW.created_at,
+           NEW.created_by_actor_type, NEW.created_by_actor_id, NEW.recorded_by)
+       IS DISTINCT FROM (
+           OLD.id, OLD.artifact_id, OLD.artifact_type, OLD.title, OLD.metadata, OLD.content,
+           OLD.content_hash, OLD.version_number, OLD.parent_version_id, OLD.changelog, OLD.created_at,
+           OLD.created_by_actor_type, OLD.created_by_actor_id, OLD.recorded_by) THEN
+        RAISE EXCEPTION 'version % of % is immutable; write a new version instead',
+            OLD.version_number, OLD.artifact_id USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+DROP TRIGGER IF EXISTS jupyter_artifacts_immutable_version ON artifacts;
+CREATE TRIGGER jupyter_artifacts_immutable_version BEFORE UPDATE ON artifacts
+    FOR EACH ROW EXECUTE FUNCTION jupyter_artifacts_immutable_version();
+
 -- Tags: many per version, each names one version per artifact.
 CREATE TABLE IF NOT EXISTS artifact_tags (
     artifact_id    TEXT NOT NULL,
