@@ -5,17 +5,19 @@ from __future__ import annotations
 import os
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Integer, Type, Unicode, default
+from traitlets import Bool, Dict, Float, Integer, Type, Unicode, default
 
 from .db import embedded
 from .db.pool import Database
 from .handlers import artifacts as artifacts_handlers
+from .handlers import notebooks as notebook_handlers
 from .handlers import service as service_handlers
 from .handlers.base import Route
+from .services.notebooks import NotebookSettings
 from .services.registry import Services
 
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
-ROUTE_MODULES = (artifacts_handlers, service_handlers)
+ROUTE_MODULES = (artifacts_handlers, notebook_handlers, service_handlers)
 
 class JupyterArtifactsApp(ExtensionApp):
     name = "jupyter_artifacts"
@@ -43,6 +45,19 @@ class JupyterArtifactsApp(ExtensionApp):
         8, config=True, help="Attempts of a write that loses a race (serialization failure, deadlock).")
     max_request_bytes = Integer(16 * 1024 * 1024, config=True,
                                 help="Largest request body accepted; larger ones get 413.")
+    default_kernel = Unicode("python3", config=True,
+                             help="Kernel for notebooks whose metadata names none (and for adopted ones).")
+    max_source_bytes = Integer(1024 * 1024, config=True,
+                               help="Largest source of an appended cell; larger ones get 413.")
+    cell_timeout = Float(60.0, config=True, help="Seconds each cell may run when an append executes.")
+    kernel_startup_timeout = Float(60.0, config=True, help="Seconds a kernel may take to start.")
+    output_cap_bytes = Integer(1_000_000, config=True,
+                               help="Largest size of an executed cell's outputs; the rest is cut with a note.")
+    max_concurrent_executions = Integer(2, config=True, help="Kernels this server runs at once for appends.")
+    kernel_env = Dict(config=True, help="Extra environment variables for execution kernels (nothing of the "
+                                        "server's own environment is passed on but an allow-list).")
+    export_dir = Unicode(None, allow_none=True, config=True,
+                         help="If set, every appended version is also written as <dir>/<id>/v<N>.ipynb and .html.")
     store_class = Type(Database, klass=Database, config=True,
                        help="The store class (swap it to instrument or replace the database layer).")
 
@@ -69,9 +84,17 @@ class JupyterArtifactsApp(ExtensionApp):
             idle_in_transaction_timeout_ms=self.idle_in_transaction_timeout_ms,
             auto_migrate=self.auto_migrate, max_retries=self.max_write_retries, embedded=url is None)
 
+    def notebook_settings(self) -> NotebookSettings:
+        return NotebookSettings(
+            default_kernel=self.default_kernel, max_source_bytes=self.max_source_bytes,
+            cell_timeout_s=self.cell_timeout, startup_timeout_s=self.kernel_startup_timeout,
+            output_cap_bytes=self.output_cap_bytes, max_concurrent_executions=self.max_concurrent_executions,
+            export_dir=self.export_dir, kernel_env=dict(self.kernel_env),
+            execution_cwd=getattr(self.serverapp, "root_dir", None) if self.serverapp else None)
+
     def initialize_settings(self):
         self.db = self.make_database()
-        self.services = Services(self.db)
+        self.services = Services(self.db, self.notebook_settings())
 
     def routes(self) -> list[Route]:
         return [r for module in ROUTE_MODULES for r in module.routes]
@@ -80,6 +103,7 @@ class JupyterArtifactsApp(ExtensionApp):
         self.handlers.extend((r.pattern, r.handler) for r in self.routes())
 
     async def stop_extension(self):
+        await self.services.notebooks.close()
         await self.db.close()
         if getattr(self, "_embedded_server", None) is not None:
             embedded.stop(self._embedded_server)

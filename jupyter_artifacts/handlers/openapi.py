@@ -53,7 +53,7 @@ def _document(routes: tuple[Route, ...]) -> dict:
                       for p in re.findall(r"\{(\w+)\}", route.template)]
             op = {
                 "summary": doc["summary"],
-                "operationId": f"{method}_{route.handler.__name__}",
+                "operationId": f"{method}_{route.handler.__module__.rsplit('.', 1)[-1]}_{route.handler.__name__}",
                 "parameters": params + _query_params(doc["query"], components),
                 "responses": {str(doc["status"]): {"description": "success", "content": {
                     "application/json": {"schema": _schema(doc["reply"], components)}}}},

@@ -17,7 +17,7 @@ from ..models import artifacts as m
 from ..models.common import Version, VersionPage
 from ..refs import Ref, parse_bare, parse_ref, version_row_id
 from .actors import Actor
-from .versions import Resolved, resolve, to_version
+from .versions import Resolved, hydrate, resolve, to_version
 
 LINK_STEP = {"derives_from": "derive", "extends": "derive",
              "cites": "cite", "supports": "cite", "contradicts": "cite"}
@@ -60,9 +60,9 @@ class ArtifactService:
     async def get(self, ref: str) -> Version:
         async with self.db.connection() as conn:
             found = await resolve(conn, ref, content=True)
-        if found.row is None:
-            raise NotFound(f"{found.artifact_id} has no versions.")
-        return to_version(found.row, with_content=True)
+            if found.row is None:
+                raise NotFound(f"{found.artifact_id} has no versions.")
+            return to_version(await hydrate(conn, found.row), with_content=True)
 
     async def versions(self, ref: str) -> m.VersionList:
         async with self.db.connection() as conn:
@@ -73,7 +73,8 @@ class ArtifactService:
 
     async def version(self, ref: str, n: int) -> Version:
         async with self.db.connection() as conn:
-            return to_version(await self._version_row(conn, ref, n, content=True), with_content=True)
+            row = await self._version_row(conn, ref, n, content=True)
+            return to_version(await hydrate(conn, row), with_content=True)
 
     async def _version_row(self, conn, ref: str, n: int, *, content: bool = False, write: bool = False) -> dict:
         # Reads accept any reference and work on its artifact; writes take a bare id.
@@ -92,8 +93,8 @@ class ArtifactService:
             else:
                 to_n = query.to
             from_n = query.from_ if query.from_ is not None else max(1, (to_n or 1) - 1)
-            old = await self._version_row(conn, found.artifact_id, from_n, content=True)
-            new = await self._version_row(conn, found.artifact_id, to_n, content=True)
+            old = await hydrate(conn, await self._version_row(conn, found.artifact_id, from_n, content=True))
+            new = await hydrate(conn, await self._version_row(conn, found.artifact_id, to_n, content=True))
         fields = {}
         for name in ("artifact_type", "title", "metadata", "content", "changelog"):
             if old.get(name) != new.get(name):
@@ -114,6 +115,8 @@ class ArtifactService:
     # -- writes --------------------------------------------------------------------------
 
     async def create(self, body: m.CreateArtifact, actor: Actor) -> Version:
+        if body.artifact_type == "notebook":
+            raise Invalid("Notebooks are registered with POST /api/notebooks, which stores their cells.")
         artifact_id = body.id or f"{body.artifact_type}-{secrets.token_hex(4)}"
         metadata = normalize_json(body.metadata, "metadata")
         content = normalize_json(body.content, "content")
@@ -160,11 +163,18 @@ class ArtifactService:
             title = body.title if body.title is not None else parent["title"]
             metadata = new_metadata if new_metadata is not None else parent["metadata"]
             content = new_content if "content" in sent else parent.get("content")
+            hashed = content
+            if parent["artifact_type"] == "notebook":
+                # A notebook's cells change only by cell append; this version keeps its parent's.
+                if "content" in sent:
+                    raise Invalid("A notebook's content changes through POST /api/notebooks/{id}/cells; "
+                                  "this route may change its title and metadata only.")
+                hashed = (await hydrate(conn, parent))["content"]
             row = {
                 "id": version_row_id(artifact_id, n), "artifact_id": artifact_id,
                 "artifact_type": parent["artifact_type"], "title": title, "metadata": metadata,
                 "content": content,
-                "content_hash": content_hash(parent["artifact_type"], title, metadata, content),
+                "content_hash": content_hash(parent["artifact_type"], title, metadata, hashed),
                 "version_number": n, "parent_version_id": parent["id"], "changelog": body.changelog,
                 "actor_type": actor.actor_type, "actor_id": actor.actor_id, "recorded_by": actor.recorded_by,
             }
@@ -183,7 +193,7 @@ class ArtifactService:
                 "target_artifact_id": artifact_id, "target_version_number": n, "step_type": "derive",
                 **actor.as_dict(), "method": body.method or "new_version", "parameters": parameters,
             })
-            return inserted
+            return await hydrate(conn, inserted)
 
         return to_version(await self.db.run(work), with_content=True)
 
@@ -209,7 +219,7 @@ class ArtifactService:
                     raise Retry("the tag was created concurrently")
                 await store.refresh_version_tag(conn, [row["id"]])
                 created = True
-            return await store.by_row_id(conn, row["id"], content=True), created
+            return await hydrate(conn, await store.by_row_id(conn, row["id"], content=True)), created
 
         row, created = await self.db.run(work)
         return to_version(row, with_content=True), created
@@ -229,7 +239,7 @@ class ArtifactService:
                     raise Invalid("A version cannot supersede itself.")
             await store.set_lifecycle(conn, row["id"], body.lifecycle_state,
                                       successor["id"] if successor else None)
-            return await store.by_row_id(conn, row["id"], content=True)
+            return await hydrate(conn, await store.by_row_id(conn, row["id"], content=True))
 
         return to_version(await self.db.run(work), with_content=True)
 

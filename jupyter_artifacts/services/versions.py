@@ -57,3 +57,12 @@ async def resolve(conn, ref: Ref | str, *, content: bool = False, need_version: 
     if need_version:
         row = await store.latest(conn, artifact_id, content=content)
     return Resolved(artifact_id, row, False)
+
+
+async def hydrate(conn, row: dict | None) -> dict | None:
+    """A row with its full content: a notebook version's cells live in notebook_cells."""
+    if row is not None and row["artifact_type"] == "notebook" and "content" in row:
+        from ..notebooks.content import notebook_content
+
+        row = {**row, "content": await notebook_content(conn, row)}
+    return row

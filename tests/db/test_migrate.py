@@ -37,8 +37,8 @@ async def test_fresh_database_migrates_once(database_url, sql):
     assert latest_version() == rows[-1]["version"]
     tables = {r["t"] for r in sql("SELECT table_name AS t FROM information_schema.tables "
                                   "WHERE table_schema = current_schema()")}
-    assert {"artifacts", "artifact_tags", "artifact_links", "processing_steps",
-            "jupyter_artifacts_adoption_report"} <= tables
+    assert {"artifacts", "artifact_tags", "artifact_links", "processing_steps", "notebooks", "notebook_cells",
+            "chambers", "chamber_artifacts", "jupyter_artifacts_adoption_report"} <= tables
 
 
 async def test_servers_starting_together_migrate_once(database_url, sql):
@@ -52,7 +52,7 @@ async def test_legacy_fixture_is_adopted_without_rewriting_data(legacy_database_
     links_before = sql("SELECT * FROM artifact_links ORDER BY id")
     await migrate(legacy_database_url)
     after = {r["id"]: r for r in sql("SELECT * FROM artifacts")}
-    assert after.keys() == before.keys()
+    assert after.keys() == before.keys() | {"nb-orphan"}  # the orphan notebook's new artifact
     for row_id, old in before.items():
         new = after[row_id]
         assert {k: new[k] for k in old} == old, row_id  # every legacy column as it was
@@ -60,9 +60,12 @@ async def test_legacy_fixture_is_adopted_without_rewriting_data(legacy_database_
     assert keys == {
         "hyp-7": "hyp-7", "a3c1e0f2-0000-4000-8000-000000000002": "hyp-7",
         "a3c1e0f2-0000-4000-8000-000000000003": "hyp-7", "paper-31": "paper-31",
-        "persona-ada": "persona-ada", "nb-legacy-1": "nb-legacy-1", "nb-legacy-1-v2": "nb-legacy-1"}
+        "persona-ada": "persona-ada", "nb-legacy-1": "nb-legacy-1", "nb-legacy-1-v2": "nb-legacy-1",
+        "nb-orphan": "nb-orphan"}
     assert sql("SELECT * FROM artifact_links ORDER BY id") == links_before
-    assert sql("SELECT * FROM jupyter_artifacts_adoption_report") == []
+    # Only the notebooks' adoption is reported (tests/handlers/test_notebooks.py checks it).
+    assert {(r["kind"], r["row_id"]) for r in sql("SELECT * FROM jupyter_artifacts_adoption_report")} == {
+        ("notebook_adopted", "nb-legacy-1"), ("notebook_created", "nb-orphan")}
     assert await migrate(legacy_database_url) == []
 
 

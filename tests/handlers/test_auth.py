@@ -54,7 +54,9 @@ async def test_read_only_user_cannot_write_and_nothing_changes(api, sql):
               "api/artifacts/H-1/versions": {"title": "x"},
               "api/artifacts/H-1/versions/1/tags": {"tag": "t"},
               "api/artifacts/H-1/versions/1": {"lifecycle_state": "retracted"},
-              "api/artifact-links": {"source": "H-1", "target": "H-1", "link_type": "cites"}}
+              "api/artifact-links": {"source": "H-1", "target": "H-1", "link_type": "cites"},
+              "api/notebooks": {"notebook": {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}},
+              "api/notebooks/H-1/cells": {"source": "1"}}
     for method, path in writes:
         r = await api(method, path, bodies[path])
         assert r.status == 403, (method, path, r)

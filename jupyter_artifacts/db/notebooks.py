@@ -1,0 +1,112 @@
+"""SQL of the notebooks area."""
+
+from __future__ import annotations
+
+from psycopg.types.json import Jsonb
+
+from .artifacts import _all, _one
+
+CELL_COLUMNS = """c.cell_index, c.cell_id, c.cell_type, c.code, c.output, c.cell_metadata, c.outputs,
+                  c.execution_count, c.attachments"""
+
+
+async def cells_of_version(conn, artifact_id: str, version_number: int) -> list[dict]:
+    """Every cell of version N in one query: a version's cells are those its chain's
+    versions up to N added (earlier cells are never copied)."""
+    return await _all(conn, f"""
+        SELECT {CELL_COLUMNS} FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
+         WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt
+         ORDER BY c.cell_index""", (artifact_id, version_number))
+
+
+async def cell_count(conn, artifact_id: str, version_number: int) -> int:
+    row = await _one(conn, """
+        SELECT count(*) AS n FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
+         WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt""",
+        (artifact_id, version_number))
+    return row["n"]
+
+
+async def notebook_row_id(conn, artifact_id: str) -> str | None:
+    """The `notebooks.id` of a notebook artifact (usually the artifact id itself)."""
+    row = await _one(conn, """
+        SELECT n.id FROM notebooks n JOIN artifacts a ON a.id = n.notebook_artifact_id
+         WHERE a.artifact_id = %s ORDER BY (n.id = %s) DESC LIMIT 1""", (artifact_id, artifact_id))
+    if row:
+        return row["id"]
+    row = await _one(conn, "SELECT id FROM notebooks WHERE id = %s", (artifact_id,))
+    return row["id"] if row else None
+
+
+async def insert_notebook_row(conn, notebook_id: str, title: str, version_id: str, path: str | None) -> None:
+    await conn.execute("""
+        INSERT INTO notebooks (id, title, notebook_artifact_id, ipynb_path) VALUES (%s, %s, %s, %s)""",
+        (notebook_id, title, version_id, path))
+
+
+async def point_notebook_at(conn, notebook_id: str, version_id: str) -> None:
+    await conn.execute("UPDATE notebooks SET notebook_artifact_id = %s WHERE id = %s", (version_id, notebook_id))
+
+
+async def insert_cell(conn, notebook_id: str, version_id: str, index: int, cell: dict, text: str | None) -> None:
+    await conn.execute("""
+        INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id,
+                                    cell_id, cell_metadata, outputs, execution_count, attachments)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (notebook_id, index, cell["cell_type"], cell["source"], text, version_id, cell["id"],
+         Jsonb(cell.get("metadata", {})), Jsonb(cell["outputs"]) if "outputs" in cell else None,
+         cell.get("execution_count"), Jsonb(cell["attachments"]) if "attachments" in cell else None))
+
+
+async def insert_cells(conn, notebook_id: str, version_id: str, cells: list[dict], texts: list) -> None:
+    async with conn.cursor() as cur:
+        await cur.executemany("""
+            INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id,
+                                        cell_id, cell_metadata, outputs, execution_count, attachments)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            [(notebook_id, i, c["cell_type"], c["source"], t, version_id, c["id"], Jsonb(c.get("metadata", {})),
+              Jsonb(c["outputs"]) if "outputs" in c else None, c.get("execution_count"),
+              Jsonb(c["attachments"]) if "attachments" in c else None)
+             for i, (c, t) in enumerate(zip(cells, texts))])
+
+
+async def idempotent_reply(conn, notebook_id: str, key: str) -> dict | None:
+    row = await _one(conn, "SELECT reply FROM notebook_append_requests WHERE notebook_id = %s AND idempotency_key = %s",
+                     (notebook_id, key))
+    return row["reply"] if row else None
+
+
+async def record_reply(conn, notebook_id: str, key: str, reply: dict) -> None:
+    await conn.execute("INSERT INTO notebook_append_requests (notebook_id, idempotency_key, reply) VALUES (%s, %s, %s)",
+                       (notebook_id, key, Jsonb(reply)))
+
+
+async def chamber_state(conn, chamber_id: str) -> dict | None:
+    """Locks the chamber against a concurrent close until this transaction ends."""
+    return await _one(conn, "SELECT id, closed_at FROM chambers WHERE id = %s FOR SHARE", (chamber_id,))
+
+
+async def pin(conn, chamber_id: str, artifact_id: str, version_number: int, content_hash: str, role: str,
+              actor: dict) -> None:
+    await conn.execute("""
+        INSERT INTO chamber_artifacts (chamber_id, artifact_id, version_number, content_hash, role,
+                                       added_by_actor_type, added_by_actor_id)
+        VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+        (chamber_id, artifact_id, version_number, content_hash, role, actor["actor_type"], actor["actor_id"]))
+
+
+async def cached_render(conn, key: str) -> str | None:
+    row = await _one(conn, "SELECT html FROM notebook_renders WHERE render_key = %s", (key,))
+    return row["html"] if row else None
+
+
+async def store_render(conn, key: str, html: str) -> None:
+    await conn.execute("INSERT INTO notebook_renders (render_key, html) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                       (key, html))
+
+
+async def set_export_paths(conn, notebook_id: str, version_id: str, ipynb: str | None, html: str | None) -> None:
+    # Only while the exported version is still the notebook's latest.
+    await conn.execute("""
+        UPDATE notebooks SET file_path = COALESCE(%s, file_path), rendered_html_path = COALESCE(%s, rendered_html_path)
+         WHERE id = %s AND notebook_artifact_id = %s""", (ipynb, html, notebook_id, version_id))

@@ -1,0 +1,97 @@
+"""Routes of the notebooks area (API.md, "Notebooks" and "Cell append")."""
+
+from __future__ import annotations
+
+import json
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..models import notebooks as m
+from ..refs import parse_version_number
+from .base import ArtifactsHandler, Route, api_doc
+
+AUTH_RESOURCE = "jupyter_artifacts:notebooks"
+WRITE_ERRORS = (400, 403, 404, 409, 413)
+
+
+class Base(ArtifactsHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def notebooks(self):
+        return self.services.notebooks
+
+
+class NotebookCollection(Base):
+    @api_doc("Register version 1 of a notebook from nbformat JSON or a path in the server's contents",
+             body=m.RegisterNotebook, reply=m.Registered, status=201, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self):
+        body = self.parse_body(m.RegisterNotebook)
+        cm = self.settings.get("contents_manager")
+        self.reply(await self.notebooks.register(body, self.actor(body), cm), 201)
+
+
+class NotebookItem(Base):
+    @api_doc("A notebook's latest version, version count and cell count", reply=m.NotebookInfo)
+    @web.authenticated
+    @authorized
+    async def get(self, ref: str):
+        self.reply(await self.notebooks.info(ref))
+
+
+class NotebookVersion(Base):
+    @api_doc("The notebook of version N as JSON, an .ipynb download, or nbconvert's HTML (served sandboxed)",
+             query=m.VersionFormat, reply=dict)
+    @web.authenticated
+    @authorized
+    async def get(self, ref: str, n: str):
+        number = parse_version_number(n)
+        fmt = self.parse_query(m.VersionFormat).format
+        kind, value = await self.notebooks.version(ref, number, fmt)
+        if kind == "html":
+            # Rendered outputs may hold scripts: an opaque origin keeps them off the Jupyter API.
+            self.set_header("Content-Security-Policy", "sandbox allow-scripts")
+            self.set_header("X-Content-Type-Options", "nosniff")
+            self.finish(value, set_content_type="text/html; charset=UTF-8")
+            return
+        if fmt == "ipynb":
+            name = f"{value['metadata']['jupyter_artifacts']['artifact_id']}-v{number}.ipynb"
+            self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+            self.finish(json.dumps(value, indent=1, ensure_ascii=False), set_content_type="application/x-ipynb+json")
+            return
+        self.reply(value)
+
+
+class Cells(Base):
+    @api_doc("Append a cell as the notebook's next version (optionally executed in a fresh kernel)",
+             body=m.AppendCell, reply=m.Appended, status=201, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self, ref: str):
+        body = self.parse_body(m.AppendCell)
+        if body.execute and not self.authorizer.is_authorized(self, self.current_user, "execute",
+                                                              AUTH_RESOURCE):
+            raise web.HTTPError(403, f"User {self.username} is not authorized to execute cells "
+                                     f"(execute on {AUTH_RESOURCE}).")
+        self.reply(await self.notebooks.append(ref, body, self.actor(body)), 201)
+
+
+class Diff(Base):
+    @api_doc("nbdime's diff between two versions, with the base notebook and a cell summary",
+             query=m.DiffQuery, reply=m.NotebookDiff)
+    @web.authenticated
+    @authorized
+    async def get(self, ref: str):
+        self.reply(await self.notebooks.diff(ref, self.parse_query(m.DiffQuery)))
+
+
+routes = [
+    Route("/api/notebooks", NotebookCollection),
+    Route("/api/notebooks/{ref}", NotebookItem),
+    Route("/api/notebooks/{ref}/versions/{n}", NotebookVersion),
+    Route("/api/notebooks/{ref}/cells", Cells),
+    Route("/api/notebooks/{ref}/diff", Diff),
+]

@@ -1,0 +1,1 @@
+"""Notebook artifacts: format, content, diff, rendering and execution of notebook versions."""

@@ -1,0 +1,34 @@
+"""A notebook version's content: its stored skeleton plus the cells its chain added."""
+
+from __future__ import annotations
+
+from ..db import notebooks as nb_store
+from .format import assemble
+
+
+def row_to_cell(r: dict) -> dict:
+    cell = {"id": r["cell_id"] or f"legacy-{r['cell_index']}", "cell_type": r["cell_type"],
+            "metadata": r["cell_metadata"] or {}, "source": r["code"] or ""}
+    if r["cell_type"] == "code":
+        if r["outputs"] is not None:
+            outputs = r["outputs"]
+        else:  # a cell another service wrote with only the text column
+            outputs = [{"output_type": "stream", "name": "stdout", "text": r["output"]}] if r["output"] else []
+        cell["outputs"] = outputs
+        cell["execution_count"] = r["execution_count"]
+    elif r["attachments"]:
+        cell["attachments"] = r["attachments"]
+    return cell
+
+
+async def version_cells(conn, artifact_id: str, version_number: int) -> list[dict]:
+    return [row_to_cell(r) for r in await nb_store.cells_of_version(conn, artifact_id, version_number)]
+
+
+async def notebook_content(conn, row: dict) -> dict | None:
+    """The whole notebook of a version row (None where an adopted version's content is unknown)."""
+    skel = row.get("content")
+    if not isinstance(skel, dict) or row["version_number"] is None:
+        return skel
+    return assemble({k: v for k, v in skel.items() if k != "cells"},
+                    await version_cells(conn, row["artifact_id"], row["version_number"]))

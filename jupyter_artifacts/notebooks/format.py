@@ -1,0 +1,131 @@
+"""nbformat normalisation, and the split of a notebook into its skeleton and its cells.
+
+A notebook version is stored as its skeleton (nbformat, nbformat_minor, metadata) in
+`artifacts.content` and its cells as rows of `notebook_cells`, each owned by the version
+that added it; so an append stores one cell, never a copy of the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import nbformat
+from nbformat.v4.nbbase import random_cell_id
+
+from ..errors import Invalid
+from ..hashing import normalize_json
+
+OWN_METADATA = "jupyter_artifacts"
+CELL_FIELDS = ("id", "cell_type", "metadata", "source", "attachments", "outputs", "execution_count")
+
+
+def _text(value: Any) -> Any:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def normalize_notebook(data: Any) -> dict:
+    """Validate any nbformat-4 notebook and return it as nbformat 4.5: cell ids, every
+    `source` and multi-line output text a single string, our own metadata removed.
+    Raises Invalid naming the problem."""
+    if not isinstance(data, dict):
+        raise Invalid("The notebook must be a JSON object in nbformat.")
+    if data.get("nbformat") not in (3, 4):
+        raise Invalid(f"The notebook's nbformat must be 4 (or 3, converted); got {data.get('nbformat')!r}.")
+    try:
+        nb = nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as e:  # nbformat raises many kinds for unreadable input
+        raise Invalid(f"The notebook cannot be read as nbformat: {_first_line(e)}.") from None
+    nb.nbformat_minor = max(nb.get("nbformat_minor", 0), 5)
+    seen: set[str] = set()
+    for cell in nb.cells:
+        cid = cell.get("id")
+        if not isinstance(cid, str) or not cid or cid in seen:
+            cid = random_cell_id()
+        cell["id"] = cid
+        seen.add(cid)
+        cell["source"] = _text(cell.get("source", ""))
+    nb.metadata.pop(OWN_METADATA, None)
+    try:
+        nbformat.validate(nb, version=4)
+    except nbformat.ValidationError as e:
+        raise Invalid(f"The notebook is not valid nbformat 4.5: {_first_line(e)}.") from None
+    return normalize_json(json.loads(json.dumps(nb)), "notebook")
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return (text[0] if text else type(e).__name__).rstrip(".")
+
+
+def make_cell(cell_type: str, source: str, *, outputs: list | None = None,
+              execution_count: int | None = None, metadata: dict | None = None) -> dict:
+    cell: dict = {"id": random_cell_id(), "cell_type": cell_type, "metadata": metadata or {}, "source": source}
+    if cell_type == "code":
+        cell["outputs"] = outputs or []
+        cell["execution_count"] = execution_count
+    return cell
+
+
+def validate_cell(cell: dict) -> None:
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}
+    try:
+        nbformat.validate(nb, version=4)
+    except nbformat.ValidationError as e:
+        raise Invalid(f"The cell is not valid nbformat: {_first_line(e)}.") from None
+
+
+def skeleton(nb: dict) -> dict:
+    return {k: v for k, v in nb.items() if k != "cells"}
+
+
+def assemble(skel: dict, cells: list[dict]) -> dict:
+    return {**skel, "cells": cells}
+
+
+def plain_text(outputs: list[dict]) -> str | None:
+    """The outputs as plain text, for older readers of `notebook_cells.output`."""
+    parts = []
+    for out in outputs or []:
+        kind = out.get("output_type")
+        if kind == "stream":
+            parts.append(_text(out.get("text", "")))
+        elif kind in ("execute_result", "display_data"):
+            data = out.get("data", {})
+            if "text/plain" in data:
+                parts.append(_text(data["text/plain"]))
+        elif kind == "error":
+            parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}")
+    return "\n".join(p.rstrip("\n") for p in parts) if parts else None
+
+
+def legacy_cell(index: int, cell_type: str, code: str | None, output: str | None) -> dict:
+    """An adopted legacy cell: id `legacy-<index>`, its output text as one stdout stream."""
+    cell_type = cell_type if cell_type in ("code", "markdown", "raw") else "raw"
+    cell = {"id": f"legacy-{index}", "cell_type": cell_type, "metadata": {}, "source": code or ""}
+    if cell_type == "code":
+        cell["outputs"] = ([{"output_type": "stream", "name": "stdout", "text": output}]
+                           if output is not None else [])
+        cell["execution_count"] = None
+    return cell
+
+
+def empty_notebook(kernel_name: str = "python3", display_name: str = "Python 3") -> dict:
+    return {"nbformat": 4, "nbformat_minor": 5, "cells": [],
+            "metadata": {"kernelspec": {"name": kernel_name, "display_name": display_name,
+                                        "language": "python"},
+                         "language_info": {"name": "python"}}}
+
+
+def with_own_metadata(nb: dict, artifact_id: str, version_number: int, content_hash: str | None) -> dict:
+    """The notebook as served for download: carries which version it is."""
+    meta = {**nb.get("metadata", {}), OWN_METADATA: {"artifact_id": artifact_id,
+                                                     "version_number": version_number,
+                                                     "content_hash": content_hash}}
+    return {**nb, "metadata": meta}
+
+
+def render_key(nb: dict) -> str:
+    return "sha256:" + hashlib.sha256(json.dumps(nb, sort_keys=True, separators=(",", ":"),
+                                                 ensure_ascii=False).encode()).hexdigest()

@@ -1,0 +1,352 @@
+"""Rules of the notebooks area: registration, versions in three formats, cell append
+(all six effects in one transaction), execution in a fresh kernel, diffs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from psycopg import errors as pg_errors
+
+from ..db import artifacts as store
+from ..db import notebooks as nb_store
+from ..db.pool import Database, Retry
+from ..errors import Closed, Conflict, Invalid, NotFound, StaleParent, TooLarge
+from ..hashing import content_hash, normalize_json
+from ..models import notebooks as m
+from ..notebooks.content import notebook_content, version_cells
+from ..notebooks.format import (assemble, make_cell, normalize_notebook, plain_text, render_key, skeleton,
+                                validate_cell, with_own_metadata)
+from ..refs import parse_bare, parse_ref, version_row_id
+from .actors import Actor
+from .versions import resolve
+
+log = logging.getLogger("jupyter_artifacts")
+
+
+@dataclass
+class NotebookSettings:
+    default_kernel: str = "python3"
+    max_source_bytes: int = 1024 * 1024
+    cell_timeout_s: float = 60.0
+    startup_timeout_s: float = 60.0
+    output_cap_bytes: int = 1_000_000
+    max_concurrent_executions: int = 2
+    max_reexecutions: int = 3
+    export_dir: str | None = None
+    execution_cwd: str | None = None
+    kernel_env: dict = field(default_factory=dict)
+
+
+class HeadMoved(Exception):
+    """The notebook got a new version while the appended cell was executing."""
+
+
+class NotebookService:
+    def __init__(self, db: Database, settings: NotebookSettings | None = None):
+        self.db = db
+        self.settings = settings or NotebookSettings()
+        self._executions = asyncio.Semaphore(self.settings.max_concurrent_executions)
+        self._background: set[asyncio.Task] = set()
+
+    # -- registration ------------------------------------------------------------------------
+
+    async def register(self, body: m.RegisterNotebook, actor: Actor, contents_manager=None) -> m.Registered:
+        path = None
+        if body.path is not None:
+            path = body.path.strip("/")
+            data = await self._read_contents(contents_manager, path)
+        else:
+            data = body.notebook
+        nb = normalize_notebook(data)
+        title = body.title or nb["metadata"].get("title") or (Path(path).stem if path else None)
+        notebook_id = body.id or f"notebook-{secrets.token_hex(4)}"
+        title = normalize_json(title or notebook_id, "title")
+        metadata = normalize_json(body.metadata, "metadata")
+        digest = content_hash("notebook", title, metadata, nb)
+        texts = [plain_text(c.get("outputs", [])) for c in nb["cells"]]
+
+        async def work(conn):
+            if await store.artifact_exists(conn, notebook_id) or await nb_store.notebook_row_id(conn, notebook_id):
+                raise Conflict(f"A notebook or artifact with the id {notebook_id!r} already exists.")
+            await store.lock_artifact(conn, notebook_id)
+            row = await store.insert_version(conn, {
+                "id": notebook_id, "artifact_id": notebook_id, "artifact_type": "notebook", "title": title,
+                "metadata": metadata, "content": skeleton(nb), "content_hash": digest, "version_number": 1,
+                "parent_version_id": None, "changelog": "registered", **_actor_columns(actor)})
+            if row is None:
+                raise Conflict(f"The id {notebook_id!r} is already taken by a version row.")
+            await nb_store.insert_notebook_row(conn, notebook_id, title, notebook_id, path)
+            await nb_store.insert_cells(conn, notebook_id, notebook_id, nb["cells"], texts)
+
+        await self.db.run(work)
+        return m.Registered(notebook_id=notebook_id, version_number=1, content_hash=digest,
+                           cell_count=len(nb["cells"]))
+
+    @staticmethod
+    async def _read_contents(contents_manager, path: str) -> dict:
+        if contents_manager is None:
+            raise Invalid("This server has no contents manager to read notebooks from.")
+        if any(part in ("", "..") for part in path.split("/")):
+            raise Invalid(f"{path!r} is not a path inside the server's contents.")
+        try:
+            model = await _maybe_await(contents_manager.get(path, content=True, type="notebook"))
+        except Exception as e:  # the contents manager speaks tornado's HTTPError
+            status = getattr(e, "status_code", None)
+            if status == 404:
+                raise NotFound(f"There is no notebook at {path!r} in the server's contents.") from None
+            raise Invalid(f"The notebook at {path!r} cannot be read: {getattr(e, 'log_message', None) or e}.") from None
+        return json.loads(json.dumps(model["content"]))
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def info(self, ref: str) -> m.NotebookInfo:
+        async with self.db.connection() as conn:
+            found = await self._notebook(conn, ref)
+            latest = found.row
+            versions = await store.all_versions(conn, found.artifact_id)
+            count = await nb_store.cell_count(conn, found.artifact_id, latest["version_number"])
+        return m.NotebookInfo(notebook_id=found.artifact_id, title=latest["title"] or found.artifact_id,
+                              latest_version=latest["version_number"], version_count=len(versions),
+                              content_hash=latest["content_hash"], cell_count=count)
+
+    async def version(self, ref: str, n: int, fmt: str) -> tuple[str, Any]:
+        """("json", notebook) or ("html", text)."""
+        async with self.db.connection() as conn:
+            found = await self._notebook(conn, ref)
+            row = await store.by_number(conn, found.artifact_id, n, content=True)
+            if row is None:
+                raise NotFound(f"{found.artifact_id} has no version {n}.")
+            nb = await notebook_content(conn, row)
+            if nb is None:
+                raise NotFound(f"The content of {found.artifact_id}@v{n} is unknown (an adopted legacy version).")
+            if fmt != "html":
+                return "json", with_own_metadata(nb, found.artifact_id, n, row["content_hash"])
+            key = render_key(nb)
+            html = await nb_store.cached_render(conn, key)
+        if html is None:
+            html = await asyncio.to_thread(_render, nb)
+            async with self.db.connection() as conn:
+                await nb_store.store_render(conn, key, html)
+                await conn.commit()
+        return "html", html
+
+    async def diff(self, ref: str, query: m.DiffQuery) -> m.NotebookDiff:
+        from ..notebooks.diff import diff_notebooks
+
+        async with self.db.connection() as conn:
+            found = await self._notebook(conn, ref)
+            to_n = query.to or found.row["version_number"]
+            from_n = query.from_ or max(1, to_n - 1)
+            base = await self._content(conn, found.artifact_id, from_n)
+            remote = await self._content(conn, found.artifact_id, to_n)
+        diff, summary = await asyncio.to_thread(diff_notebooks, base, remote, ignore_outputs=query.ignore_outputs)
+        return m.NotebookDiff(notebook_id=found.artifact_id, from_=from_n, to=to_n, base=base, diff=diff,
+                              summary=m.DiffSummary(**summary))
+
+    async def _content(self, conn, artifact_id: str, n: int) -> dict:
+        row = await store.by_number(conn, artifact_id, n, content=True)
+        if row is None:
+            raise NotFound(f"{artifact_id} has no version {n}.")
+        nb = await notebook_content(conn, row)
+        if nb is None:
+            raise NotFound(f"The content of {artifact_id}@v{n} is unknown (an adopted legacy version).")
+        return nb
+
+    @staticmethod
+    async def _notebook(conn, ref):
+        """The notebook artifact a reference names, with its latest version (or the one named)."""
+        found = await resolve(conn, parse_ref(ref) if isinstance(ref, str) else ref)
+        if found.row is None or found.row["artifact_type"] != "notebook":
+            raise NotFound(f"{found.artifact_id} is not a notebook.")
+        return found
+
+    # -- cell append -------------------------------------------------------------------------
+
+    async def append(self, ref: str, body: m.AppendCell, actor: Actor) -> m.Appended:
+        target = parse_bare(ref)
+        size = len(body.source.encode("utf-8", "surrogatepass"))
+        if size > self.settings.max_source_bytes:
+            raise TooLarge(f"The cell's source is {size} bytes; the limit is {self.settings.max_source_bytes}.")
+        source = normalize_json(body.source, "source")
+        parameters = normalize_json(body.parameters, "parameters")
+        cell = make_cell(body.cell_type, source, metadata=normalize_json(body.metadata, "metadata"))
+        validate_cell(cell)
+
+        if body.idempotency_key:
+            async with self.db.connection() as conn:
+                found = await self._notebook(conn, target)
+                earlier = await nb_store.idempotent_reply(conn, found.artifact_id, body.idempotency_key)
+            if earlier is not None:
+                return m.Appended(**earlier)
+
+        for _attempt in range(self.settings.max_reexecutions + 1):
+            execution: dict = {"status": "not_requested"}
+            expected = None
+            if body.execute:
+                async with self.db.connection() as conn:
+                    found = await self._notebook(conn, target)
+                    head = found.row
+                    if body.parent_version is not None and body.parent_version != head["version_number"]:
+                        raise StaleParent(f"Version {body.parent_version} of {found.artifact_id} is not the "
+                                          f"latest; the latest is v{head['version_number']}.")
+                    nb = await notebook_content(conn, head)
+                expected = head["version_number"]
+                # The kernel runs with no database connection or lock held.
+                result = await self._execute(assemble(skeleton(nb), nb["cells"] + [cell]))
+                cell = {**cell, "outputs": result.outputs, "execution_count": result.execution_count}
+                validate_cell(cell)
+                execution = {"status": result.status, "duration_ms": result.duration_ms,
+                             "ename": result.ename, "evalue": result.evalue}
+            try:
+                reply = await self.db.run(lambda conn: self._commit(conn, target, body, cell, execution,
+                                                                    parameters, actor, expected))
+                break
+            except HeadMoved:
+                continue
+        else:
+            raise Conflict("The notebook kept getting new versions while the cell executed; try again.")
+        if self.settings.export_dir:
+            self._spawn(self._export(reply["notebook_id"], reply["version_number"]))
+        return m.Appended(**reply)
+
+    async def _commit(self, conn, target, body: m.AppendCell, cell: dict, execution: dict, parameters: dict,
+                      actor: Actor, expected: int | None) -> dict:
+        found = await self._notebook(conn, target)
+        artifact_id = found.artifact_id
+        await store.lock_artifact(conn, artifact_id)
+        if body.idempotency_key:
+            earlier = await nb_store.idempotent_reply(conn, artifact_id, body.idempotency_key)
+            if earlier is not None:
+                return earlier
+        parent = await store.latest(conn, artifact_id, content=True)
+        n = parent["version_number"]
+        if body.parent_version is not None and body.parent_version != n:
+            raise StaleParent(f"Version {body.parent_version} of {artifact_id} is not the latest; the latest is v{n}.")
+        if expected is not None and expected != n:
+            raise HeadMoved()
+        if parent["content"] is None:
+            raise Conflict(f"{artifact_id}@v{n} has unknown content (an adopted legacy version); "
+                           "cells cannot be appended to it.")
+        if body.chamber_id is not None:
+            chamber = await nb_store.chamber_state(conn, body.chamber_id)
+            if chamber is None:
+                raise NotFound(f"There is no chamber {body.chamber_id}.")
+            if chamber["closed_at"] is not None:
+                raise Closed(f"Chamber {body.chamber_id} is closed; nothing can be added to it.")
+
+        cells = await version_cells(conn, artifact_id, n)
+        index = len(cells)
+        skel = skeleton(parent["content"])
+        new_nb = assemble(skel, cells + [cell])
+        digest = content_hash("notebook", parent["title"], parent["metadata"], new_nb)
+        new_id = version_row_id(artifact_id, n + 1)
+        await store.demote_latest(conn, artifact_id)
+        try:
+            async with conn.transaction():
+                row = await store.insert_version(conn, {
+                    "id": new_id, "artifact_id": artifact_id, "artifact_type": "notebook", "title": parent["title"],
+                    "metadata": parent["metadata"], "content": skel, "content_hash": digest, "version_number": n + 1,
+                    "parent_version_id": parent["id"], "changelog": body.rationale, **_actor_columns(actor)})
+        except pg_errors.UniqueViolation as e:
+            raise Retry(f"version {n + 1} of {artifact_id} was written concurrently") from e
+        if row is None:
+            raise Conflict(f"A row with the id {new_id!r} already exists; {artifact_id} cannot get version {n + 1}.")
+        notebook_id = await nb_store.notebook_row_id(conn, artifact_id)
+        if notebook_id is None:
+            notebook_id = artifact_id
+            await nb_store.insert_notebook_row(conn, notebook_id, parent["title"], new_id, None)
+        await nb_store.insert_cell(conn, notebook_id, new_id, index, cell, plain_text(cell.get("outputs", [])))
+        await nb_store.point_notebook_at(conn, notebook_id, new_id)
+        link_id = await store.insert_link(conn, new_id, parent["id"], "extends", None, None)
+        step_parameters = {**parameters, "rationale": body.rationale, "cell_index": index, "cell_id": cell["id"],
+                           "cell_type": cell["cell_type"], "execute": body.execute,
+                           "execution_status": execution["status"]}
+        step_id = await store.insert_step(conn, {
+            "source_artifact_id": artifact_id, "source_version_number": n,
+            "target_artifact_id": artifact_id, "target_version_number": n + 1, "step_type": "cell_append",
+            **actor.as_dict(), "method": body.method or "cell_append", "parameters": step_parameters,
+            "chamber_id": body.chamber_id, "link_id": link_id})
+        if body.chamber_id is not None:
+            await nb_store.pin(conn, body.chamber_id, artifact_id, n + 1, digest, "workbench", actor.as_dict())
+        reply = {"notebook_id": artifact_id, "new_artifact_id": new_id, "parent_artifact_id": parent["id"],
+                 "version_number": n + 1, "content_hash": digest, "cell_index": index, "cell_id": cell["id"],
+                 "cell_type": cell["cell_type"], "outputs": cell.get("outputs", []),
+                 "execution": {k: v for k, v in execution.items() if v is not None},
+                 "processing_step_id": step_id}
+        if body.idempotency_key:
+            await nb_store.record_reply(conn, artifact_id, body.idempotency_key, reply)
+        return reply
+
+    async def _execute(self, nb: dict):
+        from ..notebooks.execute import ExecutionLimits, execute_appended_cell
+
+        limits = ExecutionLimits(cell_timeout_s=self.settings.cell_timeout_s,
+                                 startup_timeout_s=self.settings.startup_timeout_s,
+                                 output_cap_bytes=self.settings.output_cap_bytes)
+        kernel = (nb.get("metadata", {}).get("kernelspec") or {}).get("name") or self.settings.default_kernel
+        async with self._executions:
+            try:
+                return await asyncio.to_thread(execute_appended_cell, nb, kernel_name=kernel, limits=limits,
+                                               cwd=self.settings.execution_cwd,
+                                               extra_env=dict(self.settings.kernel_env))
+            except ValueError as e:  # an unknown kernel name
+                raise Invalid(f"The notebook's kernel cannot be started: {e}.") from None
+
+    # -- export ------------------------------------------------------------------------------
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _export(self, notebook_id: str, n: int) -> None:
+        """Write <export_dir>/<id>/v<N>.ipynb and .html; a failure here never undoes the version."""
+        try:
+            await self.export_files(notebook_id, n, Path(self.settings.export_dir))
+        except Exception:
+            log.exception("jupyter_artifacts: exporting %s@v%s failed (the version itself is committed)",
+                          notebook_id, n)
+
+    async def export_files(self, notebook_id: str, n: int, root: Path) -> tuple[Path, Path]:
+        _, nb = await self.version(notebook_id, n, "json")
+        _, html = await self.version(notebook_id, n, "html")
+        folder = root / notebook_id
+        ipynb_path, html_path = folder / f"v{n}.ipynb", folder / f"v{n}.html"
+
+        def write():
+            folder.mkdir(parents=True, exist_ok=True)
+            ipynb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            html_path.write_text(html, encoding="utf-8")
+
+        await asyncio.to_thread(write)
+        async with self.db.connection() as conn:
+            row_id = await nb_store.notebook_row_id(conn, notebook_id)
+            if row_id:
+                await nb_store.set_export_paths(conn, row_id, version_row_id(notebook_id, n),
+                                                str(ipynb_path), str(html_path))
+                await conn.commit()
+        return ipynb_path, html_path
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+
+
+def _actor_columns(actor: Actor) -> dict:
+    return {"actor_type": actor.actor_type, "actor_id": actor.actor_id, "recorded_by": actor.recorded_by}
+
+
+def _render(nb: dict) -> str:
+    from ..notebooks.render import render_html
+
+    return render_html(nb)
+
+
+async def _maybe_await(value):
+    return await value if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future) else value
