@@ -51,6 +51,11 @@ test-fast: install
 test-browser: install browser-deps
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
+# Ratios measured side by side in one run (DESIGN.md's performance targets).
+bench: install
+	$(PY) benchmarks/append.py
+	$(PY) benchmarks/diff_speed.py
+
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \
 	  jupyter_artifacts/labextension jupyter_artifacts/_version.py

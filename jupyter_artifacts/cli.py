@@ -10,6 +10,7 @@ import logging
 import sys
 
 from jupyter_core.application import JupyterApp
+from traitlets import Unicode
 
 from . import __version__
 from .db.migrate import apply_migrations, latest_version
@@ -109,6 +110,41 @@ class StatusCommand(_Command):
         return 0
 
 
+class ExportCommand(_Command):
+    name = "export"
+    description = "Write one notebook version as .ipynb (default) or .html: export <ref> [--format] [--output]."
+
+    fmt = Unicode("ipynb", config=True, help="ipynb or html")
+    output = Unicode("", config=True, help="File to write (default: standard output).")
+    aliases = {"format": "ExportCommand.fmt", "output": "ExportCommand.output"}
+
+    async def work(self, ext, db):
+        from .errors import Invalid
+        from .refs import parse_ref
+        from .services.notebooks import NotebookService
+
+        if len(self.extra_args) != 1:
+            raise Invalid("Give one notebook version reference, e.g. NB-12@v3.")
+        if self.fmt not in ("ipynb", "html"):
+            raise Invalid(f"--format must be ipynb or html, not {self.fmt!r}.")
+        ref = parse_ref(self.extra_args[0])
+        service = NotebookService(db)
+        async with db.connection() as conn:
+            from .services.versions import resolve
+
+            found = await resolve(conn, ref)
+        n = found.row["version_number"]
+        kind, value = await service.version(found.artifact_id, n, "html" if self.fmt == "html" else "json")
+        text = value if kind == "html" else json.dumps(value, indent=1, ensure_ascii=False) + "\n"
+        if self.output:
+            with open(self.output, "w", encoding="utf-8") as f:
+                f.write(text)
+            print(f"Wrote {found.artifact_id}@v{n} to {self.output}.", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+
+
 class ArtifactsCommand(JupyterApp):
     name = "jupyter-artifacts"
     description = "Manage the jupyter_artifacts database."
@@ -116,6 +152,7 @@ class ArtifactsCommand(JupyterApp):
     subcommands = {
         "migrate": (MigrateCommand, MigrateCommand.description),
         "status": (StatusCommand, StatusCommand.description),
+        "export": (ExportCommand, ExportCommand.description),
     }
 
     def start(self):

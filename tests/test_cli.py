@@ -55,3 +55,20 @@ def test_unreachable_database_is_one_sentence_and_nonzero(tmp_path):
 def test_no_subcommand_is_an_error(tmp_path):
     r = cli(tmp_path)
     assert r.returncode != 0 and "migrate" in r.stderr
+
+
+def test_export_writes_any_notebook_version(tmp_path, legacy_database_url):
+    r = cli(tmp_path, "export", "nb-legacy-1@v2", url=legacy_database_url)
+    assert r.returncode == 0, r.stderr
+    nb = json.loads(r.stdout)
+    assert [c["id"] for c in nb["cells"]] == ["legacy-0", "legacy-1", "legacy-2"]
+    assert nb["metadata"]["jupyter_artifacts"] == {"artifact_id": "nb-legacy-1", "version_number": 2,
+                                                   "content_hash": "n2"}
+    out = tmp_path / "orphan.html"
+    r = cli(tmp_path, "export", "nb-orphan", "--format", "html", "--output", str(out), url=legacy_database_url)
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    for args in (["export", "nb-legacy-1@v1"], ["export", "hyp-7"], ["export", "nb-orphan", "--format", "pdf"],
+                 ["export"]):
+        r = cli(tmp_path, *args, url=legacy_database_url)
+        assert r.returncode != 0 and "Traceback" not in r.stderr and r.stderr.strip(), (args, r.stderr)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from ..hashing import canonical_text
+
 from .artifacts import _all, _one
 
 CELL_COLUMNS = """c.cell_index, c.cell_id, c.cell_type, c.code, c.output, c.cell_metadata, c.outputs,
@@ -27,6 +29,17 @@ async def cell_count(conn, artifact_id: str, version_number: int) -> int:
     return row["n"]
 
 
+async def canonical_cells(conn, artifact_id: str, version_number: int) -> dict:
+    """{"text": cells' canonical JSON joined by commas, "n": cell count, "known": how many had
+    it, "next": the index after the last cell (the count, unless another writer left a gap)}."""
+    return await _one(conn, """
+        SELECT COALESCE(string_agg(c.canonical, ',' ORDER BY c.cell_index), '') AS text,
+               count(*) AS n, count(c.canonical) AS known, COALESCE(max(c.cell_index) + 1, 0) AS next
+          FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
+         WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt""",
+        (artifact_id, version_number))
+
+
 async def notebook_row_id(conn, artifact_id: str) -> str | None:
     """The `notebooks.id` of a notebook artifact (usually the artifact id itself)."""
     row = await _one(conn, """
@@ -48,26 +61,29 @@ async def point_notebook_at(conn, notebook_id: str, version_id: str) -> None:
     await conn.execute("UPDATE notebooks SET notebook_artifact_id = %s WHERE id = %s", (version_id, notebook_id))
 
 
+def _cell_params(notebook_id: str, version_id: str, index: int, cell: dict, text: str | None) -> tuple:
+    return (notebook_id, index, cell["cell_type"], cell["source"], text, version_id, cell["id"],
+            Jsonb(cell.get("metadata", {})), Jsonb(cell["outputs"]) if "outputs" in cell else None,
+            cell.get("execution_count"), Jsonb(cell["attachments"]) if "attachments" in cell else None,
+            canonical_text(cell))
+
+
+_INSERT_CELL = """
+    INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id,
+                                cell_id, cell_metadata, outputs, execution_count, attachments, canonical)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
+
+
 async def insert_cell(conn, notebook_id: str, version_id: str, index: int, cell: dict, text: str | None) -> None:
-    await conn.execute("""
-        INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id,
-                                    cell_id, cell_metadata, outputs, execution_count, attachments)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-        (notebook_id, index, cell["cell_type"], cell["source"], text, version_id, cell["id"],
-         Jsonb(cell.get("metadata", {})), Jsonb(cell["outputs"]) if "outputs" in cell else None,
-         cell.get("execution_count"), Jsonb(cell["attachments"]) if "attachments" in cell else None))
+    """`cell` must be normalised (hashing.normalize_json) so its canonical text is what a
+    read gives back."""
+    await conn.execute(_INSERT_CELL, _cell_params(notebook_id, version_id, index, cell, text))
 
 
 async def insert_cells(conn, notebook_id: str, version_id: str, cells: list[dict], texts: list) -> None:
     async with conn.cursor() as cur:
-        await cur.executemany("""
-            INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id,
-                                        cell_id, cell_metadata, outputs, execution_count, attachments)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            [(notebook_id, i, c["cell_type"], c["source"], t, version_id, c["id"], Jsonb(c.get("metadata", {})),
-              Jsonb(c["outputs"]) if "outputs" in c else None, c.get("execution_count"),
-              Jsonb(c["attachments"]) if "attachments" in c else None)
-             for i, (c, t) in enumerate(zip(cells, texts))])
+        await cur.executemany(_INSERT_CELL, [_cell_params(notebook_id, version_id, i, c, t)
+                                             for i, (c, t) in enumerate(zip(cells, texts))])
 
 
 async def idempotent_reply(conn, notebook_id: str, key: str) -> dict | None:

@@ -16,7 +16,7 @@ def row_to_cell(r: dict) -> dict:
             outputs = [{"output_type": "stream", "name": "stdout", "text": r["output"]}] if r["output"] else []
         cell["outputs"] = outputs
         cell["execution_count"] = r["execution_count"]
-    elif r["attachments"]:
+    elif r["attachments"] is not None:
         cell["attachments"] = r["attachments"]
     return cell
 

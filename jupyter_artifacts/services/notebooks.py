@@ -17,7 +17,7 @@ from ..db import artifacts as store
 from ..db import notebooks as nb_store
 from ..db.pool import Database, Retry
 from ..errors import Closed, Conflict, Invalid, NotFound, StaleParent, TooLarge
-from ..hashing import content_hash, normalize_json
+from ..hashing import canonical_text, content_hash, normalize_json, notebook_hash
 from ..models import notebooks as m
 from ..notebooks.content import notebook_content, version_cells
 from ..notebooks.format import (assemble, make_cell, normalize_notebook, plain_text, render_key, skeleton,
@@ -199,7 +199,8 @@ class NotebookService:
                 expected = head["version_number"]
                 # The kernel runs with no database connection or lock held.
                 result = await self._execute(assemble(skeleton(nb), nb["cells"] + [cell]))
-                cell = {**cell, "outputs": result.outputs, "execution_count": result.execution_count}
+                cell = normalize_json({**cell, "outputs": result.outputs, "execution_count": result.execution_count},
+                                      "outputs")
                 validate_cell(cell)
                 execution = {"status": result.status, "duration_ms": result.duration_ms,
                              "ename": result.ename, "evalue": result.evalue}
@@ -240,11 +241,15 @@ class NotebookService:
             if chamber["closed_at"] is not None:
                 raise Closed(f"Chamber {body.chamber_id} is closed; nothing can be added to it.")
 
-        cells = await version_cells(conn, artifact_id, n)
-        index = len(cells)
         skel = skeleton(parent["content"])
-        new_nb = assemble(skel, cells + [cell])
-        digest = content_hash("notebook", parent["title"], parent["metadata"], new_nb)
+        known = await nb_store.canonical_cells(conn, artifact_id, n)
+        index = known["next"]
+        if known["known"] == known["n"]:  # every earlier cell's canonical text is stored
+            joined = f"{known['text']},{canonical_text(cell)}" if known["n"] else canonical_text(cell)
+            digest = notebook_hash(parent["title"], parent["metadata"], skel, joined)
+        else:  # cells another service wrote: hash from the parsed cells
+            cells = await version_cells(conn, artifact_id, n)
+            digest = content_hash("notebook", parent["title"], parent["metadata"], assemble(skel, cells + [cell]))
         new_id = version_row_id(artifact_id, n + 1)
         await store.demote_latest(conn, artifact_id)
         try:

@@ -168,6 +168,31 @@ async def test_idempotency_key_returns_the_first_result(api, sql):
     assert sql("SELECT count(*) AS n FROM artifacts")[0]["n"] == 3
 
 
+async def test_append_hash_matches_content_for_every_cell_shape(api, sql):
+    nb = notebook("x = 1")
+    nb["cells"] += [
+        {"cell_type": "markdown", "metadata": {"tags": ["a"]}, "source": "![i](attachment:i.png) é ✓", "attachments": {}},
+        {"cell_type": "markdown", "metadata": {}, "source": "img", "attachments": {"i.png": {"image/png": "iVBO"}}},
+        {"cell_type": "raw", "metadata": {"format": "text/x-rst"}, "source": "raw"},
+        {"cell_type": "code", "metadata": {"scrolled": True}, "source": "1e20", "execution_count": 3,
+         "outputs": [{"output_type": "execute_result", "execution_count": 3, "metadata": {},
+                      "data": {"text/plain": "1e+20", "application/json": {"v": 1e20, "f": 0.5}}}]},
+    ]
+    await register(api, nb=nb)
+    for body in ({"source": "y = 2"}, {"cell_type": "markdown", "source": "# é"}, {"cell_type": "raw", "source": ""},
+                 {"source": "z", "metadata": {"big": 1e20, "list": [1.5, None]}}):
+        r = await api("POST", "api/notebooks/NB-1/cells", body)
+        assert r.status == 201, r
+        v = (await api("GET", f"api/artifacts/NB-1@v{r.json['version_number']}")).json
+        assert r.json["content_hash"] == v["content_hash"] == expected_hash(v)
+    # A cell another service wrote (no stored canonical text) takes the slower path, same hash.
+    sql("INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output) "
+        "VALUES ('NB-1', 9, 'code', 'print(9)', '9')")
+    r = await api("POST", "api/notebooks/NB-1/cells", {"source": "after foreign"})
+    v = (await api("GET", "api/artifacts/NB-1@v6")).json
+    assert r.json["content_hash"] == v["content_hash"] == expected_hash(v)
+
+
 async def test_storage_per_append_does_not_grow(api, sql):
     await register(api, nb=notebook(*[f"c{i} = {i}" for i in range(30)]))
     for i in range(5):

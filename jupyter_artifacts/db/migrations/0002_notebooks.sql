@@ -27,6 +27,9 @@ ALTER TABLE notebook_cells
     ADD COLUMN IF NOT EXISTS outputs              JSONB,
     ADD COLUMN IF NOT EXISTS execution_count      INTEGER,
     ADD COLUMN IF NOT EXISTS attachments          JSONB,
+    -- The cell's canonical JSON (as hashed), so an append hashes the whole notebook
+    -- without re-reading every earlier cell as JSON. NULL for cells other services write.
+    ADD COLUMN IF NOT EXISTS canonical            TEXT,
     ADD COLUMN IF NOT EXISTS created_at           TIMESTAMPTZ DEFAULT now();
 CREATE INDEX IF NOT EXISTS notebook_cells_owner_idx ON notebook_cells (notebook_artifact_id);
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ...hashing import content_hash
+from ...hashing import canonical_text, content_hash
 from ...notebooks.format import assemble, empty_notebook, legacy_cell, skeleton
 
 ACTOR = "jupyter_artifacts-adoption"
@@ -64,9 +64,10 @@ async def migrate(conn: psycopg.AsyncConnection) -> None:
         for cell, index in ((c, int(c["id"].split("-", 1)[1])) for c in cells):
             await conn.execute("""
                 UPDATE notebook_cells SET notebook_artifact_id = %s, cell_id = %s, cell_metadata = '{}'::jsonb,
-                       outputs = %s
+                       outputs = %s, canonical = %s
                  WHERE notebook_id = %s AND cell_index = %s""",
-                (owner, cell["id"], Jsonb(cell.get("outputs")) if "outputs" in cell else None, nb_id, index))
+                (owner, cell["id"], Jsonb(cell.get("outputs")) if "outputs" in cell else None,
+                 canonical_text(cell), nb_id, index))
         await conn.execute("UPDATE notebooks SET notebook_artifact_id = %s WHERE id = %s", (owner, nb_id))
 
     # Required from now on (the triggers fill them for other writers); NOT VALID first so a

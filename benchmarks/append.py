@@ -1,0 +1,190 @@
+"""Benchmark: cell append against saving the same notebook through Jupyter's contents API.
+
+One Jupyter server with the extension, one run, side by side (DESIGN.md's targets):
+  1. median append latency (no execution) / median `PUT /api/contents` latency of the same
+     growing notebook, starting at 1,000 cells, one cell more per request      (goal <= 0.25)
+  2. median of appends 101-120 / median of appends 11-30                        (goal <= 1.2)
+  3. nbdime's time / ours for adjacent versions of the 1,000-cell notebook      (goal >= 10),
+     both for the diff function and for the whole REST diff request.
+
+    python benchmarks/append.py [--cells 1000] [--appends 120]
+
+Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh schema in it) when set, else an
+embedded PostgreSQL in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nbdime
+import nbformat
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from diff_speed import build_notebook  # noqa: E402
+
+from jupyter_artifacts.notebooks.diff import diff_notebooks  # noqa: E402
+from jupyter_artifacts.pytest_plugin import url_with_schema  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    def __init__(self, port: int, token: str):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body=None) -> tuple[int, bytes, float]:
+        data = None if body is None else json.dumps(body)
+        t0 = time.perf_counter()
+        self.conn.request(method, path, body=data, headers=self.headers)
+        reply = self.conn.getresponse()
+        payload = reply.read()
+        return reply.status, payload, time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def database():
+    base = os.environ.get("JUPYTER_ARTIFACTS_TEST_DATABASE_URL")
+    if base:
+        schema = f"ja_bench_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(base, autocommit=True) as c:
+            c.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield url_with_schema(base, schema)
+        finally:
+            with psycopg.connect(base, autocommit=True) as c:
+                c.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    else:
+        from jupyter_artifacts.db import embedded
+
+        with tempfile.TemporaryDirectory() as tmp:
+            server, url = embedded.start(Path(tmp) / "pgdata")
+            try:
+                yield url
+            finally:
+                embedded.stop(server)
+
+
+@contextlib.contextmanager
+def jupyter_server(url: str):
+    port, token = free_port(), secrets.token_hex(16)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+        env.update(JUPYTER_ARTIFACTS_DATABASE_URL=url, JUPYTER_CONFIG_DIR=f"{tmp}/config",
+                   JUPYTER_DATA_DIR=f"{tmp}/data", JUPYTER_RUNTIME_DIR=f"{tmp}/runtime")
+        log = open(Path(tmp) / "server.log", "wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
+             "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
+             f"--ServerApp.root_dir={root}", "--ServerApp.jpserver_extensions={'jupyter_artifacts': True}",
+             "--ServerApp.log_level=WARN"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 60
+            while True:
+                try:
+                    status, _, _ = Client(port, token).call("GET", "/api/jupyter_artifacts/status")
+                    if status == 200:
+                        break
+                except OSError:
+                    pass
+                if time.time() > deadline or proc.poll() is not None:
+                    raise SystemExit(f"the server did not start: {(Path(tmp) / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.3)
+            yield Client(port, token)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+
+
+def median_ms(values) -> float:
+    return statistics.median(values) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", type=int, default=1000)
+    parser.add_argument("--appends", type=int, default=120)
+    args = parser.parse_args()
+
+    nb = build_notebook(args.cells)
+    with database() as url, jupyter_server(url) as client:
+        status, body, _ = client.call("POST", "/api/notebooks", {"id": "bench-nb", "notebook": nb})
+        assert status == 201, body
+        contents_nb = json.loads(json.dumps(nb))
+        status, body, _ = client.call("PUT", "/api/contents/bench.ipynb",
+                                      {"type": "notebook", "format": "json", "content": contents_nb})
+        assert status in (200, 201), body
+        appends, saves = [], []
+        for i in range(args.appends):
+            source = f"result_{i} = analyse(frame, step={i})\nresult_{i}.describe()"
+            status, body, took = client.call("POST", "/api/notebooks/bench-nb/cells",
+                                             {"source": source, "agent_id": "bench", "method": "benchmark"})
+            assert status == 201, body
+            appends.append(took)
+            contents_nb["cells"].append(nbformat.v4.new_code_cell(source))
+            status, body, took = client.call("PUT", "/api/contents/bench.ipynb",
+                                             {"type": "notebook", "format": "json", "content": contents_nb})
+            assert status == 200, body
+            saves.append(took)
+
+        # Diff of adjacent versions of the 1,000-cell notebook (v1 -> v2: one appended cell).
+        def version(n):
+            s, b, _ = client.call("GET", f"/api/artifacts/bench-nb@v{n}")
+            assert s == 200, b
+            return json.loads(b)["content"]
+
+        v1, v2 = version(1), version(2)
+        nbdime_times, ours_times, rest_times = [], [], []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            expected = nbdime.diff_notebooks(nbformat.from_dict(v1), nbformat.from_dict(v2))
+            nbdime_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            ours, _summary = diff_notebooks(v1, v2)
+            ours_times.append(time.perf_counter() - t0)
+            s, b, took = client.call("GET", "/api/notebooks/bench-nb/diff?from=1&to=2")
+            assert s == 200, b
+            rest_times.append(took)
+        equal = json.dumps(ours, sort_keys=True) == json.dumps(expected, sort_keys=True) == \
+            json.dumps(json.loads(b)["diff"], sort_keys=True)
+
+    a, p = median_ms(appends), median_ms(saves)
+    early, late = median_ms(appends[10:30]), median_ms(appends[100:120])
+    nd, od, rd = median_ms(nbdime_times), median_ms(ours_times), median_ms(rest_times)
+    print(f"notebook: {args.cells} cells growing by one per request, {args.appends} requests of each kind")
+    print(f"append (no execution) median      {a:8.1f} ms")
+    print(f"PUT /api/contents median          {p:8.1f} ms")
+    print(f"  ratio append / contents save    {a / p:8.3f}   (goal <= 0.25)")
+    print(f"appends 11-30 median              {early:8.1f} ms")
+    print(f"appends 101-120 median            {late:8.1f} ms")
+    print(f"  ratio late / early              {late / early:8.3f}   (goal <= 1.2)")
+    print(f"nbdime.diff_notebooks median      {nd:8.1f} ms")
+    print(f"our diff function median          {od:8.1f} ms   ratio nbdime/ours {nd / od:6.1f}   (goal >= 10)")
+    print(f"our REST diff request median      {rd:8.1f} ms   ratio nbdime/REST {nd / rd:6.1f}")
+    print(f"results JSON-equal to nbdime      {equal}")
+
+
+if __name__ == "__main__":
+    main()
