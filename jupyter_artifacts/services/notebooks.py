@@ -191,11 +191,14 @@ class NotebookService:
             if body.execute:
                 async with self.db.connection() as conn:
                     found = await self._notebook(conn, target)
-                    head = found.row
+                    head = await store.latest(conn, found.artifact_id, content=True)
                     if body.parent_version is not None and body.parent_version != head["version_number"]:
                         raise StaleParent(f"Version {body.parent_version} of {found.artifact_id} is not the "
                                           f"latest; the latest is v{head['version_number']}.")
                     nb = await notebook_content(conn, head)
+                if nb is None:
+                    raise Conflict(f"{found.artifact_id}@v{head['version_number']} has unknown content (an adopted "
+                                   "legacy version); cells cannot be appended to it.")
                 expected = head["version_number"]
                 # The kernel runs with no database connection or lock held.
                 result = await self._execute(assemble(skeleton(nb), nb["cells"] + [cell]))
@@ -289,7 +292,7 @@ class NotebookService:
         return reply
 
     async def _execute(self, nb: dict):
-        from ..notebooks.execute import ExecutionLimits, execute_appended_cell
+        from ..notebooks.execute import ExecutionLimits, UnknownKernel, execute_appended_cell
 
         limits = ExecutionLimits(cell_timeout_s=self.settings.cell_timeout_s,
                                  startup_timeout_s=self.settings.startup_timeout_s,
@@ -300,8 +303,8 @@ class NotebookService:
                 return await asyncio.to_thread(execute_appended_cell, nb, kernel_name=kernel, limits=limits,
                                                cwd=self.settings.execution_cwd,
                                                extra_env=dict(self.settings.kernel_env))
-            except ValueError as e:  # an unknown kernel name
-                raise Invalid(f"The notebook's kernel cannot be started: {e}.") from None
+            except UnknownKernel as e:
+                raise Invalid(f"The notebook's kernel cannot be started: {str(e).rstrip('.')}.") from None
 
     # -- export ------------------------------------------------------------------------------
 

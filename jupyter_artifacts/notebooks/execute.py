@@ -1,0 +1,780 @@
+"""Run a notebook's newly appended code cell in a fresh kernel (blocking: call it from a thread).
+
+`execute_appended_cell(nb)` starts a new kernel, replays every earlier code cell of `nb` in
+order, runs the last cell (the one just added) and returns only that cell's outputs. Each call
+is self-contained: its own kernel, its own event loop, its own ZeroMQ context and its own private
+temporary directory (connection file, kernel log, default working directory), removed afterwards,
+so several calls may run at once in different threads.
+
+Decisions
+---------
+* Replayed cells are history. Their outputs are discarded as they arrive and an error in one of
+  them does not stop the replay (the user's own kernel went on after it too; a later cell often
+  fixes what an earlier one broke). Such errors are only listed in `ExecutionResult.replay_errors`
+  so a `NameError` in the new cell can be explained. A replayed cell that times out or kills the
+  kernel does end the run ("timeout" / "kernel_error", `failed_cell_index` says which cell).
+* The kernel gets an environment built from an allow-list (`kernel_environment`), never the
+  server's `os.environ`, and is started with `HistoryManager.hist_file=:memory:` when it is an
+  IPython kernel, so concurrent kernels never share a history database.
+* No process of the kernel survives the call. The kernel leads its own session and process group
+  (jupyter_client starts it with `start_new_session=True`); at the end, whatever the outcome,
+  SIGKILL goes to that group, to every process still in the session or group, to the kernel's
+  descendants recorded with psutil while it ran (children that started a session of their own),
+  and to every process whose environment carries the run's unique `ARTIFACTS_KERNEL_RUN` value
+  (orphans of a kernel that died before they were recorded); the sweep repeats until none is
+  left. An "ok"/"error" run first asks the kernel to shut down cleanly (so user code's buffered
+  files get flushed, 2 s at most); a timed-out, dead or never-ready kernel is killed at once.
+  (A process that both leaves the session and execs with a scrubbed environment before a
+  snapshot can still escape: real containment needs cgroups, out of scope here.)
+* `duration_ms` is the wall time of the new cell's execution (so a timed-out cell reports about
+  `cell_timeout_s`); when the new cell never ran (startup failure, replay timeout, kernel death
+  during replay) it is the wall time of the whole attempt.
+* The new cell's outputs are capped while they are collected (beyond the cap they are counted,
+  not kept: a cell printing gigabytes cannot exhaust the server's memory) and again at the end
+  (`cap_outputs`): the first outputs are kept, a stream that crosses the limit is cut, the error
+  output of a failing cell is always kept (its traceback shortened if need be), and a final
+  stderr stream says how many bytes were left out. Sizes are those of the compact JSON (UTF-8).
+  Consecutive stream outputs of the same name are merged and `\\r`/`\\b` are applied as a
+  front end would display them, so a progress bar does not fill the cap with its history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import output_from_msg
+
+try:  # a dependency of ipykernel; without it only the session/group sweep is done
+    import psutil
+except ImportError:  # pragma: no cover
+    psutil = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+# nbclient and jupyter_client log a timed-out or dead kernel as errors: a user's problem, not the
+# server's, so they get a logger of their own that an operator can quieten.
+_kernel_log = log.getChild("kernel")
+
+__all__ = [
+    "ExecutionLimits",
+    "ExecutionResult",
+    "UnknownKernel",
+    "cap_outputs",
+    "execute_appended_cell",
+    "kernel_environment",
+]
+
+DEFAULT_KERNEL = "python3"
+# Set, with a value unique to the run, in the kernel's environment: its processes inherit it.
+_RUN_MARKER = "ARTIFACTS_KERNEL_RUN"
+
+
+class UnknownKernel(ValueError):
+    """No kernelspec of that name is installed."""
+
+    def __init__(self, name: str, available: list[str] | None = None):
+        self.kernel_name = name
+        self.available = sorted(available or [])
+        known = ", ".join(self.available) or "none"
+        super().__init__(f"No kernel named {name!r} is installed (available: {known})")
+
+
+@dataclass
+class ExecutionResult:
+    status: str  # "ok" | "error" | "timeout" | "kernel_error"
+    duration_ms: int
+    outputs: list[dict]  # nbformat v4 outputs of the new cell only (capped)
+    execution_count: int | None
+    ename: str | None = None
+    evalue: str | None = None
+    # Index (in nb["cells"]) of the cell that ended the run: the new cell, or the replayed cell
+    # that timed out / killed the kernel; None when the kernel did not start or all went well.
+    failed_cell_index: int | None = None
+    # Replayed cells that raised: [{"cell_index", "ename", "evalue"}]; they did not stop the run.
+    replay_errors: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExecutionLimits:
+    cell_timeout_s: float = 60.0  # per cell (replayed cells too)
+    startup_timeout_s: float = 60.0  # kernel start, until it answers kernel_info
+    output_cap_bytes: int = 1_000_000  # total size of the new cell's outputs as JSON
+
+    def __post_init__(self):
+        if not self.cell_timeout_s > 0 or not self.startup_timeout_s > 0:
+            raise ValueError("ExecutionLimits: timeouts must be positive")
+        if self.output_cap_bytes < 1024:
+            raise ValueError("ExecutionLimits: output_cap_bytes must be at least 1024")
+
+
+# --------------------------------------------------------------------------------------------
+# Environment
+# --------------------------------------------------------------------------------------------
+
+# What a kernel needs to find its interpreter, libraries, locale, home and temporary directory,
+# plus the usual knobs of numerical libraries. PYTHONPATH is passed on: the kernels the Jupyter
+# server starts for the user inherit it, so a replay sees the same importable modules as the
+# session that wrote the notebook. PYTHONHOME / PYTHONSTARTUP / PYTHONEXECUTABLE are not (they
+# break or alter a kernel of another interpreter). Proxy variables are not either (they often
+# carry credentials).
+_ALLOWED_NAMES = frozenset(
+    {
+        "PATH", "HOME", "USER", "LOGNAME", "USERNAME", "SHELL", "TERM", "LANG", "LANGUAGE", "TZ",
+        "TMPDIR", "TEMP", "TMP",
+        "PYTHONPATH", "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONDONTWRITEBYTECODE",
+        "VIRTUAL_ENV", "LD_LIBRARY_PATH",
+        "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH", "JUPYTER_DATA_DIR",
+        "JUPYTER_PLATFORM_DIRS", "IPYTHONDIR", "MPLCONFIGDIR",
+        "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+        "CUDA_VISIBLE_DEVICES",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+        # Windows
+        "SYSTEMROOT", "SYSTEMDRIVE", "COMSPEC", "PATHEXT", "WINDIR", "APPDATA", "LOCALAPPDATA",
+        "USERPROFILE", "PROGRAMDATA", "PROGRAMFILES", "NUMBER_OF_PROCESSORS",
+    }
+)  # fmt: skip
+_ALLOWED_PREFIXES = ("LC_", "CONDA_", "XDG_")
+# Never passed, even when allow-listed above or asked for in `extra`.
+_DENIED_SUBSTRINGS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH",
+                      "DATABASE_URL", "_DSN", "COOKIE", "PRIVATE")  # fmt: skip
+_DENIED_PREFIXES = ("PG", "JUPYTERHUB_", "JPY_", "JUPYTER_ARTIFACTS_", "JUPYTER_TOKEN")
+
+
+def _denied(name: str) -> bool:
+    upper = name.upper()
+    return upper.startswith(_DENIED_PREFIXES) or any(s in upper for s in _DENIED_SUBSTRINGS)
+
+
+def _allowed(name: str) -> bool:
+    upper = name.upper()
+    return (upper in _ALLOWED_NAMES or upper.startswith(_ALLOWED_PREFIXES)) and not _denied(name)
+
+
+def kernel_environment(extra: dict | None = None) -> dict:
+    """The kernel's environment: the allow-listed variables of this process, then `extra`.
+
+    Built explicitly, never from the server's whole `os.environ`: nothing of the server's
+    credentials (JUPYTER_ARTIFACTS_*, DATABASE_URL, JUPYTER_TOKEN, JPY_*, JUPYTERHUB_*, PG*, and any
+    name containing PASSWORD, SECRET, TOKEN, KEY, AUTH, ...) reaches user code. `extra` maps names to
+    strings (None removes an inherited variable); a name of the denied kind in `extra` is a
+    programming error (ValueError) rather than a silent drop.
+    """
+    env = {k: v for k, v in os.environ.items() if _allowed(k)}
+    for name, value in (extra or {}).items():
+        if not isinstance(name, str) or not name or "=" in name:
+            raise ValueError(f"Invalid environment variable name: {name!r}")
+        if _denied(name):
+            raise ValueError(f"Environment variable {name!r} may not be passed to a kernel")
+        if value is None:
+            env.pop(name, None)
+        elif isinstance(value, str):
+            env[name] = value
+        else:
+            raise TypeError(f"Environment variable {name!r}: value must be a str or None")
+    return env
+
+
+# --------------------------------------------------------------------------------------------
+# Output cap
+# --------------------------------------------------------------------------------------------
+
+_RGX_CARRIAGE_RETURN = re.compile(r"[^\n]*\r(?=[^\n])")
+_RGX_BACKSPACE = re.compile(r"[^\n]\x08")
+_MIN_STREAM_PIECE = 64  # below this a cut stream is not worth keeping
+
+
+def _json_size(obj: Any) -> int:
+    return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _apply_control_chars(text: str) -> str:
+    """`\\r` and `\\b` as a terminal (and JupyterLab) displays them, line by line."""
+    if "\x08" in text:
+        old = None
+        while old != text:
+            old, text = text, _RGX_BACKSPACE.sub("", text)
+    if "\r" in text:
+        text = _RGX_CARRIAGE_RETURN.sub("", text)
+    return text
+
+
+def _truncation_notice(omitted: int, original: int, cap: int) -> dict:
+    return nbformat.v4.new_output(
+        "stream",
+        name="stderr",
+        text=(
+            f"\n[output truncated: {omitted:,} of {original:,} bytes not stored "
+            f"(limit {cap:,} bytes)]\n"
+        ),
+    )
+
+
+def _cut_text(out: dict, budget: int) -> dict | None:
+    """A copy of stream `out` with the longest prefix of its text whose JSON fits in `budget`."""
+    text = out["text"]
+    base = _json_size({**out, "text": ""})
+    if base + _MIN_STREAM_PIECE > budget:
+        return None
+    lo, hi = 0, len(text)
+    # JSON of n characters takes at least n bytes, at most 6n (\\uXXXX): start from a tight range.
+    hi = min(hi, budget - base)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if base + _json_size(text[:mid]) - 2 <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo < _MIN_STREAM_PIECE and lo < len(text):
+        return None
+    return {**out, "text": text[:lo]}
+
+
+def _shrink_error(out: dict, budget: int) -> dict:
+    """The error output, its traceback shortened from the front (the last frames matter most)."""
+    if _json_size(out) <= budget:
+        return out
+    evalue = out.get("evalue", "")
+    if len(evalue) > 2000:
+        evalue = evalue[:2000] + "…"
+    tb = list(out.get("traceback", []))
+    shrunk = {**out, "evalue": evalue, "traceback": tb}
+    dropped = 0
+    while tb and _json_size(shrunk) > budget:
+        tb.pop(0)
+        dropped += 1
+        shrunk["traceback"] = [f"[{dropped} traceback lines not stored]", *tb]
+    if _json_size(shrunk) > budget:
+        shrunk["traceback"] = []
+        shrunk["evalue"] = evalue[:200]
+    return shrunk
+
+
+def cap_outputs(outputs: list[dict], cap_bytes: int, *, dropped_bytes: int = 0) -> list[dict]:
+    """`outputs` if their JSON fits in `cap_bytes` (and nothing was dropped before), else the first
+    outputs that fit (a stream cut to fit), the final error output if any, and a stderr notice
+    of how much was left out; the result's JSON fits in `cap_bytes` (for caps of 1 KB or more).
+
+    `dropped_bytes`: outputs already discarded while collecting (counted in the notice)."""
+    total = _json_size(outputs)
+    if total <= cap_bytes and not dropped_bytes:
+        return outputs
+    original = total + dropped_bytes
+    notice_room = _json_size(_truncation_notice(10**15, 10**15, cap_bytes)) + 1
+    budget = cap_bytes - notice_room - 2  # the list's brackets
+    body = list(outputs)
+    error = body.pop() if body and body[-1].get("output_type") == "error" else None
+    if error is not None:
+        error = _shrink_error(error, max(budget // 2, 256))
+        budget -= _json_size(error) + 1
+    kept: list[dict] = []
+    used = 0
+    for out in body:
+        size = _json_size(out) + 1
+        if used + size <= budget:
+            kept.append(out)
+            used += size
+            continue
+        if out.get("output_type") == "stream":
+            piece = _cut_text(out, budget - used - 1)
+            if piece is not None:
+                kept.append(piece)
+        break  # keep the first outputs, in order: nothing after the first that did not fit
+    if error is not None:
+        kept.append(error)
+    omitted = max(original - _json_size(kept), 0)
+    kept.append(_truncation_notice(omitted, original, cap_bytes))
+    return kept
+
+
+# --------------------------------------------------------------------------------------------
+# Kernel processes
+# --------------------------------------------------------------------------------------------
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        if psutil is not None:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return True  # gone
+    except Exception:  # psutil.NoSuchProcess and friends
+        return True
+
+
+def _all_pids() -> list[int]:
+    if psutil is not None:
+        return psutil.pids()
+    try:
+        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:  # pragma: no cover - no procfs and no psutil
+        return []
+
+
+def _environ_has(pid: int, entry: bytes) -> bool:
+    """Whether process `pid` was started with `entry` (b"NAME=value") in its environment."""
+    try:
+        if os.path.isdir("/proc"):
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                return entry in f.read().split(b"\0")
+        if psutil is not None:  # pragma: no cover - no procfs
+            name, _, value = entry.decode().partition("=")
+            return psutil.Process(pid).environ().get(name) == value
+    except Exception:  # noqa: BLE001 - gone, or not ours to read
+        return False
+    return False  # pragma: no cover
+
+
+class _ProcessTree:
+    """Every process of one kernel, to be killed to the last one. Found three ways: its session
+    and process group (the kernel leads both), its descendants seen while it ran (`snapshot`,
+    catches children that left the session while the kernel lives), and a unique variable in the
+    environment it passed on (catches those orphaned by a kernel that died before a snapshot)."""
+
+    def __init__(self, pid: int, pgid: int | None, marker: str | None = None):
+        self.pid = pid
+        # A kernel started by jupyter_client leads its own session, so its group and session ids
+        # are its pid. Never signal our own group or session (should that ever not hold).
+        own = {os.getpgrp(), os.getsid(0), 0, 1}
+        self.group = pgid if pgid is not None and pgid not in own else None
+        self.marker = marker.encode() if marker else None
+        self.tracked: set = set()  # psutil.Process: kill() refuses a reused pid
+
+    def snapshot(self) -> None:
+        if psutil is None:
+            return
+        try:
+            self.tracked.update(psutil.Process(self.pid).children(recursive=True))
+        except psutil.Error:
+            pass
+
+    def _members(self) -> list[int]:
+        me = os.getpid()
+        found = []
+        for pid in _all_pids():
+            if pid == me:
+                continue
+            try:
+                if self.group is not None and self.group in (os.getsid(pid), os.getpgid(pid)):
+                    found.append(pid)
+                    continue
+            except OSError:
+                continue
+            if self.marker is not None and _environ_has(pid, self.marker):
+                found.append(pid)
+        return [p for p in found if not _is_zombie(p)]
+
+    def kill(self, *, rounds: int = 50) -> list[int]:
+        """SIGKILL everything; return the pids still alive after `rounds` sweeps (normally [])."""
+        self.snapshot()
+        survivors: list[int] = []
+        for _ in range(rounds):
+            if self.group is not None:
+                with contextlib.suppress(OSError):
+                    os.killpg(self.group, signal.SIGKILL)
+            for proc in list(self.tracked):
+                try:
+                    if proc.status() == psutil.STATUS_ZOMBIE:
+                        self.tracked.discard(proc)
+                    else:
+                        proc.kill()
+                except psutil.Error:
+                    self.tracked.discard(proc)
+            for pid in self._members():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+            survivors = self._members() + [
+                p.pid for p in self.tracked if p.is_running() and not _is_zombie(p.pid)
+            ]
+            if not survivors:
+                return []
+        return survivors
+
+
+# --------------------------------------------------------------------------------------------
+# Execution
+# --------------------------------------------------------------------------------------------
+
+
+class _Client(NotebookClient):
+    """nbclient with outputs kept for the target cell only, merged and capped as they arrive."""
+
+    def __init__(self, nb, *, target_index: int, cap_bytes: int, **kw):
+        super().__init__(nb, **kw)
+        self.target_index = target_index
+        self.cap_bytes = cap_bytes
+        self.kept_bytes = 0
+        self.dropped_bytes = 0
+
+    def _reset_sizes(self) -> None:
+        self.kept_bytes = 0
+        self.dropped_bytes = 0
+
+    def output(self, outs, msg, display_id, cell_index):
+        if cell_index != self.target_index:
+            return None  # history: not stored
+        parent_id = msg["parent_header"].get("msg_id")
+        if self.output_hook_stack[parent_id]:  # captured by an Output widget
+            return super().output(outs, msg, display_id, cell_index)
+        try:
+            out = output_from_msg(msg)
+        except ValueError:
+            self.log.debug("unhandled iopub msg: %s", msg.get("msg_type"))
+            return None
+        if self.clear_before_next_output:
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
+            self._reset_sizes()
+        full = self.kept_bytes >= self.cap_bytes
+        if out.output_type == "stream":
+            last = outs[-1] if outs else None
+            if last is not None and last.output_type == "stream" and last.name == out.name:
+                if full:
+                    self.dropped_bytes += _json_size(out.text) - 2
+                    return None
+                head, nl, line = last.text.rpartition("\n")
+                tail = _apply_control_chars(line + out.text)
+                before = _json_size(line) - 2
+                last.text = head + nl + tail
+                self.kept_bytes += _json_size(tail) - 2 - before
+                return last
+            out.text = _apply_control_chars(out.text)
+        size = _json_size(out)
+        if full and out.output_type != "error":
+            self.dropped_bytes += size
+            return None
+        if display_id:
+            self._display_id_map.setdefault(display_id, {}).setdefault(cell_index, []).append(
+                len(outs)
+            )
+        outs.append(out)
+        self.kept_bytes += size
+        return out
+
+    def clear_output(self, outs, msg, cell_index):
+        super().clear_output(outs, msg, cell_index)
+        parent_id = msg["parent_header"].get("msg_id")
+        if cell_index == self.target_index and not self.output_hook_stack[parent_id]:
+            if not msg["content"].get("wait"):
+                self._reset_sizes()
+
+
+def _resolve_kernel(nb: dict, kernel_name: str | None) -> tuple[str, KernelSpecManager, Any]:
+    name = kernel_name
+    if not name:
+        spec = (nb.get("metadata") or {}).get("kernelspec") or {}
+        name = spec.get("name") if isinstance(spec, dict) else None
+    name = name or DEFAULT_KERNEL
+    ksm = KernelSpecManager()
+    try:
+        spec = ksm.get_kernel_spec(name)
+    except NoSuchKernel:
+        raise UnknownKernel(name, list(ksm.find_kernel_specs())) from None
+    return name, ksm, spec
+
+
+def _prepare_notebook(nb: dict):
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or not nb["cells"]:
+        raise ValueError("nb must be a notebook dict with at least one cell")
+    cells = []
+    for i, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or "cell_type" not in cell:
+            raise ValueError(f"nb cell {i} is not a cell")
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(source)
+        copy = {**cell, "source": source, "metadata": dict(cell.get("metadata") or {})}
+        if cell["cell_type"] == "code":
+            copy.update(outputs=[], execution_count=None)
+        cells.append(copy)
+    if cells[-1]["cell_type"] != "code":
+        raise ValueError("the last cell of nb (the new cell) must be a code cell")
+    return nbformat.from_dict({**nb, "metadata": dict(nb.get("metadata") or {}), "cells": cells})
+
+
+def _tail(path: str, limit: int = 2000) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(f.tell() - limit, 0))
+            return f.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _ms(start: float) -> int:
+    return int(round((time.monotonic() - start) * 1000))
+
+
+async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: str, env: dict,
+                   workdir: str) -> ExecutionResult:  # fmt: skip
+    started = time.monotonic()
+    target = len(nb.cells) - 1
+    replies: dict[int, dict] = {}
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        if execute_reply is not None:
+            replies[cell_index] = execute_reply
+
+    km = AsyncKernelManager(
+        kernel_name=kernel_name,
+        kernel_spec_manager=ksm,
+        connection_file=os.path.join(workdir, "kernel.json"),
+        shutdown_wait_time=2.0,
+        log=_kernel_log,
+    )
+    client = _Client(
+        nb,
+        km=km,
+        target_index=target,
+        cap_bytes=limits.output_cap_bytes,
+        kernel_name=kernel_name,
+        timeout_func=lambda cell: limits.cell_timeout_s,
+        allow_errors=True,  # errors are read from the replies; never stop_on_error
+        record_timing=False,
+        on_cell_executed=on_cell_executed,
+        log=_kernel_log,
+    )
+    extra_args = []
+    if km.ipykernel or any("ipykernel" in str(a) for a in spec.argv):
+        extra_args.append("--HistoryManager.hist_file=:memory:")
+    kernel_log = os.path.join(workdir, "kernel.log")
+    marker = f"{_RUN_MARKER}={uuid.uuid4().hex}"
+    env = {**env, _RUN_MARKER: marker.partition("=")[2]}
+
+    tree: _ProcessTree | None = None
+    watcher: asyncio.Task | None = None
+    graceful = False
+    result: ExecutionResult | None = None
+    try:
+        # ---- start
+        try:
+            with open(kernel_log, "wb") as log_file:
+                await asyncio.wait_for(
+                    km.start_kernel(extra_arguments=extra_args, env=env, cwd=cwd,
+                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file),
+                    limits.startup_timeout_s,
+                )  # fmt: skip
+            provisioner = km.provisioner
+            if provisioner is not None and getattr(provisioner, "pid", None):
+                tree = _ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
+            left = max(limits.startup_timeout_s - (time.monotonic() - started), 0.1)
+            client.kc = km.client()
+            client.kc.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
+            client.kc.allow_stdin = False
+            await asyncio.wait_for(client.kc.wait_for_ready(timeout=left), left + 1.0)
+        except Exception as e:  # noqa: BLE001 - reported, not raised
+            timed_out = isinstance(e, asyncio.TimeoutError) or "didn't respond" in str(e)
+            detail = _tail(kernel_log)
+            msg = (
+                f"The kernel {kernel_name!r} did not become ready within "
+                f"{limits.startup_timeout_s:g} s"
+                if timed_out
+                else f"The kernel {kernel_name!r} failed to start: {e}"
+            )
+            if detail:
+                msg += f"\n--- kernel log ---\n{detail}"
+            log.warning("execute: %s", msg)
+            result = ExecutionResult("kernel_error", _ms(started), [], None,
+                                     "KernelStartupError", msg)  # fmt: skip
+            return result
+
+        if tree is not None and psutil is not None:
+            watcher = asyncio.ensure_future(_watch(tree))
+
+        # ---- replay, then the new cell
+        cell_started = started
+        index = 0
+        try:
+            for index, cell in enumerate(nb.cells):
+                if index == target:
+                    cell_started = time.monotonic()
+                await client.async_execute_cell(cell, index)
+        except CellTimeoutError:
+            new = index == target
+            result = ExecutionResult(
+                "timeout", _ms(cell_started), [], nb.cells[target].get("execution_count"),
+                "CellTimeoutError",
+                f"{'The new cell' if new else f'Replayed cell {index}'} did not finish within "
+                f"{limits.cell_timeout_s:g} s; the kernel was stopped",
+                failed_cell_index=index,
+            )  # fmt: skip
+        except DeadKernelError:
+            code = None
+            with contextlib.suppress(Exception):
+                code = await km.provisioner.poll()
+            where = "the new cell" if index == target else f"replayed cell {index}"
+            result = ExecutionResult(
+                "kernel_error", _ms(cell_started), [], nb.cells[target].get("execution_count"),
+                "DeadKernelError",
+                f"The kernel died while running {where}"
+                + (f" (exit code {code})" if code is not None else ""),
+                failed_cell_index=index,
+            )  # fmt: skip
+        except Exception as e:  # noqa: BLE001 - a kernel/protocol failure, not the caller's
+            log.exception("execute: kernel failure in cell %s", index)
+            result = ExecutionResult(
+                "kernel_error", _ms(cell_started), [], nb.cells[target].get("execution_count"),
+                type(e).__name__, f"Kernel failure in cell {index}: {e}", failed_cell_index=index,
+            )  # fmt: skip
+        else:
+            graceful = True
+            reply = replies.get(target, {}).get("content", {})
+            status = "error" if reply.get("status") in ("error", "aborted") else "ok"
+            result = ExecutionResult(
+                status, _ms(cell_started), [], nb.cells[target].get("execution_count"),
+                failed_cell_index=target if status == "error" else None,
+            )  # fmt: skip
+            if status == "error":
+                result.ename = reply.get("ename") or "Aborted"
+                result.evalue = reply.get("evalue") or ""
+
+        result.replay_errors = [
+            {"cell_index": i, "ename": r["content"].get("ename"), "evalue": r["content"].get("evalue")}
+            for i, r in sorted(replies.items())
+            if i != target and r.get("content", {}).get("status") == "error"
+        ]  # fmt: skip
+        outputs = json.loads(json.dumps(nb.cells[target].get("outputs", [])))
+        result.outputs = cap_outputs(outputs, limits.output_cap_bytes,
+                                     dropped_bytes=client.dropped_bytes)  # fmt: skip
+        return result
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        await _teardown(km, client, tree, graceful=graceful, marker=marker)
+
+
+async def _watch(tree: _ProcessTree) -> None:
+    """Record the kernel's descendants while it runs (catches those leaving its session)."""
+    while True:
+        tree.snapshot()
+        await asyncio.sleep(0.5)
+
+
+async def _teardown(km: AsyncKernelManager, client: _Client, tree: _ProcessTree | None, *,
+                    graceful: bool, marker: str) -> None:  # fmt: skip
+    kc, client.kc = client.kc, None
+    provisioner = km.provisioner
+    if tree is None and provisioner is not None and getattr(provisioner, "pid", None):
+        # launched, but the start did not complete (startup timeout or failure)
+        tree = _ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
+    if kc is not None:
+        with contextlib.suppress(Exception):
+            kc.stop_channels()
+    if tree is not None:
+        tree.snapshot()
+    try:
+        if graceful and tree is not None:
+            # Ask the kernel to exit (user code's files get flushed); kills it after 2 s.
+            await km.shutdown_kernel(now=False)
+        else:
+            if tree is not None:
+                await asyncio.to_thread(tree.kill)
+            await km.shutdown_kernel(now=True)
+    except Exception:  # noqa: BLE001
+        log.warning("execute: kernel shutdown failed", exc_info=True)
+        with contextlib.suppress(Exception):
+            await km.cleanup_resources()
+    finally:
+        if tree is not None:
+            survivors = await asyncio.to_thread(tree.kill)
+            if survivors:  # pragma: no cover - would need an unkillable process
+                log.error("execute: kernel processes survived SIGKILL: %s", survivors)
+        with contextlib.suppress(Exception):
+            if not km.context.closed:
+                km.context.destroy(linger=0)
+
+
+def execute_appended_cell(
+    nb: dict,
+    *,
+    kernel_name: str | None = None,
+    limits: ExecutionLimits = ExecutionLimits(),
+    cwd: str | None = None,
+    extra_env: dict | None = None,
+) -> ExecutionResult:
+    """Replay every code cell of `nb` but the last in a fresh kernel, then run the last one.
+
+    nb: an nbformat 4 notebook dict whose LAST cell is the new code cell (not modified). The
+    kernel is `kernel_name`, else the notebook's metadata.kernelspec.name, else "python3". Its
+    working directory is `cwd` (the notebook's directory, normally), else an empty temporary
+    directory removed afterwards; its environment is `kernel_environment(extra_env)`.
+
+    Status: "ok"; "error" (the new cell raised: ename, evalue and the error output); "timeout"
+    (a cell, replayed or new, ran longer than `limits.cell_timeout_s`); "kernel_error" (the
+    kernel did not start, or died). Errors in replayed cells do not stop the run (they are
+    history; see `ExecutionResult.replay_errors`). The kernel and all its processes are gone when
+    this returns. Blocking: run it in a worker thread (it runs its own event loop, so it cannot be
+    called from a thread whose event loop is running).
+
+    Raises UnknownKernel (a ValueError) for a kernel name with no kernelspec, ValueError /
+    TypeError for malformed arguments; never for what the notebook's code does.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError("execute_appended_cell blocks: call it from a worker thread "
+                           "(asyncio.to_thread), not from a running event loop")  # fmt: skip
+    if not isinstance(limits, ExecutionLimits):
+        raise TypeError("limits must be an ExecutionLimits")
+    if cwd is not None and not os.path.isdir(cwd):
+        raise ValueError(f"cwd {cwd!r} is not a directory")
+    prepared = _prepare_notebook(nb)
+    name, ksm, spec = _resolve_kernel(nb, kernel_name)
+    env = kernel_environment(extra_env)
+    workdir = tempfile.mkdtemp(prefix="jupyter-artifacts-exec-")  # 0700
+    try:
+        run_dir = cwd
+        if run_dir is None:
+            run_dir = os.path.join(workdir, "cwd")
+            os.mkdir(run_dir)
+        return _run_in_private_loop(
+            _execute(prepared, kernel_name=name, ksm=ksm, spec=spec, limits=limits,
+                     cwd=os.path.abspath(run_dir), env=env, workdir=workdir)
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_in_private_loop(coro):
+    """Run `coro` to completion on a new event loop, without touching the calling thread's
+    current loop (unlike `asyncio.run`, which resets it to None afterwards)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        try:
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            loop.close()
+
