@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from tests_helpers import JupyterServer
+
 from jupyter_artifacts.models.notebooks import AppendCell, RegisterNotebook
 from jupyter_artifacts.services.actors import Actor
 from jupyter_artifacts.services.registry import Services
@@ -16,14 +18,16 @@ ACTOR = Actor("agent", "bot", "tester")
 EMPTY = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}
 
 
-async def test_fifty_concurrent_appends_from_two_servers(api, db, sql):
-    other = Services(db)
-    await other.notebooks.register(RegisterNotebook(id="NB-C", notebook=EMPTY), ACTOR)
-    via_http = [api("POST", "api/notebooks/NB-C/cells", {"source": f"http_{i} = {i}"}) for i in range(30)]
-    via_other = [other.notebooks.append("NB-C", AppendCell(source=f"other_{i} = {i}"), ACTOR) for i in range(30)]
-    results = await asyncio.gather(*via_http, *via_other)
+async def test_fifty_concurrent_appends_from_two_servers(api, sql, database_url, tmp_path):
+    assert (await api("POST", "api/notebooks", {"id": "NB-C", "notebook": EMPTY})).status == 201
+    with JupyterServer(tmp_path, database_url) as second:
+        via_http = [api("POST", "api/notebooks/NB-C/cells", {"source": f"http_{i} = {i}"}) for i in range(30)]
+        via_other = [asyncio.to_thread(second.call, "POST", "/api/notebooks/NB-C/cells",
+                                       {"source": f"other_{i} = {i}"}) for i in range(30)]
+        results = await asyncio.gather(*via_http, *via_other)
     assert all(r.status == 201 for r in results[:30]), [r for r in results[:30] if r.status != 201][:1]
-    versions = sorted([r.json["version_number"] for r in results[:30]] + [a.version_number for a in results[30:]])
+    assert all(status == 201 for status, _ in results[30:]), [b for s, b in results[30:] if s != 201][:1]
+    versions = sorted([r.json["version_number"] for r in results[:30]] + [b["version_number"] for _, b in results[30:]])
     assert versions == list(range(2, 62))
     rows = sql("SELECT id, version_number, parent_version_id, is_latest FROM artifacts "
                "WHERE artifact_id = 'NB-C' ORDER BY version_number")
