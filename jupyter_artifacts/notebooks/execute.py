@@ -45,9 +45,7 @@ import contextlib
 import json
 import logging
 import os
-import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -62,10 +60,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import output_from_msg
 
-try:  # a dependency of ipykernel; without it only the session/group sweep is done
-    import psutil
-except ImportError:  # pragma: no cover
-    psutil = None  # type: ignore[assignment]
+from .kernel_env import kernel_environment
+from .outputs import apply_control_chars, cap_outputs, json_size
+from .processes import ProcessTree, psutil
 
 log = logging.getLogger(__name__)
 # nbclient and jupyter_client log a timed-out or dead kernel as errors: a user's problem, not the
@@ -125,292 +122,6 @@ class ExecutionLimits:
 
 
 # --------------------------------------------------------------------------------------------
-# Environment
-# --------------------------------------------------------------------------------------------
-
-# What a kernel needs to find its interpreter, libraries, locale, home and temporary directory,
-# plus the usual knobs of numerical libraries. PYTHONPATH is passed on: the kernels the Jupyter
-# server starts for the user inherit it, so a replay sees the same importable modules as the
-# session that wrote the notebook. PYTHONHOME / PYTHONSTARTUP / PYTHONEXECUTABLE are not (they
-# break or alter a kernel of another interpreter). Proxy variables are not either (they often
-# carry credentials).
-_ALLOWED_NAMES = frozenset(
-    {
-        "PATH", "HOME", "USER", "LOGNAME", "USERNAME", "SHELL", "TERM", "LANG", "LANGUAGE", "TZ",
-        "TMPDIR", "TEMP", "TMP",
-        "PYTHONPATH", "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONDONTWRITEBYTECODE",
-        "VIRTUAL_ENV", "LD_LIBRARY_PATH",
-        "JUPYTER_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH", "JUPYTER_DATA_DIR",
-        "JUPYTER_PLATFORM_DIRS", "IPYTHONDIR", "MPLCONFIGDIR",
-        "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-        "CUDA_VISIBLE_DEVICES",
-        "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
-        # Windows
-        "SYSTEMROOT", "SYSTEMDRIVE", "COMSPEC", "PATHEXT", "WINDIR", "APPDATA", "LOCALAPPDATA",
-        "USERPROFILE", "PROGRAMDATA", "PROGRAMFILES", "NUMBER_OF_PROCESSORS",
-    }
-)  # fmt: skip
-_ALLOWED_PREFIXES = ("LC_", "CONDA_", "XDG_")
-# Never passed, even when allow-listed above or asked for in `extra`.
-_DENIED_SUBSTRINGS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH",
-                      "DATABASE_URL", "_DSN", "COOKIE", "PRIVATE")  # fmt: skip
-_DENIED_PREFIXES = ("PG", "JUPYTERHUB_", "JPY_", "JUPYTER_ARTIFACTS_", "JUPYTER_TOKEN")
-
-
-def _denied(name: str) -> bool:
-    upper = name.upper()
-    return upper.startswith(_DENIED_PREFIXES) or any(s in upper for s in _DENIED_SUBSTRINGS)
-
-
-def _allowed(name: str) -> bool:
-    upper = name.upper()
-    return (upper in _ALLOWED_NAMES or upper.startswith(_ALLOWED_PREFIXES)) and not _denied(name)
-
-
-def kernel_environment(extra: dict | None = None) -> dict:
-    """The kernel's environment: the allow-listed variables of this process, then `extra`.
-
-    Built explicitly, never from the server's whole `os.environ`: nothing of the server's
-    credentials (JUPYTER_ARTIFACTS_*, DATABASE_URL, JUPYTER_TOKEN, JPY_*, JUPYTERHUB_*, PG*, and any
-    name containing PASSWORD, SECRET, TOKEN, KEY, AUTH, ...) reaches user code. `extra` maps names to
-    strings (None removes an inherited variable); a name of the denied kind in `extra` is a
-    programming error (ValueError) rather than a silent drop.
-    """
-    env = {k: v for k, v in os.environ.items() if _allowed(k)}
-    for name, value in (extra or {}).items():
-        if not isinstance(name, str) or not name or "=" in name:
-            raise ValueError(f"Invalid environment variable name: {name!r}")
-        if _denied(name):
-            raise ValueError(f"Environment variable {name!r} may not be passed to a kernel")
-        if value is None:
-            env.pop(name, None)
-        elif isinstance(value, str):
-            env[name] = value
-        else:
-            raise TypeError(f"Environment variable {name!r}: value must be a str or None")
-    return env
-
-
-# --------------------------------------------------------------------------------------------
-# Output cap
-# --------------------------------------------------------------------------------------------
-
-_RGX_CARRIAGE_RETURN = re.compile(r"[^\n]*\r(?=[^\n])")
-_RGX_BACKSPACE = re.compile(r"[^\n]\x08")
-_MIN_STREAM_PIECE = 64  # below this a cut stream is not worth keeping
-
-
-def _json_size(obj: Any) -> int:
-    return len(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
-def _apply_control_chars(text: str) -> str:
-    """`\\r` and `\\b` as a terminal (and JupyterLab) displays them, line by line."""
-    if "\x08" in text:
-        old = None
-        while old != text:
-            old, text = text, _RGX_BACKSPACE.sub("", text)
-    if "\r" in text:
-        text = _RGX_CARRIAGE_RETURN.sub("", text)
-    return text
-
-
-def _truncation_notice(omitted: int, original: int, cap: int) -> dict:
-    return nbformat.v4.new_output(
-        "stream",
-        name="stderr",
-        text=(
-            f"\n[output truncated: {omitted:,} of {original:,} bytes not stored "
-            f"(limit {cap:,} bytes)]\n"
-        ),
-    )
-
-
-def _cut_text(out: dict, budget: int) -> dict | None:
-    """A copy of stream `out` with the longest prefix of its text whose JSON fits in `budget`."""
-    text = out["text"]
-    base = _json_size({**out, "text": ""})
-    if base + _MIN_STREAM_PIECE > budget:
-        return None
-    lo, hi = 0, len(text)
-    # JSON of n characters takes at least n bytes, at most 6n (\\uXXXX): start from a tight range.
-    hi = min(hi, budget - base)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if base + _json_size(text[:mid]) - 2 <= budget:
-            lo = mid
-        else:
-            hi = mid - 1
-    if lo < _MIN_STREAM_PIECE and lo < len(text):
-        return None
-    return {**out, "text": text[:lo]}
-
-
-def _shrink_error(out: dict, budget: int) -> dict:
-    """The error output, its traceback shortened from the front (the last frames matter most)."""
-    if _json_size(out) <= budget:
-        return out
-    evalue = out.get("evalue", "")
-    if len(evalue) > 2000:
-        evalue = evalue[:2000] + "…"
-    tb = list(out.get("traceback", []))
-    shrunk = {**out, "evalue": evalue, "traceback": tb}
-    dropped = 0
-    while tb and _json_size(shrunk) > budget:
-        tb.pop(0)
-        dropped += 1
-        shrunk["traceback"] = [f"[{dropped} traceback lines not stored]", *tb]
-    if _json_size(shrunk) > budget:
-        shrunk["traceback"] = []
-        shrunk["evalue"] = evalue[:200]
-    return shrunk
-
-
-def cap_outputs(outputs: list[dict], cap_bytes: int, *, dropped_bytes: int = 0) -> list[dict]:
-    """`outputs` if their JSON fits in `cap_bytes` (and nothing was dropped before), else the first
-    outputs that fit (a stream cut to fit), the final error output if any, and a stderr notice
-    of how much was left out; the result's JSON fits in `cap_bytes` (for caps of 1 KB or more).
-
-    `dropped_bytes`: outputs already discarded while collecting (counted in the notice)."""
-    total = _json_size(outputs)
-    if total <= cap_bytes and not dropped_bytes:
-        return outputs
-    original = total + dropped_bytes
-    notice_room = _json_size(_truncation_notice(10**15, 10**15, cap_bytes)) + 1
-    budget = cap_bytes - notice_room - 2  # the list's brackets
-    body = list(outputs)
-    error = body.pop() if body and body[-1].get("output_type") == "error" else None
-    if error is not None:
-        error = _shrink_error(error, max(budget // 2, 256))
-        budget -= _json_size(error) + 1
-    kept: list[dict] = []
-    used = 0
-    for out in body:
-        size = _json_size(out) + 1
-        if used + size <= budget:
-            kept.append(out)
-            used += size
-            continue
-        if out.get("output_type") == "stream":
-            piece = _cut_text(out, budget - used - 1)
-            if piece is not None:
-                kept.append(piece)
-        break  # keep the first outputs, in order: nothing after the first that did not fit
-    if error is not None:
-        kept.append(error)
-    omitted = max(original - _json_size(kept), 0)
-    kept.append(_truncation_notice(omitted, original, cap_bytes))
-    return kept
-
-
-# --------------------------------------------------------------------------------------------
-# Kernel processes
-# --------------------------------------------------------------------------------------------
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        if psutil is not None:
-            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return True  # gone
-    except Exception:  # psutil.NoSuchProcess and friends
-        return True
-
-
-def _all_pids() -> list[int]:
-    if psutil is not None:
-        return psutil.pids()
-    try:
-        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-    except OSError:  # pragma: no cover - no procfs and no psutil
-        return []
-
-
-def _environ_has(pid: int, entry: bytes) -> bool:
-    """Whether process `pid` was started with `entry` (b"NAME=value") in its environment."""
-    try:
-        if os.path.isdir("/proc"):
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                return entry in f.read().split(b"\0")
-        if psutil is not None:  # pragma: no cover - no procfs
-            name, _, value = entry.decode().partition("=")
-            return psutil.Process(pid).environ().get(name) == value
-    except Exception:  # noqa: BLE001 - gone, or not ours to read
-        return False
-    return False  # pragma: no cover
-
-
-class _ProcessTree:
-    """Every process of one kernel, to be killed to the last one. Found three ways: its session
-    and process group (the kernel leads both), its descendants seen while it ran (`snapshot`,
-    catches children that left the session while the kernel lives), and a unique variable in the
-    environment it passed on (catches those orphaned by a kernel that died before a snapshot)."""
-
-    def __init__(self, pid: int, pgid: int | None, marker: str | None = None):
-        self.pid = pid
-        # A kernel started by jupyter_client leads its own session, so its group and session ids
-        # are its pid. Never signal our own group or session (should that ever not hold).
-        own = {os.getpgrp(), os.getsid(0), 0, 1}
-        self.group = pgid if pgid is not None and pgid not in own else None
-        self.marker = marker.encode() if marker else None
-        self.tracked: set = set()  # psutil.Process: kill() refuses a reused pid
-
-    def snapshot(self) -> None:
-        if psutil is None:
-            return
-        try:
-            self.tracked.update(psutil.Process(self.pid).children(recursive=True))
-        except psutil.Error:
-            pass
-
-    def _members(self) -> list[int]:
-        me = os.getpid()
-        found = []
-        for pid in _all_pids():
-            if pid == me:
-                continue
-            try:
-                if self.group is not None and self.group in (os.getsid(pid), os.getpgid(pid)):
-                    found.append(pid)
-                    continue
-            except OSError:
-                continue
-            if self.marker is not None and _environ_has(pid, self.marker):
-                found.append(pid)
-        return [p for p in found if not _is_zombie(p)]
-
-    def kill(self, *, rounds: int = 50) -> list[int]:
-        """SIGKILL everything; return the pids still alive after `rounds` sweeps (normally [])."""
-        self.snapshot()
-        survivors: list[int] = []
-        for _ in range(rounds):
-            if self.group is not None:
-                with contextlib.suppress(OSError):
-                    os.killpg(self.group, signal.SIGKILL)
-            for proc in list(self.tracked):
-                try:
-                    if proc.status() == psutil.STATUS_ZOMBIE:
-                        self.tracked.discard(proc)
-                    else:
-                        proc.kill()
-                except psutil.Error:
-                    self.tracked.discard(proc)
-            for pid in self._members():
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
-            survivors = self._members() + [
-                p.pid for p in self.tracked if p.is_running() and not _is_zombie(p.pid)
-            ]
-            if not survivors:
-                return []
-        return survivors
-
-
-# --------------------------------------------------------------------------------------------
 # Execution
 # --------------------------------------------------------------------------------------------
 
@@ -450,16 +161,16 @@ class _Client(NotebookClient):
             last = outs[-1] if outs else None
             if last is not None and last.output_type == "stream" and last.name == out.name:
                 if full:
-                    self.dropped_bytes += _json_size(out.text) - 2
+                    self.dropped_bytes += json_size(out.text) - 2
                     return None
                 head, nl, line = last.text.rpartition("\n")
-                tail = _apply_control_chars(line + out.text)
-                before = _json_size(line) - 2
+                tail = apply_control_chars(line + out.text)
+                before = json_size(line) - 2
                 last.text = head + nl + tail
-                self.kept_bytes += _json_size(tail) - 2 - before
+                self.kept_bytes += json_size(tail) - 2 - before
                 return last
-            out.text = _apply_control_chars(out.text)
-        size = _json_size(out)
+            out.text = apply_control_chars(out.text)
+        size = json_size(out)
         if full and out.output_type != "error":
             self.dropped_bytes += size
             return None
@@ -562,7 +273,7 @@ async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: 
     marker = f"{_RUN_MARKER}={uuid.uuid4().hex}"
     env = {**env, _RUN_MARKER: marker.partition("=")[2]}
 
-    tree: _ProcessTree | None = None
+    tree: ProcessTree | None = None
     watcher: asyncio.Task | None = None
     graceful = False
     result: ExecutionResult | None = None
@@ -577,7 +288,7 @@ async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: 
                 )  # fmt: skip
             provisioner = km.provisioner
             if provisioner is not None and getattr(provisioner, "pid", None):
-                tree = _ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
+                tree = ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
             left = max(limits.startup_timeout_s - (time.monotonic() - started), 0.1)
             client.kc = km.client()
             client.kc.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
@@ -666,20 +377,20 @@ async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: 
         await _teardown(km, client, tree, graceful=graceful, marker=marker)
 
 
-async def _watch(tree: _ProcessTree) -> None:
+async def _watch(tree: ProcessTree) -> None:
     """Record the kernel's descendants while it runs (catches those leaving its session)."""
     while True:
         tree.snapshot()
         await asyncio.sleep(0.5)
 
 
-async def _teardown(km: AsyncKernelManager, client: _Client, tree: _ProcessTree | None, *,
+async def _teardown(km: AsyncKernelManager, client: _Client, tree: ProcessTree | None, *,
                     graceful: bool, marker: str) -> None:  # fmt: skip
     kc, client.kc = client.kc, None
     provisioner = km.provisioner
     if tree is None and provisioner is not None and getattr(provisioner, "pid", None):
         # launched, but the start did not complete (startup timeout or failure)
-        tree = _ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
+        tree = ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
     if kc is not None:
         with contextlib.suppress(Exception):
             kc.stop_channels()
