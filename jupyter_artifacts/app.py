@@ -10,6 +10,7 @@ from traitlets import Bool, Dict, Float, Integer, Type, Unicode, default
 from .db import embedded
 from .db.pool import Database
 from .handlers import artifacts as artifacts_handlers
+from .handlers import lineage as lineage_handlers
 from .handlers import notebooks as notebook_handlers
 from .handlers import service as service_handlers
 from .handlers.base import Route
@@ -17,7 +18,7 @@ from .services.notebooks import NotebookSettings
 from .services.registry import Services
 
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
-ROUTE_MODULES = (artifacts_handlers, notebook_handlers, service_handlers)
+ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, service_handlers)
 
 class JupyterArtifactsApp(ExtensionApp):
     name = "jupyter_artifacts"
@@ -58,6 +59,8 @@ class JupyterArtifactsApp(ExtensionApp):
                                         "server's own environment is passed on but an allow-list).")
     export_dir = Unicode(None, allow_none=True, config=True,
                          help="If set, every appended version is also written as <dir>/<id>/v<N>.ipynb and .html.")
+    lineage_max_edges = Integer(2000, config=True,
+                                help="Most edges one lineage reply holds; beyond it the reply says truncated.")
     store_class = Type(Database, klass=Database, config=True,
                        help="The store class (swap it to instrument or replace the database layer).")
 
@@ -94,7 +97,7 @@ class JupyterArtifactsApp(ExtensionApp):
 
     def initialize_settings(self):
         self.db = self.make_database()
-        self.services = Services(self.db, self.notebook_settings())
+        self.services = Services(self.db, self.notebook_settings(), lineage_max_edges=self.lineage_max_edges)
 
     def routes(self) -> list[Route]:
         return [r for module in ROUTE_MODULES for r in module.routes]

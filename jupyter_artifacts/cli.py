@@ -145,6 +145,56 @@ class ExportCommand(_Command):
         return 0
 
 
+class BackfillCommand(_Command):
+    name = "backfill"
+    description = "(Re)create missing processing steps from links and parents; idempotent, resumable."
+
+    async def work(self, ext, db):
+        from .services.lineage import LineageService
+
+        report = await LineageService(db).backfill()
+        print(f"Created {report.link_steps} link steps and {report.parent_steps} parent (fork) steps; "
+              f"links checked up to id {report.links_checked_upto}.")
+        return 0
+
+
+class LineageCommand(_Command):
+    name = "lineage"
+    description = "The lineage of a version or artifact: lineage <ref> [--format json|prov-json|dot] " \
+                  "[--direction ancestors|descendants|both] [--max-depth N]."
+
+    fmt = Unicode("json", config=True, help="json, prov-json or dot")
+    direction = Unicode("both", config=True, help="ancestors, descendants or both")
+    max_depth = Unicode("5", config=True, help="1..50")
+    aliases = {"format": "LineageCommand.fmt", "direction": "LineageCommand.direction",
+               "max-depth": "LineageCommand.max_depth"}
+
+    async def work(self, ext, db):
+        from pydantic import ValidationError
+
+        from .errors import Invalid
+        from .handlers.base import validation_message
+        from .lineage_formats import to_dot, to_prov_json
+        from .models.lineage import LineageQuery
+        from .services.lineage import LineageService
+
+        if len(self.extra_args) != 1:
+            raise Invalid("Give one artifact id or version reference, e.g. NB-12@v3.")
+        if self.fmt not in ("json", "prov-json", "dot"):
+            raise Invalid(f"--format must be json, prov-json or dot, not {self.fmt!r}.")
+        try:
+            query = LineageQuery(direction=self.direction, max_depth=self.max_depth)
+        except ValidationError as e:
+            raise Invalid(validation_message(e, "option")) from None
+        graph = (await LineageService(db, ext.lineage_max_edges).lineage(self.extra_args[0], query)).model_dump(
+            mode="json")
+        if self.fmt == "dot":
+            sys.stdout.write(to_dot(graph))
+        else:
+            print(json.dumps(to_prov_json(graph) if self.fmt == "prov-json" else graph, indent=2, ensure_ascii=False))
+        return 0
+
+
 class ArtifactsCommand(JupyterApp):
     name = "jupyter-artifacts"
     description = "Manage the jupyter_artifacts database."
@@ -153,6 +203,8 @@ class ArtifactsCommand(JupyterApp):
         "migrate": (MigrateCommand, MigrateCommand.description),
         "status": (StatusCommand, StatusCommand.description),
         "export": (ExportCommand, ExportCommand.description),
+        "backfill": (BackfillCommand, BackfillCommand.description),
+        "lineage": (LineageCommand, LineageCommand.description),
     }
 
     def start(self):

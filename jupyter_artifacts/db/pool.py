@@ -36,7 +36,10 @@ def with_session_options(url: str, *, statement_timeout_ms: int, lock_timeout_ms
     """Add timeouts to a conninfo/URL, keeping any `options` the operator already set."""
     params = conninfo_to_dict(url)
     ours = (f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={lock_timeout_ms} "
-            f"-c idle_in_transaction_session_timeout={idle_in_transaction_timeout_ms} -c TimeZone=UTC")
+            f"-c idle_in_transaction_session_timeout={idle_in_transaction_timeout_ms} -c TimeZone=UTC "
+            # Marks the extension's own sessions: the database's triggers leave its writes
+            # alone (it records their processing steps itself) and act for other writers.
+            "-c jupyter_artifacts.writer=extension")
     params["options"] = f"{params['options']} {ours}" if params.get("options") else ours
     params.setdefault("connect_timeout", str(connect_timeout_s))
     params.setdefault("application_name", "jupyter_artifacts")
@@ -91,6 +94,9 @@ class Database:
         self._ready = False
         self._lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Checks run once after migrations (each in its own transaction), e.g. that every
+        # link has its processing step.
+        self.on_ready: list[Callable[[psycopg.AsyncConnection], Awaitable[object]]] = []
 
     async def _conninfo(self) -> str:
         url = self._url
@@ -123,6 +129,9 @@ class Database:
                     with translate_errors():
                         async with self._pool.connection() as conn:
                             await apply_migrations(conn)
+                            for check in self.on_ready:
+                                async with conn.transaction():
+                                    await check(conn)
                 self._ready = True
         return self._pool
 

@@ -16,6 +16,7 @@ CONTRACT = {
     ("post", "/api/artifacts/{ref}/versions/{n}/tags"), ("patch", "/api/artifacts/{ref}/versions/{n}"),
     ("post", "/api/artifact-links"), ("get", "/api/artifacts/{ref}/links"),
     ("get", "/api/jupyter_artifacts/status"), ("get", "/api/jupyter_artifacts/openapi.json"),
+    ("get", "/api/artifacts/{ref}/lineage"),
     ("post", "/api/notebooks"), ("get", "/api/notebooks/{ref}"), ("get", "/api/notebooks/{ref}/versions/{n}"),
     ("post", "/api/notebooks/{ref}/cells"), ("get", "/api/notebooks/{ref}/diff"),
 }

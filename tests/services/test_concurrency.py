@@ -56,8 +56,11 @@ async def test_concurrent_new_versions_from_two_servers_and_a_foreign_writer(api
     assert len(set(numbers)) == 60
     rows = check_chain(sql, "C-1")
     assert len(rows) == 1 + 60 + len(foreign_ok)
-    steps = sql("SELECT count(*) AS n FROM processing_steps WHERE target_artifact_id = 'C-1'")[0]["n"]
-    assert steps == 60  # one derive step per extension-written version, none for the foreign rows
+    steps = sql("SELECT step_type, method, count(*) AS n FROM processing_steps WHERE target_artifact_id = 'C-1' "
+                "GROUP BY 1, 2 ORDER BY 1")
+    # One derive step per version the extension wrote, a legacy_parent fork for each foreign row.
+    assert steps == [{"step_type": "derive", "method": "new_version", "n": 60}] + (
+        [{"step_type": "fork", "method": "legacy_parent", "n": len(foreign_ok)}] if foreign_ok else [])
 
 
 async def test_conditional_versions_have_exactly_one_winner(api, sql):

@@ -1,0 +1,118 @@
+"""SQL of the lineage area: backfilling steps, and walking them."""
+
+from __future__ import annotations
+
+from .artifacts import _all, _one
+
+LINK_STEPS = """
+    INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
+                                  target_version_number, step_type, actor_type, method, parameters,
+                                  link_id, created_at)
+    SELECT t.artifact_id, t.version_number, s.artifact_id, s.version_number,
+           jupyter_artifacts_link_step_type(l.link_type, s.artifact_id = t.artifact_id),
+           'unknown', 'legacy_link',
+           jsonb_build_object('link_type', l.link_type, 'strength', l.strength, 'evidence', l.evidence),
+           l.id, l.created_at
+      FROM artifact_links l
+      JOIN artifacts s ON s.id = l.source_artifact_id
+      JOIN artifacts t ON t.id = l.target_artifact_id
+     WHERE l.id > %(after)s AND l.id <= %(upto)s
+       AND s.version_number IS NOT NULL AND t.version_number IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM processing_steps p WHERE p.link_id = l.id)
+    ON CONFLICT DO NOTHING"""
+
+PARENT_STEPS = """
+    INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
+                                  target_version_number, step_type, actor_type, method, parameters, created_at)
+    SELECT p.artifact_id, p.version_number, c.artifact_id, c.version_number, 'fork', 'unknown',
+           'legacy_parent', '{}'::jsonb, c.created_at
+      FROM artifacts c JOIN artifacts p ON p.id = c.parent_version_id
+     WHERE c.version_number IS NOT NULL AND p.version_number IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM artifact_links l
+                        WHERE (l.source_artifact_id = c.id AND l.target_artifact_id = p.id)
+                           OR (l.source_artifact_id = p.id AND l.target_artifact_id = c.id))
+       AND NOT EXISTS (SELECT 1 FROM processing_steps s
+                        WHERE s.source_artifact_id = p.artifact_id AND s.source_version_number = p.version_number
+                          AND s.target_artifact_id = c.artifact_id AND s.target_version_number = c.version_number)
+    ON CONFLICT DO NOTHING"""
+
+
+async def max_link_id(conn) -> int:
+    return (await _one(conn, "SELECT COALESCE(max(id), 0) AS m FROM artifact_links", ()))["m"]
+
+
+async def watermark(conn) -> int:
+    row = await _one(conn, "SELECT value FROM jupyter_artifacts_backfill_state WHERE name = 'links'", ())
+    return row["value"] if row else 0
+
+
+async def set_watermark(conn, value: int) -> None:
+    await conn.execute("""
+        INSERT INTO jupyter_artifacts_backfill_state (name, value) VALUES ('links', %s)
+        ON CONFLICT (name) DO UPDATE SET value = GREATEST(jupyter_artifacts_backfill_state.value, EXCLUDED.value),
+                                         updated_at = now()""", (value,))
+
+
+async def link_steps(conn, after: int, upto: int) -> int:
+    cur = await conn.execute(LINK_STEPS, {"after": after, "upto": upto})
+    return cur.rowcount
+
+
+async def parent_steps(conn) -> int:
+    cur = await conn.execute(PARENT_STEPS)
+    return cur.rowcount
+
+
+def _walk_sql(direction: str) -> str:
+    # Ancestors follow steps backwards (from their output to their input), descendants forwards.
+    near, far = ("target", "source") if direction == "ancestors" else ("source", "target")
+    return f"""
+        WITH RECURSIVE walk (id, src_a, src_v, dst_a, dst_v, depth) AS (
+            SELECT p.id, p.source_artifact_id, p.source_version_number, p.target_artifact_id,
+                   p.target_version_number, 1
+              FROM processing_steps p
+              JOIN unnest(%(start_a)s::text[], %(start_v)s::int[]) AS s(a, v)
+                ON p.{near}_artifact_id = s.a AND p.{near}_version_number = s.v
+          UNION
+            SELECT p.id, p.source_artifact_id, p.source_version_number, p.target_artifact_id,
+                   p.target_version_number, w.depth + 1
+              FROM walk w
+              JOIN processing_steps p
+                ON p.{near}_artifact_id = w.{"src" if direction == "ancestors" else "dst"}_a
+               AND p.{near}_version_number = w.{"src" if direction == "ancestors" else "dst"}_v
+             WHERE w.depth <= %(max_depth)s
+        )
+        SELECT id::text AS id, depth FROM walk LIMIT %(cap)s"""
+
+
+async def walk(conn, direction: str, start: list[tuple[str, int]], max_depth: int, cap: int) -> list[dict]:
+    """Step ids reached from `start` with the depth each was reached at (one recursive query;
+    depth max_depth + 1 is walked too, to tell whether the answer was cut by depth)."""
+    return await _all(conn, _walk_sql(direction), {
+        "start_a": [a for a, _ in start], "start_v": [v for _, v in start],
+        "max_depth": max_depth, "cap": cap})
+
+
+async def steps_by_id(conn, ids: list[str]) -> list[dict]:
+    return await _all(conn, """
+        SELECT id::text AS id, source_artifact_id, source_version_number, target_artifact_id,
+               target_version_number, step_type, actor_type, actor_id, recorded_by, method, parameters,
+               chamber_id::text AS chamber_id, created_at
+          FROM processing_steps WHERE id = ANY(%s::uuid[]) ORDER BY created_at, id""", (ids,))
+
+
+async def nodes(conn, keys: list[tuple[str, int]]) -> list[dict]:
+    return await _all(conn, """
+        SELECT DISTINCT ON (a.artifact_id, a.version_number)
+               a.artifact_id, a.version_number, a.artifact_type, a.title, a.content_hash,
+               COALESCE(a.is_latest, FALSE) AS is_latest
+          FROM unnest(%s::text[], %s::int[]) AS k(a, v)
+          JOIN artifacts a ON a.artifact_id = k.a AND a.version_number = k.v
+         ORDER BY a.artifact_id, a.version_number, a.adoption_exempt""",
+        ([a for a, _ in keys], [v for _, v in keys]))
+
+
+async def start_nodes(conn, artifact_id: str) -> list[tuple[str, int]]:
+    rows = await _all(conn, "SELECT DISTINCT version_number FROM artifacts WHERE artifact_id = %s "
+                            "AND version_number IS NOT NULL ORDER BY version_number", (artifact_id,))
+    return [(artifact_id, r["version_number"]) for r in rows]

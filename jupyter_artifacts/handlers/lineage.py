@@ -1,0 +1,32 @@
+"""Routes of the lineage area (API.md, "Lineage")."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..models.lineage import LineageGraph, LineageQuery
+from .base import ArtifactsHandler, Route, api_doc
+
+AUTH_RESOURCE = "jupyter_artifacts:lineage"
+
+
+class Lineage(ArtifactsHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @api_doc("Processing steps between exact versions, walked both ways (JSON or W3C PROV-JSON)",
+             query=LineageQuery, reply=LineageGraph)
+    @web.authenticated
+    @authorized
+    async def get(self, ref: str):
+        query = self.parse_query(LineageQuery)
+        graph = await self.services.lineage.lineage(ref, query)
+        if query.format == "prov-json":
+            from ..lineage_formats import to_prov_json
+
+            self.reply(to_prov_json(graph.model_dump(mode="json")))
+        else:
+            self.reply(graph)
+
+
+routes = [Route("/api/artifacts/{ref}/lineage", Lineage)]
