@@ -55,6 +55,7 @@ test-browser: install browser-deps
 bench: install
 	$(PY) benchmarks/append.py
 	$(PY) benchmarks/diff_speed.py
+	$(PY) benchmarks/lineage.py
 
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \

@@ -1,0 +1,163 @@
+"""Benchmark: lineage cost against graph size, and the link backfill against a bare insert.
+
+Prints, in one run (DESIGN.md's targets):
+  1. lineage time for the same-shaped neighbourhood in a 1.35 M-step graph over the same
+     in a 10 k-step graph                                                  (goal <= 1.5)
+  2. backfill throughput for 1.35 M legacy links over a bare INSERT ... SELECT of the same
+     rows into an equally indexed table                                    (goal >= 0.5)
+
+    python benchmarks/lineage.py [--steps 1350000] [--small 10000]
+
+Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (schemas of its own, dropped at the end) when
+set, else an embedded PostgreSQL in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from append import database  # noqa: E402
+
+from jupyter_artifacts.db import lineage as store  # noqa: E402
+from jupyter_artifacts.db.migrate import apply_migrations  # noqa: E402
+from jupyter_artifacts.db.pool import Database  # noqa: E402
+from jupyter_artifacts.models.lineage import LineageQuery  # noqa: E402
+from jupyter_artifacts.services.lineage import LineageService  # noqa: E402
+
+# The neighbourhood measured: 30 versions of 10 artifacts with chains, fan-in and fan-out,
+# linked only among themselves, planted in both graphs.
+PROBE = """
+INSERT INTO artifacts (id, artifact_id, artifact_type, title, version_number, parent_version_id, is_latest, recorded_by)
+SELECT CASE WHEN v = 1 THEN 'probe-' || a ELSE 'probe-' || a || '@v' || v END, 'probe-' || a, 'hypothesis',
+       'probe ' || a, v, CASE WHEN v = 1 THEN NULL WHEN v = 2 THEN 'probe-' || a ELSE 'probe-' || a || '@v' || (v - 1) END,
+       v = 3, 'bench'
+  FROM generate_series(0, 9) a, generate_series(1, 3) v;
+INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id, target_version_number,
+                              step_type, actor_type, actor_id, recorded_by, method)
+SELECT 'probe-' || a, v, 'probe-' || a, v + 1, 'derive', 'agent', 'bench', 'bench', 'edit'
+  FROM generate_series(0, 9) a, generate_series(1, 2) v
+UNION ALL
+SELECT 'probe-' || a, 3, 'probe-' || ((a + 1) % 10), 1, 'cite', 'agent', 'bench', 'bench', 'cite'
+  FROM generate_series(0, 9) a
+UNION ALL
+SELECT 'probe-' || a, 2, 'probe-' || ((a * 3) % 10), 2, 'cite', 'agent', 'bench', 'bench', 'cite'
+  FROM generate_series(0, 9) a;
+"""
+
+# Random legacy links between single-version artifacts (the bulk of a production graph).
+BULK = """
+INSERT INTO artifacts (id, artifact_id, artifact_type, title, version_number, is_latest, content_hash)
+SELECT 'art-' || i, 'art-' || i, 'paper', 'paper ' || i, 1, TRUE, 'h' || i FROM generate_series(1, %(artifacts)s) i;
+INSERT INTO artifact_links (source_artifact_id, target_artifact_id, link_type, strength, evidence)
+SELECT 'art-' || (1 + (i::bigint * 7919) %% %(artifacts)s), 'art-' || (1 + (i::bigint * 104729 + 13) %% %(artifacts)s),
+       (ARRAY['cites', 'derives_from', 'supports', 'extends', 'contradicts'])[1 + i %% 5],
+       (i %% 100) / 100.0, CASE WHEN i %% 3 = 0 THEN 'fig ' || i END
+  FROM generate_series(1, %(links)s) i;
+"""
+
+
+async def prepare(url: str, links: int) -> None:
+    db = Database(url, auto_migrate=False)
+    async with db.connection() as conn:
+        await apply_migrations(conn)
+        await conn.set_autocommit(True)
+        await conn.execute("SET statement_timeout = 0")
+        # Written as another service would before the extension arrived: no trigger.
+        await conn.execute("ALTER TABLE artifact_links DISABLE TRIGGER jupyter_artifacts_foreign_links")
+        await conn.execute(BULK % {"artifacts": max(links // 3, 10), "links": links})
+        await conn.execute("ALTER TABLE artifact_links ENABLE TRIGGER jupyter_artifacts_foreign_links")
+        await conn.execute(PROBE)
+        await conn.execute("ANALYZE")
+    await db.close()
+
+
+async def timed_backfill(url: str) -> tuple[float, float, int]:
+    """(bare insert seconds, backfill seconds, rows) on the same links."""
+    db = Database(url, auto_migrate=False)
+    async with db.connection() as conn:
+        await conn.set_autocommit(True)
+        await conn.execute("SET statement_timeout = 0")
+        await conn.execute("CREATE TABLE bare_steps (LIKE processing_steps INCLUDING ALL)")
+        await conn.execute("SELECT count(*) FROM artifact_links")  # warm the cache alike
+        select = store.LINK_STEPS.split("SELECT", 1)[1].split("WHERE l.id >")[0]
+        columns = store.LINK_STEPS.split("INSERT INTO processing_steps", 1)[1].split("SELECT", 1)[0]
+        t0 = time.perf_counter()
+        await conn.execute(f"INSERT INTO bare_steps {columns} SELECT {select} "
+                           "WHERE s.version_number IS NOT NULL AND t.version_number IS NOT NULL")
+        bare = time.perf_counter() - t0
+        upto = await store.max_link_id(conn)
+        t0 = time.perf_counter()
+        rows = await store.link_steps(conn, 0, upto)
+        ours = time.perf_counter() - t0
+        await conn.execute("DROP TABLE bare_steps")
+        await conn.execute("ANALYZE processing_steps")
+    await db.close()
+    return bare, ours, rows
+
+
+async def timed_lineage(url: str, repeat: int) -> tuple[float, int]:
+    db = Database(url, auto_migrate=False)
+    service = LineageService(db)
+    query = LineageQuery(direction="both", max_depth=5)
+    times, edges = [], 0
+    for _ in range(repeat + 2):
+        t0 = time.perf_counter()
+        graph = await service.lineage("probe-4@v2", query)
+        times.append(time.perf_counter() - t0)
+        edges = len(graph.edges)
+    await db.close()
+    return statistics.median(times[2:]), edges
+
+
+def schema_url(base: str, name: str) -> str:
+    from jupyter_artifacts.pytest_plugin import url_with_schema
+
+    with psycopg.connect(base, autocommit=True) as c:
+        c.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        c.execute(f'CREATE SCHEMA "{name}"')
+    return url_with_schema(base, name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1_350_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    with database() as base:
+        urls = {}
+        try:
+            for name, links in (("small", args.small), ("large", args.steps)):
+                urls[name] = schema_url(base, f"ja_bench_lineage_{name}")
+                t0 = time.perf_counter()
+                asyncio.run(prepare(urls[name], links))
+                print(f"{name}: {links:,} legacy links generated in {time.perf_counter() - t0:.1f} s", flush=True)
+            backfill = {}
+            for name in ("small", "large"):
+                backfill[name] = asyncio.run(timed_backfill(urls[name]))
+            results = {name: asyncio.run(timed_lineage(urls[name], args.repeat)) for name in ("small", "large")}
+        finally:
+            with psycopg.connect(base, autocommit=True) as c:
+                for name in urls:
+                    c.execute(f'DROP SCHEMA IF EXISTS "ja_bench_lineage_{name}" CASCADE')
+    (small_t, small_e), (large_t, large_e) = results["small"], results["large"]
+    bare, ours, rows = backfill["large"]
+    print(f"lineage of the probe (both ways, depth 5): {small_e} edges in the small graph, {large_e} in the large")
+    print(f"  {args.small:>9,}-step graph  median {small_t * 1000:8.2f} ms")
+    print(f"  {args.steps:>9,}-step graph  median {large_t * 1000:8.2f} ms")
+    print(f"  ratio large / small               {large_t / small_t:8.3f}   (goal <= 1.5)")
+    print(f"backfill of {rows:,} legacy links: {ours:.1f} s ({rows / ours:,.0f} rows/s)")
+    print(f"bare INSERT ... SELECT of the same rows into an equally indexed table: {bare:.1f} s ({rows / bare:,.0f} rows/s)")
+    print(f"  throughput ratio backfill / bare  {bare / ours:8.3f}   (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()
