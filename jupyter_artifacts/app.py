@@ -10,6 +10,8 @@ from traitlets import Bool, Dict, Float, Integer, Type, Unicode, default
 from .db import embedded
 from .db.pool import Database
 from .handlers import artifacts as artifacts_handlers
+from .handlers import chambers as chamber_handlers
+from .handlers import debates as debate_handlers
 from .handlers import lineage as lineage_handlers
 from .handlers import notebooks as notebook_handlers
 from .handlers import service as service_handlers
@@ -18,7 +20,8 @@ from .services.notebooks import NotebookSettings
 from .services.registry import Services
 
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
-ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, service_handlers)
+ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, chamber_handlers, debate_handlers,
+                 service_handlers)
 
 class JupyterArtifactsApp(ExtensionApp):
     name = "jupyter_artifacts"

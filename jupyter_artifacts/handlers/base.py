@@ -75,7 +75,7 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
         user = self.current_user
         return getattr(user, "username", None) or str(user)
 
-    def actor(self, body: BaseModel) -> Actor:
+    def actor(self, body: BaseModel | None) -> Actor:
         return resolve_actor(body, self.username)
 
     # -- parsing ---------------------------------------------------------------------------
@@ -96,6 +96,16 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
         data = self.json_body()
         if not isinstance(data, dict):
             raise Invalid("The request body must be a JSON object.")
+        try:
+            return model.model_validate(data)
+        except ValidationError as e:
+            raise Invalid(validation_message(e, "request body"), errors=validation_errors(e)) from None
+
+    def parse_list_body(self, model: type[M]) -> M:
+        """A body that is a JSON list (a pydantic RootModel of a list)."""
+        data = self.json_body()
+        if not isinstance(data, list):
+            raise Invalid("The request body must be a JSON list.")
         try:
             return model.model_validate(data)
         except ValidationError as e:

@@ -41,6 +41,34 @@ def _decode_cursor(cursor: str) -> tuple:
         raise Invalid("The cursor is not one this server handed out; start again without it.") from None
 
 
+def first_version_row(artifact_id: str | None, artifact_type: str, title: str, metadata: dict, content,
+                      changelog: str | None, actor: Actor) -> dict:
+    """The row of a new artifact's version 1 (normalised, hashed); no database access."""
+    artifact_id = artifact_id or f"{artifact_type}-{secrets.token_hex(4)}"
+    metadata = normalize_json(metadata, "metadata")
+    content = normalize_json(content, "content")
+    title = normalize_json(title, "title")
+    return {
+        "id": artifact_id, "artifact_id": artifact_id, "artifact_type": artifact_type, "title": title,
+        "metadata": metadata, "content": content,
+        "content_hash": content_hash(artifact_type, title, metadata, content),
+        "version_number": 1, "parent_version_id": None, "changelog": normalize_json(changelog, "changelog"),
+        "actor_type": actor.actor_type, "actor_id": actor.actor_id, "recorded_by": actor.recorded_by,
+    }
+
+
+async def insert_first_version(conn, row: dict) -> dict:
+    """Write a version 1 inside the caller's transaction; 409 when the id is taken."""
+    artifact_id = row["artifact_id"]
+    if await store.artifact_exists(conn, artifact_id):
+        raise Conflict(f"An artifact with the id {artifact_id!r} already exists.")
+    await store.lock_artifact(conn, artifact_id)
+    inserted = await store.insert_version(conn, row)
+    if inserted is None:
+        raise Conflict(f"The id {artifact_id!r} is already taken by a version row.")
+    return inserted
+
+
 class ArtifactService:
     def __init__(self, db: Database):
         self.db = db
@@ -117,29 +145,9 @@ class ArtifactService:
     async def create(self, body: m.CreateArtifact, actor: Actor) -> Version:
         if body.artifact_type == "notebook":
             raise Invalid("Notebooks are registered with POST /api/notebooks, which stores their cells.")
-        artifact_id = body.id or f"{body.artifact_type}-{secrets.token_hex(4)}"
-        metadata = normalize_json(body.metadata, "metadata")
-        content = normalize_json(body.content, "content")
-        title = normalize_json(body.title, "title")
-        row = {
-            "id": artifact_id, "artifact_id": artifact_id, "artifact_type": body.artifact_type, "title": title,
-            "metadata": metadata, "content": content,
-            "content_hash": content_hash(body.artifact_type, title, metadata, content),
-            "version_number": 1, "parent_version_id": None,
-            "changelog": normalize_json(body.changelog, "changelog"),
-            "actor_type": actor.actor_type, "actor_id": actor.actor_id, "recorded_by": actor.recorded_by,
-        }
-
-        async def work(conn):
-            if await store.artifact_exists(conn, artifact_id):
-                raise Conflict(f"An artifact with the id {artifact_id!r} already exists.")
-            await store.lock_artifact(conn, artifact_id)
-            inserted = await store.insert_version(conn, row)
-            if inserted is None:
-                raise Conflict(f"The id {artifact_id!r} is already taken by a version row.")
-            return inserted
-
-        return to_version(await self.db.run(work), with_content=True)
+        row = first_version_row(body.id, body.artifact_type, body.title, body.metadata, body.content,
+                                body.changelog, actor)
+        return to_version(await self.db.run(lambda conn: insert_first_version(conn, row)), with_content=True)
 
     async def new_version(self, ref: str, body: m.NewVersion, actor: Actor) -> Version:
         target = parse_bare(ref)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..db.pool import Database
 from .artifacts import ArtifactService
+from .chambers import ChamberService
+from .debates import DebateService
 from .lineage import LineageService, check_steps
 from .notebooks import NotebookService, NotebookSettings
 from .status import StatusService
@@ -16,5 +18,7 @@ class Services:
         db.on_ready.append(check_steps)
         self.artifacts = ArtifactService(db)
         self.lineage = LineageService(db, lineage_max_edges)
+        self.chambers = ChamberService(db)
+        self.debates = DebateService(db)
         self.notebooks = NotebookService(db, notebook_settings)
         self.status = StatusService(db)

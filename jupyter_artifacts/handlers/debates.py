@@ -1,0 +1,83 @@
+"""Routes of the debates area (API.md, "Debates")."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..models import debates as m
+from ..services.actors import Actor
+from .base import ArtifactsHandler, Route, api_doc
+
+AUTH_RESOURCE = "jupyter_artifacts:debates"
+WRITE_ERRORS = (400, 403, 404, 409, 413)
+
+
+class Base(ArtifactsHandler):
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def debates(self):
+        return self.services.debates
+
+
+class DebateCollection(Base):
+    @api_doc("Open a debate pinned to its target's version, with a debate chamber", body=m.CreateDebate,
+             reply=m.Session, status=201, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self):
+        body = self.parse_body(m.CreateDebate)
+        self.reply(await self.debates.create(body, self.actor(body)), 201)
+
+
+class DebateItem(Base):
+    @api_doc("A debate session with its rounds", reply=m.Session)
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str):
+        self.reply(await self.debates.get(session_id))
+
+
+class Rounds(Base):
+    @api_doc("Add a round; its citations are resolved to exact versions and pulled in",
+             body=m.CreateRound, reply=m.Round, status=201, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self, session_id: str):
+        body = self.parse_body(m.CreateRound)
+        # The round's speaker pulls what it cites; the authenticated user records it.
+        actor = Actor(body.actor_type, body.actor_id, self.username)
+        self.reply(await self.debates.add_round(session_id, body, actor), 201)
+
+
+class CloseDebate(Base):
+    @api_doc("Close the debate and its chamber", body=m.CloseDebate, reply=m.Session, errors=WRITE_ERRORS)
+    @web.authenticated
+    @authorized
+    async def post(self, session_id: str):
+        body = self.parse_body(m.CloseDebate) if self.request.body.strip() else m.CloseDebate()
+        self.reply(await self.debates.close(session_id, body, self.actor(body)))
+
+
+class DebateArtifacts(Base):
+    @api_doc("Every version the debate pinned, pulled or cited, one entry per version",
+             reply=m.DebateArtifacts)
+    @web.authenticated
+    @authorized
+    async def get(self, session_id: str):
+        self.reply(await self.debates.artifacts(session_id))
+
+
+class DebateArtifactsAlias(DebateArtifacts):
+    """The spec's name for the same route (`/api/debate/...`)."""
+
+
+routes = [
+    Route("/api/debates", DebateCollection),
+    Route("/api/debates/{session_id}", DebateItem),
+    Route("/api/debates/{session_id}/rounds", Rounds),
+    Route("/api/debates/{session_id}/close", CloseDebate),
+    Route("/api/debates/{session_id}/artifacts", DebateArtifacts),
+    Route("/api/debate/{session_id}/artifacts", DebateArtifactsAlias),
+]
