@@ -10,7 +10,7 @@ import logging
 import sys
 
 from jupyter_core.application import JupyterApp
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 from . import __version__
 from .db.migrate import apply_migrations, latest_version
@@ -195,6 +195,36 @@ class LineageCommand(_Command):
         return 0
 
 
+class DemoCommand(_Command):
+    name = "demo"
+    description = "Load the demonstration world into an empty database and run its debate."
+
+    if_empty = Bool(False, config=True, help="Do nothing (exit 0) when the database already holds artifacts.")
+    flags = {"if-empty": ({"DemoCommand": {"if_empty": True}}, "Skip quietly unless the database is empty.")}
+
+    async def work(self, ext, db):
+        import getpass
+
+        from .errors import Conflict
+        from .services import demo
+        from .services.actors import Actor
+        from .services.registry import Services
+
+        if not await demo.is_empty(db):
+            if self.if_empty:
+                print("The database already holds artifacts; the demonstration was not loaded.")
+                return 0
+            raise Conflict("The database already holds artifacts; the demonstration loads into an empty one.")
+        user = getpass.getuser()
+        services = Services(db, ext.notebook_settings())
+        await demo.load_world(services, Actor("user", user, user))
+        session = await demo.run_scenario(services, user)
+        print(f"Loaded {demo.HYPOTHESIS}@v3, {demo.PAPER}@v1, {demo.PERSONA} and {demo.NOTEBOOK}@v2, then ran debate "
+              f"{session['id']} (3 rounds, {demo.NOTEBOOK}@v3 appended in its chamber); "
+              f"provenance {session['chamber_provenance_hash']}.")
+        return 0
+
+
 class ArtifactsCommand(JupyterApp):
     name = "jupyter-artifacts"
     description = "Manage the jupyter_artifacts database."
@@ -205,6 +235,7 @@ class ArtifactsCommand(JupyterApp):
         "export": (ExportCommand, ExportCommand.description),
         "backfill": (BackfillCommand, BackfillCommand.description),
         "lineage": (LineageCommand, LineageCommand.description),
+        "demo": (DemoCommand, DemoCommand.description),
     }
 
     def start(self):
