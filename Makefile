@@ -32,7 +32,10 @@ install: $(VENV)/.installed
 build: install
 	cd labextension && ../$(VENV)/bin/jlpm install --immutable && ../$(VENV)/bin/jlpm build:prod
 
+# On the embedded PostgreSQL, a first run loads the demonstration debate (never into a
+# database named by JUPYTER_ARTIFACTS_DATABASE_URL).
 lab: install
+	@if [ -z "$$JUPYTER_ARTIFACTS_DATABASE_URL" ]; then $(JUPYTER) artifacts demo --if-empty; fi
 	$(JUPYTER) lab $(ROOT_FLAG) $(LAB_ARGS)
 
 # Debian's chromium drives the browser tests (Playwright's own download is unreachable here).

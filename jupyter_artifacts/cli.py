@@ -225,6 +225,72 @@ class DemoCommand(_Command):
         return 0
 
 
+class ExportChamberCommand(_Command):
+    name = "export-chamber"
+    description = "A closed chamber as one JSON bundle: export-chamber <id> [--output FILE]."
+
+    output = Unicode("", config=True, help="File to write (default: standard output).")
+    aliases = {"output": "ExportChamberCommand.output"}
+
+    async def work(self, ext, db):
+        from .errors import Invalid
+        from .services.chamber_bundle import export_bundle
+
+        if len(self.extra_args) != 1:
+            raise Invalid("Give one chamber id.")
+        text = json.dumps(await export_bundle(db, self.extra_args[0]), indent=1, ensure_ascii=False) + "\n"
+        if self.output:
+            with open(self.output, "w", encoding="utf-8") as f:
+                f.write(text)
+            print(f"Wrote chamber {self.extra_args[0]} to {self.output}.", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+
+
+class VerifyChamberCommand(_Command):
+    name = "verify-chamber"
+    description = ("Recompute a closed chamber's provenance hash and every pinned content hash, from the "
+                   "database (verify-chamber <id>) or offline from a bundle (verify-chamber BUNDLE.json).")
+
+    def start(self):
+        # A bundle needs no database at all: check it before any store is opened.
+        if len(self.extra_args) == 1 and self.extra_args[0].endswith(".json"):
+            from .errors import ArtifactsError
+            from .services.chamber_bundle import verify_bundle
+
+            try:
+                with open(self.extra_args[0], encoding="utf-8") as f:
+                    bundle = json.load(f)
+                problems = verify_bundle(bundle)
+            except (OSError, ValueError) as e:
+                print(f"jupyter artifacts verify-chamber: cannot read {self.extra_args[0]}: {e}.", file=sys.stderr)
+                self.exit(1)
+            except ArtifactsError as e:
+                print(f"jupyter artifacts verify-chamber: {e.message}", file=sys.stderr)
+                self.exit(1)
+            self.exit(self._report(problems, bundle))
+        super().start()
+
+    async def work(self, ext, db):
+        from .errors import Invalid
+        from .services.chamber_bundle import export_bundle, verify_bundle
+
+        if len(self.extra_args) != 1:
+            raise Invalid("Give one chamber id or a bundle file (.json).")
+        bundle = await export_bundle(db, self.extra_args[0])
+        return self._report(verify_bundle(bundle), bundle)
+
+    @staticmethod
+    def _report(problems: list[str], bundle: dict) -> int:
+        if problems:
+            print(f"jupyter artifacts verify-chamber: {problems[0]}.", file=sys.stderr)
+            return 1
+        print(f"Chamber {bundle['chamber']['id']}: {len(bundle['pins'])} pins, provenance {bundle['provenance_hash']} "
+              "verified.")
+        return 0
+
+
 class ArtifactsCommand(JupyterApp):
     name = "jupyter-artifacts"
     description = "Manage the jupyter_artifacts database."
@@ -236,6 +302,8 @@ class ArtifactsCommand(JupyterApp):
         "backfill": (BackfillCommand, BackfillCommand.description),
         "lineage": (LineageCommand, LineageCommand.description),
         "demo": (DemoCommand, DemoCommand.description),
+        "export-chamber": (ExportChamberCommand, ExportChamberCommand.description),
+        "verify-chamber": (VerifyChamberCommand, VerifyChamberCommand.description),
     }
 
     def start(self):

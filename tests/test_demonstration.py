@@ -107,3 +107,30 @@ def test_demo_command_loads_and_runs_the_scenario(tmp_path, database_url):
     graph = json.loads(r.stdout)
     assert {(e["source"], e["target"], e["step_type"]) for e in graph["edges"]} == {
         ("NB-12@v1", "NB-12@v2", "fork"), ("NB-12@v2", "NB-12@v3", "cell_append")}
+
+
+def test_a_closed_chamber_verifies_from_the_database_and_offline(tmp_path, database_url, sql):
+    from tests_helpers import run_cli
+
+    assert run_cli(tmp_path, "demo", url=database_url).returncode == 0
+    chamber = sql("SELECT id::text AS id FROM chambers WHERE closed_at IS NOT NULL")[0]["id"]
+    r = run_cli(tmp_path, "verify-chamber", chamber, url=database_url)
+    assert r.returncode == 0 and "verified" in r.stdout, r.stderr
+    bundle_path = tmp_path / "bundle.json"
+    r = run_cli(tmp_path, "export-chamber", chamber, "--output", str(bundle_path), url=database_url)
+    assert r.returncode == 0, r.stderr
+    bundle = json.loads(bundle_path.read_text())
+    assert len(bundle["pins"]) == 4 and all(p["version"]["content"] is not None for p in bundle["pins"])
+    # Offline: no database configured at all.
+    r = run_cli(tmp_path, "verify-chamber", str(bundle_path), url="postgresql://nobody@127.0.0.1:1/none")
+    assert r.returncode == 0, r.stderr
+    # A tampered bundle names the first pin that differs.
+    nb = next(p for p in bundle["pins"] if p["artifact_id"] == "NB-12")
+    nb["version"]["content"]["cells"][0]["source"] += "  # edited"
+    bundle_path.write_text(json.dumps(bundle))
+    r = run_cli(tmp_path, "verify-chamber", str(bundle_path))
+    assert r.returncode == 1 and "NB-12@v3" in r.stderr
+    assert run_cli(tmp_path, "verify-chamber", str(tmp_path / "missing.json")).returncode == 1
+    open_chamber = sql("INSERT INTO chambers (name, purpose) VALUES ('o', 'debate') RETURNING id::text AS id")[0]["id"]
+    r = run_cli(tmp_path, "export-chamber", open_chamber, url=database_url)
+    assert r.returncode != 0 and "open" in r.stderr
