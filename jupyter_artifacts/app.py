@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Integer, Type, Unicode, default
+from traitlets import Bool, Dict, Float, Integer, Type, Unicode
 
 from .db import embedded
 from .db.pool import Database
@@ -66,10 +66,6 @@ class JupyterArtifactsApp(ExtensionApp):
                                 help="Most edges one lineage reply holds; beyond it the reply says truncated.")
     store_class = Type(Database, klass=Database, config=True,
                        help="The store class (swap it to instrument or replace the database layer).")
-
-    @default("database_url")
-    def _default_url(self):
-        return None
 
     def effective_database_url(self) -> str | None:
         return os.environ.get(ENV_DATABASE_URL) or self.database_url or None

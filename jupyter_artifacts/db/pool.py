@@ -12,7 +12,7 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -93,7 +93,6 @@ class Database:
         self._pool: AsyncConnectionPool | None = None
         self._ready = False
         self._lock = asyncio.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
         # Checks run once after migrations (each in its own transaction), e.g. that every
         # link has its processing step.
         self.on_ready: list[Callable[[psycopg.AsyncConnection], Awaitable[object]]] = []
@@ -121,7 +120,6 @@ class Database:
                     reconnect_timeout=30.0,
                 )
                 await self._pool.open(wait=False)
-                self._loop = asyncio.get_running_loop()
             if not self._ready:
                 if self.auto_migrate:
                     from .migrate import apply_migrations
@@ -170,8 +168,6 @@ class Database:
             with contextlib.suppress(Exception):
                 await pool.close(timeout=5)
 
-    def info(self) -> dict[str, Any]:
-        return {"embedded": self.embedded}
 
 
 class Retry(Exception):

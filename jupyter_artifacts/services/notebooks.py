@@ -208,8 +208,8 @@ class NotebookService:
                 execution = {"status": result.status, "duration_ms": result.duration_ms,
                              "ename": result.ename, "evalue": result.evalue}
             try:
-                reply = await self.db.run(lambda conn: self._commit(conn, target, body, cell, execution,
-                                                                    parameters, actor, expected))
+                reply = await self.db.run(lambda conn, cell=cell, execution=execution, expected=expected: self._commit(
+                    conn, target, body, cell, execution, parameters, actor, expected))
                 break
             except HeadMoved:
                 continue
