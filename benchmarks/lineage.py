@@ -64,6 +64,21 @@ SELECT 'art-' || (1 + (i::bigint * 7919) %% %(artifacts)s), 'art-' || (1 + (i::b
 """
 
 
+# The same rows as jupyter_artifacts_link_steps() writes, with no check for existing steps.
+BARE_INSERT = """
+INSERT INTO bare_steps (source_artifact_id, source_version_number, target_artifact_id, target_version_number,
+                        step_type, actor_type, method, parameters, link_id, created_at)
+SELECT t.artifact_id, t.version_number, s.artifact_id, s.version_number,
+       jupyter_artifacts_link_step_type(l.link_type, s.artifact_id = t.artifact_id), 'unknown', 'legacy_link',
+       jsonb_build_object('link_type', l.link_type, 'strength', l.strength, 'evidence', l.evidence),
+       l.id, l.created_at
+  FROM artifact_links l
+  JOIN artifacts s ON s.id = l.source_artifact_id
+  JOIN artifacts t ON t.id = l.target_artifact_id
+ WHERE s.version_number IS NOT NULL AND t.version_number IS NOT NULL
+"""
+
+
 async def prepare(url: str, links: int) -> None:
     db = Database(url, auto_migrate=False)
     async with db.connection() as conn:
@@ -87,11 +102,8 @@ async def timed_backfill(url: str) -> tuple[float, float, int]:
         await conn.execute("SET statement_timeout = 0")
         await conn.execute("CREATE TABLE bare_steps (LIKE processing_steps INCLUDING ALL)")
         await conn.execute("SELECT count(*) FROM artifact_links")  # warm the cache alike
-        select = store.LINK_STEPS.split("SELECT", 1)[1].split("WHERE l.id >")[0]
-        columns = store.LINK_STEPS.split("INSERT INTO processing_steps", 1)[1].split("SELECT", 1)[0]
         t0 = time.perf_counter()
-        await conn.execute(f"INSERT INTO bare_steps {columns} SELECT {select} "
-                           "WHERE s.version_number IS NOT NULL AND t.version_number IS NOT NULL")
+        await conn.execute(BARE_INSERT)
         bare = time.perf_counter() - t0
         upto = await store.max_link_id(conn)
         t0 = time.perf_counter()

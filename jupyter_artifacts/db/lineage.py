@@ -4,38 +4,6 @@ from __future__ import annotations
 
 from .artifacts import _all, _one
 
-LINK_STEPS = """
-    INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
-                                  target_version_number, step_type, actor_type, method, parameters,
-                                  link_id, created_at)
-    SELECT t.artifact_id, t.version_number, s.artifact_id, s.version_number,
-           jupyter_artifacts_link_step_type(l.link_type, s.artifact_id = t.artifact_id),
-           'unknown', 'legacy_link',
-           jsonb_build_object('link_type', l.link_type, 'strength', l.strength, 'evidence', l.evidence),
-           l.id, l.created_at
-      FROM artifact_links l
-      JOIN artifacts s ON s.id = l.source_artifact_id
-      JOIN artifacts t ON t.id = l.target_artifact_id
-     WHERE l.id > %(after)s AND l.id <= %(upto)s
-       AND s.version_number IS NOT NULL AND t.version_number IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM processing_steps p WHERE p.link_id = l.id)
-    ON CONFLICT DO NOTHING"""
-
-PARENT_STEPS = """
-    INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
-                                  target_version_number, step_type, actor_type, method, parameters, created_at)
-    SELECT p.artifact_id, p.version_number, c.artifact_id, c.version_number, 'fork', 'unknown',
-           'legacy_parent', '{}'::jsonb, c.created_at
-      FROM artifacts c JOIN artifacts p ON p.id = c.parent_version_id
-     WHERE c.version_number IS NOT NULL AND p.version_number IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM artifact_links l
-                        WHERE (l.source_artifact_id = c.id AND l.target_artifact_id = p.id)
-                           OR (l.source_artifact_id = p.id AND l.target_artifact_id = c.id))
-       AND NOT EXISTS (SELECT 1 FROM processing_steps s
-                        WHERE s.source_artifact_id = p.artifact_id AND s.source_version_number = p.version_number
-                          AND s.target_artifact_id = c.artifact_id AND s.target_version_number = c.version_number)
-    ON CONFLICT DO NOTHING"""
-
 
 async def max_link_id(conn) -> int:
     return (await _one(conn, "SELECT COALESCE(max(id), 0) AS m FROM artifact_links", ()))["m"]
@@ -54,13 +22,12 @@ async def set_watermark(conn, value: int) -> None:
 
 
 async def link_steps(conn, after: int, upto: int) -> int:
-    cur = await conn.execute(LINK_STEPS, {"after": after, "upto": upto})
-    return cur.rowcount
+    """Steps for links with ids in (after, upto] that have none (migration 0004 defines it)."""
+    return (await _one(conn, "SELECT jupyter_artifacts_link_steps(%s, %s) AS n", (after, upto)))["n"]
 
 
 async def parent_steps(conn) -> int:
-    cur = await conn.execute(PARENT_STEPS)
-    return cur.rowcount
+    return (await _one(conn, "SELECT jupyter_artifacts_parent_steps(NULL) AS n", ()))["n"]
 
 
 def _walk_sql(direction: str) -> str:

@@ -27,13 +27,14 @@ CREATE TABLE IF NOT EXISTS jupyter_artifacts_backfill_state (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
--- Links another service inserts get their step at the end of the statement, set-based.
-CREATE OR REPLACE FUNCTION jupyter_artifacts_foreign_links() RETURNS trigger
+-- The one definition of a link's step (API.md's mapping), for links with ids in
+-- (after, upto] that have none yet: used by the trigger below, the migration's backfill,
+-- `jupyter artifacts backfill` and the start-up check. Set-based and idempotent.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_link_steps(after BIGINT, upto BIGINT) RETURNS BIGINT
 LANGUAGE plpgsql AS $$
+DECLARE
+    made BIGINT;
 BEGIN
-    IF jupyter_artifacts_is_extension() THEN
-        RETURN NULL;
-    END IF;
     INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
                                   target_version_number, step_type, actor_type, method, parameters,
                                   link_id, created_at)
@@ -42,11 +43,51 @@ BEGIN
            'unknown', 'legacy_link',
            jsonb_build_object('link_type', l.link_type, 'strength', l.strength, 'evidence', l.evidence),
            l.id, l.created_at
-      FROM new_links l
+      FROM artifact_links l
       JOIN artifacts s ON s.id = l.source_artifact_id
       JOIN artifacts t ON t.id = l.target_artifact_id
-     WHERE s.version_number IS NOT NULL AND t.version_number IS NOT NULL
+     WHERE l.id > after AND l.id <= upto
+       AND s.version_number IS NOT NULL AND t.version_number IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM processing_steps p WHERE p.link_id = l.id)
     ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS made = ROW_COUNT;
+    RETURN made;
+END
+$$;
+
+-- The one definition of a parent relation's fork step (`legacy_parent`): for the version
+-- `child` (every version when NULL) whose parent is connected to it by no link and no step.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_parent_steps(child TEXT) RETURNS BIGINT
+LANGUAGE plpgsql AS $$
+DECLARE
+    made BIGINT;
+BEGIN
+    INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
+                                  target_version_number, step_type, actor_type, method, parameters, created_at)
+    SELECT p.artifact_id, p.version_number, c.artifact_id, c.version_number, 'fork', 'unknown',
+           'legacy_parent', '{}'::jsonb, c.created_at
+      FROM artifacts c JOIN artifacts p ON p.id = c.parent_version_id
+     WHERE (child IS NULL OR c.id = child)
+       AND c.version_number IS NOT NULL AND p.version_number IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM artifact_links l
+                        WHERE (l.source_artifact_id = c.id AND l.target_artifact_id = p.id)
+                           OR (l.source_artifact_id = p.id AND l.target_artifact_id = c.id))
+       AND NOT EXISTS (SELECT 1 FROM processing_steps s
+                        WHERE s.source_artifact_id = p.artifact_id AND s.source_version_number = p.version_number
+                          AND s.target_artifact_id = c.artifact_id AND s.target_version_number = c.version_number)
+    ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS made = ROW_COUNT;
+    RETURN made;
+END
+$$;
+
+-- Links another service inserts get their step at the end of the statement, set-based.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_foreign_links() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT jupyter_artifacts_is_extension() THEN
+        PERFORM jupyter_artifacts_link_steps((SELECT min(id) - 1 FROM new_links), (SELECT max(id) FROM new_links));
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -60,22 +101,9 @@ CREATE TRIGGER jupyter_artifacts_foreign_links AFTER INSERT ON artifact_links
 CREATE OR REPLACE FUNCTION jupyter_artifacts_foreign_parent() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF jupyter_artifacts_is_extension() OR NEW.parent_version_id IS NULL OR NEW.version_number IS NULL THEN
-        RETURN NULL;
+    IF NOT jupyter_artifacts_is_extension() AND NEW.parent_version_id IS NOT NULL THEN
+        PERFORM jupyter_artifacts_parent_steps(NEW.id);
     END IF;
-    INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
-                                  target_version_number, step_type, actor_type, method, parameters, created_at)
-    SELECT p.artifact_id, p.version_number, NEW.artifact_id, NEW.version_number, 'fork', 'unknown',
-           'legacy_parent', '{}'::jsonb, NEW.created_at
-      FROM artifacts p
-     WHERE p.id = NEW.parent_version_id AND p.version_number IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM artifact_links l
-                        WHERE (l.source_artifact_id = NEW.id AND l.target_artifact_id = p.id)
-                           OR (l.source_artifact_id = p.id AND l.target_artifact_id = NEW.id))
-       AND NOT EXISTS (SELECT 1 FROM processing_steps s
-                        WHERE s.source_artifact_id = p.artifact_id AND s.source_version_number = p.version_number
-                          AND s.target_artifact_id = NEW.artifact_id AND s.target_version_number = NEW.version_number)
-    ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $$;
