@@ -17,6 +17,16 @@ from .db.migrate import apply_migrations, latest_version
 from .errors import ArtifactsError
 
 
+def _write(text: str, path: str, what: str) -> None:
+    """To `path` (saying so on standard error), or to standard output when none is given."""
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"Wrote {what} to {path}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 class _Command(JupyterApp):
     # Read the server's own config files, so `c.JupyterArtifactsApp.*` applies here too.
     config_file_name = "jupyter_server_config"
@@ -136,12 +146,7 @@ class ExportCommand(_Command):
         n = found.row["version_number"]
         kind, value = await service.version(found.artifact_id, n, "html" if self.fmt == "html" else "json")
         text = value if kind == "html" else json.dumps(value, indent=1, ensure_ascii=False) + "\n"
-        if self.output:
-            with open(self.output, "w", encoding="utf-8") as f:
-                f.write(text)
-            print(f"Wrote {found.artifact_id}@v{n} to {self.output}.", file=sys.stderr)
-        else:
-            sys.stdout.write(text)
+        _write(text, self.output, f"{found.artifact_id}@v{n}")
         return 0
 
 
@@ -239,12 +244,7 @@ class ExportChamberCommand(_Command):
         if len(self.extra_args) != 1:
             raise Invalid("Give one chamber id.")
         text = json.dumps(await export_bundle(db, self.extra_args[0]), indent=1, ensure_ascii=False) + "\n"
-        if self.output:
-            with open(self.output, "w", encoding="utf-8") as f:
-                f.write(text)
-            print(f"Wrote chamber {self.extra_args[0]} to {self.output}.", file=sys.stderr)
-        else:
-            sys.stdout.write(text)
+        _write(text, self.output, f"chamber {self.extra_args[0]}")
         return 0
 
 

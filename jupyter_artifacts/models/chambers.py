@@ -62,7 +62,7 @@ class Pin(BaseModel):
     title: str | None
 
 
-class Chamber(BaseModel):
+class ChamberFields(BaseModel):
     id: str
     name: str
     purpose: str
@@ -72,20 +72,14 @@ class Chamber(BaseModel):
     created_at: datetime
     closed_at: datetime | None
     provenance_hash: str | None
+
+
+class Chamber(ChamberFields):
     result_artifact_id: str | None
     artifacts: list[Pin]
 
 
-class ChamberSummary(BaseModel):
-    id: str
-    name: str
-    purpose: str
-    owner_actor_type: str | None
-    owner_actor_id: str | None
-    parent_session_id: str | None
-    created_at: datetime
-    closed_at: datetime | None
-    provenance_hash: str | None
+class ChamberSummary(ChamberFields):
     pin_count: int
 
 

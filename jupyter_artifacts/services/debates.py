@@ -37,6 +37,16 @@ def to_session(row: dict, rounds: list[dict] | None = None) -> m.Session:
                      rounds=None if rounds is None else [m.Round(**r) for r in rounds])
 
 
+async def _open_session(conn, session_id: str, why_closed: str) -> dict:
+    """The session, locked for this transaction; 404 if unknown, 409 `closed` if closed."""
+    session = await store.session(conn, session_id, lock=True)
+    if session is None:
+        raise NotFound(f"There is no debate {session_id!r}.")
+    if session["closed_at"] is not None:
+        raise Closed(f"Debate {session_id} is closed; {why_closed}.")
+    return session
+
+
 class DebateService:
     def __init__(self, db: Database):
         self.db = db
@@ -83,11 +93,7 @@ class DebateService:
         content = normalize_json(body.content, "content")
 
         async def work(conn):
-            session = await store.session(conn, session_id, lock=True)
-            if session is None:
-                raise NotFound(f"There is no debate {session_id!r}.")
-            if session["closed_at"] is not None:
-                raise Closed(f"Debate {session_id} is closed; it takes no more rounds.")
+            session = await _open_session(conn, session_id, "it takes no more rounds")
             n = body.round_number or await store.next_round_number(conn, session_id)
             if await store.round_exists(conn, session_id, n):
                 raise Conflict(f"Debate {session_id} already has a round {n}.")
@@ -159,11 +165,7 @@ class DebateService:
         verdict = normalize_json(body.verdict, "verdict")
 
         async def work(conn):
-            session = await store.session(conn, session_id, lock=True)
-            if session is None:
-                raise NotFound(f"There is no debate {session_id!r}.")
-            if session["closed_at"] is not None:
-                raise Closed(f"Debate {session_id} is already closed.")
+            session = await _open_session(conn, session_id, "it cannot be closed again")
             provenance = None
             if session["chamber_id"] is not None:
                 provenance = (await close_chamber(conn, session["chamber_id"], actor, None)).provenance_hash
