@@ -66,7 +66,7 @@ async def existing_versions(conn, pairs: list[tuple[str, int]]) -> dict[tuple[st
         return {}
     rows = await _all(conn, """
         SELECT DISTINCT ON (a.artifact_id, a.version_number) a.artifact_id, a.version_number, a.content_hash,
-               a.artifact_type
+               a.artifact_type, a.title
           FROM unnest(%s::text[], %s::int[]) AS k(a, v)
           JOIN artifacts a ON a.artifact_id = k.a AND a.version_number = k.v
          ORDER BY a.artifact_id, a.version_number, a.adoption_exempt""",

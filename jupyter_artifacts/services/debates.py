@@ -37,11 +37,16 @@ def to_session(row: dict, rounds: list[dict] | None = None) -> m.Session:
                      rounds=None if rounds is None else [m.Round(**r) for r in rounds])
 
 
-async def _open_session(conn, session_id: str, why_closed: str) -> dict:
-    """The session, locked for this transaction; 404 if unknown, 409 `closed` if closed."""
-    session = await store.session(conn, session_id, lock=True)
+async def _session(conn, session_id: str, *, lock: bool = False) -> dict:
+    session = await store.session(conn, session_id, lock=lock)
     if session is None:
         raise NotFound(f"There is no debate {session_id!r}.")
+    return session
+
+
+async def _open_session(conn, session_id: str, why_closed: str) -> dict:
+    """The session, locked for this transaction; 404 if unknown, 409 `closed` if closed."""
+    session = await _session(conn, session_id, lock=True)
     if session["closed_at"] is not None:
         raise Closed(f"Debate {session_id} is closed; {why_closed}.")
     return session
@@ -82,10 +87,7 @@ class DebateService:
     async def get(self, session_id: str) -> m.Session:
         check_id(session_id, "debate id")
         async with self.db.connection() as conn:
-            row = await store.session(conn, session_id)
-            if row is None:
-                raise NotFound(f"There is no debate {session_id!r}.")
-            return to_session(row, await store.rounds(conn, session_id))
+            return to_session(await _session(conn, session_id), await store.rounds(conn, session_id))
 
     async def add_round(self, session_id: str, body: m.CreateRound, actor: Actor) -> m.Round:
         check_id(session_id, "debate id")
@@ -178,9 +180,7 @@ class DebateService:
         """The union of the pinned target, the chamber's pins and every round's references."""
         check_id(session_id, "debate id")
         async with self.db.connection() as conn:
-            session = await store.session(conn, session_id)
-            if session is None:
-                raise NotFound(f"There is no debate {session_id!r}.")
+            session = await _session(conn, session_id)
             entries: dict[tuple[str, int], dict] = {}
 
             def add(artifact_id, n, content_hash, role, source):
@@ -201,16 +201,12 @@ class DebateService:
                     add(ref["artifact_id"], ref["version_number"], ref.get("content_hash"), ref["role"],
                         f"round:{r['round_number']}:{ref['role']}")
             info = await store.existing_versions(conn, list(entries))
-            titles = {}
-            for key in entries:
-                row = await art_store.by_number(conn, *key)
-                titles[key] = (row["artifact_type"], row["title"]) if row else (None, None)
         items = []
-        for key in sorted(entries, key=lambda k: (k[0], k[1])):
-            e = entries[key]
-            if e["content_hash"] is None and key in info:
-                e["content_hash"] = info[key]["content_hash"]
-            items.append(m.DebateArtifact(ref=f"{key[0]}@v{key[1]}", artifact_type=titles[key][0],
-                                          title=titles[key][1], **e))
+        for key in sorted(entries):
+            e, version = entries[key], info.get(key, {})
+            if e["content_hash"] is None:
+                e["content_hash"] = version.get("content_hash")
+            items.append(m.DebateArtifact(ref=f"{key[0]}@v{key[1]}", artifact_type=version.get("artifact_type"),
+                                          title=version.get("title"), **e))
         return m.DebateArtifacts(session_id=session_id, chamber_id=session["chamber_id"],
                                  chamber_provenance_hash=session["chamber_provenance_hash"], artifacts=items)
