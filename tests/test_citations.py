@@ -1,7 +1,5 @@
 """Citations in debate rounds: token scanning and the reference rule (jupyter_artifacts/citations.py)."""
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -202,38 +200,38 @@ def test_callbacks_are_only_asked_about_the_kind_of_mention_they_answer():
     assert asked_versions == [("A", 1), ("C", 2)] and asked_pins == ["B"]
 
 
-def test_one_megabyte_is_fast():
+def test_one_megabyte_of_prose():
+    # Correctness on a large text; its speed is a figure of benchmarks/citations.py, not a test.
     chunk = "In **NB-12@v3**, see (H-7) and a@b.com -- état 🔗 NB-1@v1. "
     text = chunk * (1_000_000 // len(chunk) + 1)
     assert len(text) >= 1_000_000
-    start = time.perf_counter()
     got = cite(text, "output", version_exists=version_exists, pinned_version=pinned_version)
-    elapsed = time.perf_counter() - start
-    print(f"1 MB of prose: {elapsed:.3f} s")
     assert len(got) == 3 * (len(text) // len(chunk))
-    assert elapsed < 1.0, elapsed
+    assert [(c.artifact_id, c.version_number, c.cited_at_offset_chars) for c in got[-3:]] == [
+        ("NB-12", 3, len(text) - len(chunk) + chunk.index("NB-12")),
+        ("H-7", 1, len(text) - len(chunk) + chunk.index("H-7")),
+        ("NB-1", 1, len(text) - len(chunk) + chunk.index("NB-1@v1"))]
 
 
-@pytest.mark.parametrize("text", ["a" * 1_000_000 + "@v1", "-" * 1_000_000 + "NB-12", "a." * 500_000 + "@v1",
-                                  "NB-12@v" + "1" * 1_000_000, "a" * 1_000_000 + "@v1" + "b" * 1_000_000])
-def test_one_megabyte_pathological_runs_are_linear(text):
-    # Worst cases for the regex (huge runs, runs that cannot start a token, trimming): no backtracking.
-    start = time.perf_counter()
-    scan(text)
-    assert time.perf_counter() - start < 1.0
+@pytest.mark.parametrize("text, expected", [
+    ("a" * 1_000_000 + "@v1", []),  # one run over 200 characters: never an id
+    ("-" * 1_000_000 + "NB-12", [("NB-12", None, 1_000_000)]),
+    ("a." * 500_000 + "@v1", []),
+    ("NB-12@v" + "1" * 1_000_000, []),  # more than 9 digits never names a version
+    ("a" * 1_000_000 + "@v1" + "b" * 1_000_000, []),
+])
+def test_one_megabyte_pathological_runs(text, expected):
+    # The regex's worst cases (huge runs, runs that cannot start a token, trimming) give the
+    # rule's answer; benchmarks/citations.py shows they scan in linear time (a backtracking
+    # regex would take hours here, and the suite's timeout would stop it).
+    assert tokens(text) == expected
 
 
-def test_densest_megabyte_is_linear():
-    # One token every 2 characters: 500k Mention objects, whose construction dominates (~1 us each),
-    # so compare against a tenth of the text rather than a fixed wall-clock bound.
-    def timed(n):
-        text = "a@" * n
-        start = time.perf_counter()
-        assert len(scan(text)) == n
-        return time.perf_counter() - start
-
-    small, big = timed(50_000), timed(500_000)
-    assert big < 3.0 and big < 20 * small + 0.5, (small, big)
+def test_densest_megabyte():
+    n = 500_000
+    got = scan("a@" * n)
+    assert len(got) == n
+    assert got[0] == Mention("a", None, 0) and got[-1] == Mention("a", None, 2 * (n - 1))
 
 
 # --- property: ids inserted at known offsets are found at exactly those offsets ---------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import threading
-import time
 
 import nbdime
 import nbformat
@@ -338,9 +337,27 @@ def test_repeated_identical_cells_next_to_the_edit():
         check(remote, base)
 
 
-def test_fast_for_adjacent_versions():
-    base = big_notebook()
-    remote = appended(base)
-    t0 = time.perf_counter()
-    diff_notebooks(base, remote)
-    assert time.perf_counter() - t0 < 0.5  # nbdime alone takes ~0.8 s here; ours ~ tens of ms
+def test_adjacent_versions_cost_does_not_grow_with_the_notebook(monkeypatch):
+    """Counted, not timed: for adjacent versions nbdime aligns only the changed tail and never
+    diffs an unchanged cell, so the work does not grow with the notebook (speed:
+    benchmarks/diff_speed.py)."""
+    aligned, per_cell, whole = [], [], []
+    real_at_path, real_whole = nbdiff.nbd.diff_item_at_path, nbdiff.nbdime.diff_notebooks
+
+    def at_path(a, b, path):
+        (aligned if path == "/cells" else per_cell).append((len(a), len(b)) if path == "/cells" else path)
+        return real_at_path(a, b, path)
+
+    def whole_notebooks(a, b, *args, **kwargs):
+        whole.append(len(a.get("cells", [])) + len(b.get("cells", [])))
+        return real_whole(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(nbdiff.nbd, "diff_item_at_path", at_path)
+    monkeypatch.setattr(nbdiff.nbdime, "diff_notebooks", whole_notebooks)
+    for n in (100, 1000):
+        aligned.clear(), per_cell.clear(), whole.clear()
+        base = big_notebook(n)
+        diff, summary = diff_notebooks(base, appended(base))
+        assert summary == {"added": [n], "removed": [], "modified": [], "unchanged_count": n}
+        assert aligned == [(0, 1)] and per_cell == [], (n, aligned, per_cell)
+        assert whole == [0], whole  # nbdime sees the notebooks without their cells only
