@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Integer, Type, Unicode
+from traitlets import Bool, Dict, Float, Integer, Type, Unicode, default
 
 from .db import embedded
 from .db.pool import Database
@@ -16,6 +16,7 @@ from .handlers import lineage as lineage_handlers
 from .handlers import notebooks as notebook_handlers
 from .handlers import service as service_handlers
 from .handlers.base import Route
+from .services.actors import default_owner
 from .services.notebooks import NotebookSettings
 from .services.registry import Services
 
@@ -64,8 +65,18 @@ class JupyterArtifactsApp(ExtensionApp):
                          help="If set, every appended version is also written as <dir>/<id>/v<N>.ipynb and .html.")
     lineage_max_edges = Integer(2000, config=True,
                                 help="Most edges one lineage reply holds; beyond it the reply says truncated.")
+    owner = Unicode(
+        config=True,
+        help="Who `recorded_by` names for requests made with the server's shared token or password "
+             "(jupyter_server's own identity providers know no users). Default: the OS user running "
+             "the server. Under JupyterHub or another identity provider with users, their username "
+             "is recorded instead.")
     store_class = Type(Database, klass=Database, config=True,
                        help="The store class (swap it to instrument or replace the database layer).")
+
+    @default("owner")
+    def _default_owner(self) -> str:
+        return default_owner()
 
     def effective_database_url(self) -> str | None:
         return os.environ.get(ENV_DATABASE_URL) or self.database_url or None

@@ -208,8 +208,6 @@ class DemoCommand(_Command):
     flags = {"if-empty": ({"DemoCommand": {"if_empty": True}}, "Skip quietly unless the database is empty.")}
 
     async def work(self, ext, db):
-        import getpass
-
         from .errors import Conflict
         from .services import demo
         from .services.actors import Actor
@@ -220,7 +218,7 @@ class DemoCommand(_Command):
                 print("The database already holds artifacts; the demonstration was not loaded.")
                 return 0
             raise Conflict("The database already holds artifacts; the demonstration loads into an empty one.")
-        user = getpass.getuser()
+        user = ext.owner
         services = Services(db, ext.notebook_settings())
         await demo.load_world(services, Actor("user", user, user))
         session = await demo.run_scenario(services, user)

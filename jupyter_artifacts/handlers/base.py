@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 
 from ..errors import ArtifactsError, Invalid, TooLarge
-from ..services.actors import Actor, resolve_actor
+from ..services.actors import Actor, principal_name, resolve_actor
 
 log = logging.getLogger("jupyter_artifacts")
 M = TypeVar("M", bound=BaseModel)
@@ -72,8 +72,8 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
 
     @property
     def username(self) -> str:
-        user = self.current_user
-        return getattr(user, "username", None) or str(user)
+        """The authenticated principal, as `recorded_by` names it: stable per principal."""
+        return principal_name(self.identity_provider, self.current_user, self.extensionapp.owner)
 
     def actor(self, body: BaseModel | None) -> Actor:
         return resolve_actor(body, self.username)

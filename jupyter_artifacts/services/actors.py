@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import asdict, dataclass
 
 from ..errors import Invalid
@@ -15,6 +16,35 @@ class Actor:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+# jupyter_server's own identity providers know no users: whoever holds the server's token
+# or password is "the" user, and they give each token request a fresh random anonymous
+# name. Any other provider (JupyterHub's, an operator's own) has real users.
+SHARED_SECRET_PROVIDERS = frozenset({
+    "jupyter_server.auth.identity.IdentityProvider",
+    "jupyter_server.auth.identity.PasswordIdentityProvider",
+    "jupyter_server.auth.identity.LegacyIdentityProvider",
+})
+
+
+def default_owner() -> str:
+    """The OS user running the server: the one principal behind a shared token."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (some containers)
+        import os
+
+        return f"uid-{os.getuid()}"
+
+
+def principal_name(identity_provider, user, owner: str) -> str:
+    """The stable name `recorded_by` gives an authenticated request (API.md, "Actors"):
+    the server's owner for jupyter_server's shared token or password, else the username."""
+    cls = type(identity_provider)
+    if f"{cls.__module__}.{cls.__qualname__}" in SHARED_SECRET_PROVIDERS:
+        return owner
+    return getattr(user, "username", None) or str(user)
 
 
 def resolve_actor(body, username: str) -> Actor:
