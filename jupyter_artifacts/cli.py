@@ -12,7 +12,7 @@ import sys
 from jupyter_core.application import JupyterApp
 from traitlets import Bool, Unicode
 
-from . import __version__
+from . import __version__, json_limits
 from .db.migrate import apply_migrations, latest_version
 from .errors import ArtifactsError
 
@@ -145,7 +145,7 @@ class ExportCommand(_Command):
             found = await resolve(conn, ref)
         n = found.row["version_number"]
         kind, value = await service.version(found.artifact_id, n, "html" if self.fmt == "html" else "json")
-        text = value if kind == "html" else json.dumps(value, indent=1, ensure_ascii=False) + "\n"
+        text = value if kind == "html" else json_limits.dumps(value, indent=1, ensure_ascii=False) + "\n"
         _write(text, self.output, f"{found.artifact_id}@v{n}")
         return 0
 
@@ -191,12 +191,14 @@ class LineageCommand(_Command):
             query = LineageQuery(direction=self.direction, max_depth=self.max_depth)
         except ValidationError as e:
             raise Invalid(validation_message(e, "option")) from None
-        graph = (await LineageService(db, ext.lineage_max_edges).lineage(self.extra_args[0], query)).model_dump(
-            mode="json")
+        model = await LineageService(db, ext.lineage_max_edges).lineage(self.extra_args[0], query)
+        graph = model.model_dump(mode="python")  # keeps stored RawJSON for json_limits to write
         if self.fmt == "dot":
             sys.stdout.write(to_dot(graph))
+        elif self.fmt == "prov-json":
+            print(json_limits.dumps(to_prov_json(graph), indent=2, ensure_ascii=False))
         else:
-            print(json.dumps(to_prov_json(graph) if self.fmt == "prov-json" else graph, indent=2, ensure_ascii=False))
+            print(json_limits.model_json(model, indent=2))
         return 0
 
 
@@ -241,7 +243,7 @@ class ExportChamberCommand(_Command):
 
         if len(self.extra_args) != 1:
             raise Invalid("Give one chamber id.")
-        text = json.dumps(await export_bundle(db, self.extra_args[0]), indent=1, ensure_ascii=False) + "\n"
+        text = json_limits.dumps(await export_bundle(db, self.extra_args[0]), indent=1, ensure_ascii=False) + "\n"
         _write(text, self.output, f"chamber {self.extra_args[0]}")
         return 0
 

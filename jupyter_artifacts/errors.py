@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+EXCERPT = 60  # characters of the caller's input an error message may quote
+
+
+def excerpt(text: object, limit: int = EXCERPT) -> str:
+    """A short quote of the caller's input: an error never echoes a 6 MB value back whole."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
+
+
+def quote(text: object, limit: int = EXCERPT) -> str:
+    """`excerpt` in quotes, for naming the caller's input inside a sentence."""
+    return repr(excerpt(text, limit))
+
 
 class ArtifactsError(Exception):
     """A failure the caller can act on: `message` is a sentence, `reason` a stable code."""

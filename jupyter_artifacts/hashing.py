@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import Invalid
+from .json_limits import refuse_raw
 
 
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_text(value).encode()
 
 
 def sha256_ref(value: Any) -> str:
@@ -33,7 +34,8 @@ def content_hash(artifact_type: str, title: str, metadata: dict, content: Any) -
 
 
 def canonical_text(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # A stored subtree deeper than the write limit (RawJSON) cannot be hashed: TooDeep (409).
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=refuse_raw)
 
 
 def notebook_hash(title: str, metadata: dict, skeleton: dict, cells_json: str) -> str:

@@ -27,6 +27,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from . import json_limits
+
 NAMESPACE = "https://jupyter-artifacts.invalid/ns#"
 PREFIX = "ja"
 
@@ -214,9 +216,8 @@ def to_prov_json(graph: dict) -> dict:
             if _text(edge.get(key)):
                 attrs[f"{PREFIX}:{key}"] = str(edge[key])
         if edge.get("parameters") is not None:
-            attrs[f"{PREFIX}:parameters"] = json.dumps(
-                edge["parameters"], sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                default=str)
+            attrs[f"{PREFIX}:parameters"] = json_limits.dumps(
+                edge["parameters"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         if step in activities:  # a repeated edge id: keep the first (they are sorted)
             continue
         activities[step] = attrs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import Invalid
+from .errors import Invalid, quote
 
 ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}"
 _ID = re.compile(rf"^{ID_PATTERN}$")
@@ -24,13 +24,9 @@ class Ref:
         return self.base if self.version is None else f"{self.base}@v{self.version}"
 
 
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 60 else text[:57] + "...")
-
-
 def check_id(text: str, what: str = "artifact id") -> str:
     if not isinstance(text, str) or not _ID.match(text):
-        raise Invalid(f"{_shown(str(text))} is not a valid {what}: use 1-200 letters, digits, "
+        raise Invalid(f"{quote(text)} is not a valid {what}: use 1-200 letters, digits, "
                       "'.', '_', ':' or '-', starting with a letter or digit.")
     return text
 
@@ -42,11 +38,11 @@ def parse_ref(text: str) -> Ref:
         if m:
             n = int(m.group("n"))
             if n < 1:
-                raise Invalid(f"{_shown(text)} names version 0; versions start at 1.")
+                raise Invalid(f"{quote(text)} names version 0; versions start at 1.")
             return Ref(m.group("base"), n)
         if _ID.match(text):
             return Ref(text)
-    raise Invalid(f"{_shown(str(text))} is not a valid artifact id or version reference "
+    raise Invalid(f"{quote(text)} is not a valid artifact id or version reference "
                   "(expected <id> or <id>@v<N>).")
 
 
@@ -54,7 +50,7 @@ def parse_bare(text: str) -> Ref:
     """Write paths take a bare artifact id: `@vN` there is an error (use parent_version)."""
     ref = parse_ref(text)
     if ref.version is not None:
-        raise Invalid(f"{_shown(text)} pins a version, but this route writes to the artifact as a "
+        raise Invalid(f"{quote(text)} pins a version, but this route writes to the artifact as a "
                       "whole: use the bare id (and parent_version to make the write conditional).")
     return ref
 
@@ -63,7 +59,7 @@ def parse_version_number(text: str) -> int:
     m = _VERSION.match(text or "")
     n = int(m.group("n")) if m else 0
     if n < 1:
-        raise Invalid(f"{_shown(str(text))} is not a version number (expected a positive integer).")
+        raise Invalid(f"{quote(text)} is not a version number (expected a positive integer).")
     return n
 
 

@@ -37,7 +37,7 @@ class Reply:
         self.text = raw.decode("utf-8", "replace")
         try:
             self.json = json.loads(raw) if raw else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a reply deeper than Python's json reads
             self.json = None
 
     def __repr__(self):

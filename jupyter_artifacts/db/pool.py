@@ -18,8 +18,10 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
+from .. import json_limits
 from ..errors import ArtifactsError, Invalid, Unavailable
 
 log = logging.getLogger("jupyter_artifacts")
@@ -62,6 +64,13 @@ def translate_errors():
         # caller's input is at fault, and the transaction was rolled back.
         detail = getattr(getattr(e, "diag", None), "message_primary", None) or str(e)
         raise Invalid(f"A value in the request cannot be stored: {detail.rstrip('.')}.") from e
+
+
+async def configure_json(conn: psycopg.AsyncConnection) -> None:
+    """JSON columns load with subtrees deeper than the write limit kept verbatim (RawJSON), and
+    dump them back verbatim, so a value another service stored is never unreadable here."""
+    set_json_loads(json_limits.load, conn)
+    set_json_dumps(json_limits.dumps, conn)
 
 
 class Database:
@@ -117,6 +126,7 @@ class Database:
                     conninfo, min_size=self._min_size, max_size=self._max_size,
                     timeout=self._pool_timeout, open=False, name="jupyter_artifacts",
                     kwargs={"row_factory": dict_row}, check=AsyncConnectionPool.check_connection,
+                    configure=configure_json,
                     reconnect_timeout=30.0,
                 )
                 await self._pool.open(wait=False)

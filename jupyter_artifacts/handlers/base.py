@@ -14,7 +14,8 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import BaseModel, ValidationError
 from tornado import web
 
-from ..errors import ArtifactsError, Invalid, TooLarge
+from .. import json_limits
+from ..errors import ArtifactsError, Invalid, TooLarge, excerpt
 from ..services.actors import Actor, principal_name, resolve_actor
 
 log = logging.getLogger("jupyter_artifacts")
@@ -48,16 +49,23 @@ class Route:
         return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
 
 
+MAX_ERRORS = 20  # listed in one reply; the message counts the rest
+
+
+def _loc(err: dict) -> list[str]:
+    return [excerpt(p) for p in err["loc"]]
+
+
 def validation_errors(e: ValidationError) -> list[dict]:
-    return [{"loc": [str(p) for p in err["loc"]], "msg": err["msg"]} for err in e.errors()]
+    return [{"loc": _loc(err), "msg": excerpt(err["msg"], 300)} for err in e.errors()[:MAX_ERRORS]]
 
 
 def validation_message(e: ValidationError, what: str) -> str:
     first = e.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or what
-    more = len(e.errors()) - 1
+    where = ".".join(_loc(first)) or what
+    more = e.error_count() - 1
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"The {what} is invalid: {where}: {first['msg']}{tail}."
+    return f"The {what} is invalid: {where}: {excerpt(first['msg'], 300)}{tail}."
 
 
 class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
@@ -85,11 +93,17 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
         limit = self.extensionapp.max_request_bytes
         if len(raw) > limit:
             raise TooLarge(f"The request body is {len(raw)} bytes; the limit is {limit}.")
-        if not raw.strip():
-            raise Invalid("The request needs a JSON body.")
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as e:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise Invalid(f"The request body is not UTF-8 text: {e.reason} at byte {e.start}.") from None
+        if not text.strip():
+            raise Invalid("The request needs a JSON body.")
+        # Before parsing: json.loads itself recurses, and nothing deeper is ever stored.
+        json_limits.check_body(text)
+        try:
+            return json.loads(text)
+        except ValueError as e:
             raise Invalid(f"The request body is not valid JSON: {e}.") from None
 
     def parse_body(self, model: type[M]) -> M:
@@ -124,9 +138,10 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
         self.set_status(status)
         if isinstance(value, BaseModel):
             # Unset fields are left out: e.g. a version's `content`, on routes that omit it.
-            text = value.model_dump_json(by_alias=True, exclude_unset=True)
+            # Stored subtrees deeper than the write limit go back verbatim (json_limits).
+            text = json_limits.model_json(value, by_alias=True, exclude_unset=True)
         else:
-            text = json.dumps(value)
+            text = json_limits.dumps(value)
         self.finish(text)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

@@ -64,12 +64,13 @@ class Close(Base):
 
 
 class Workspace(Base):
-    @api_doc("Open (or return the open) workspace of a persona, filled with its references",
-             reply=m.Chamber, status=201, errors=WRITE_ERRORS)
+    @api_doc("Open (or return the open) workspace of a persona, filled with its references; the body "
+             "is optional", body=m.OpenWorkspace, reply=m.Chamber, status=201, errors=WRITE_ERRORS)
     @web.authenticated
     @authorized
     async def post(self, persona_id: str):
-        chamber, created = await self.chambers.workspace(persona_id, self.actor(None), create=True)
+        body = self.parse_body(m.OpenWorkspace) if self.request.body.strip() else m.OpenWorkspace()
+        chamber, created = await self.chambers.workspace(persona_id, self.actor(body), create=True)
         self.reply(chamber, 201 if created else 200)
 
     @api_doc("The open workspace of a persona", reply=m.Chamber)

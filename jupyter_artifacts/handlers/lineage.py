@@ -24,7 +24,8 @@ class Lineage(ArtifactsHandler):
         if query.format == "prov-json":
             from ..lineage_formats import to_prov_json
 
-            self.reply(to_prov_json(graph.model_dump(mode="json")))
+            # Python mode keeps stored RawJSON parameters for the reply to write verbatim.
+            self.reply(to_prov_json(graph.model_dump(mode="python")))
         else:
             self.reply(graph)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from .. import json_limits
 from ..models import notebooks as m
 from ..refs import parse_version_number
 from .base import ArtifactsHandler, Route, api_doc
@@ -60,7 +59,7 @@ class NotebookVersion(Base):
         if fmt == "ipynb":
             name = f"{value['metadata']['jupyter_artifacts']['artifact_id']}-v{number}.ipynb"
             self.set_header("Content-Disposition", f'attachment; filename="{name}"')
-            self.finish(json.dumps(value, indent=1, ensure_ascii=False), set_content_type="application/x-ipynb+json")
+            self.finish(json_limits.dumps(value, indent=1, ensure_ascii=False), set_content_type="application/x-ipynb+json")
             return
         self.reply(value)
 

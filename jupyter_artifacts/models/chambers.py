@@ -23,6 +23,10 @@ class CreateChamber(ActorFields):
     parent_session_id: str | None = Field(None, pattern=f"^{ID_PATTERN}$")
 
 
+class OpenWorkspace(ActorFields):
+    """Optional: on whose behalf the workspace is opened (default: the user)."""
+
+
 class ListChambers(Page):
     purpose: Purpose | None = None
     status: Literal["open", "closed"] | None = None

@@ -61,7 +61,13 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import output_from_msg
 
 from .kernel_env import kernel_environment
-from .outputs import apply_control_chars, cap_outputs, json_size
+from .outputs import (
+    apply_control_chars,
+    cap_outputs,
+    json_size,
+    too_deep,
+    too_deep_notice,
+)
 from .processes import ProcessTree, psutil
 
 log = logging.getLogger(__name__)
@@ -151,6 +157,8 @@ class _Client(NotebookClient):
         except ValueError:
             self.log.debug("unhandled iopub msg: %s", msg.get("msg_type"))
             return None
+        if too_deep(out):
+            out = nbformat.from_dict(too_deep_notice(out))
         if self.clear_before_next_output:
             outs[:] = []
             self.clear_display_id_mapping(cell_index)
@@ -365,7 +373,9 @@ async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: 
             for i, r in sorted(replies.items())
             if i != target and r.get("content", {}).get("status") == "error"
         ]  # fmt: skip
-        outputs = json.loads(json.dumps(nb.cells[target].get("outputs", [])))
+        # Display updates replace data in place, past `output`: check depth once more.
+        outputs = [too_deep_notice(o) if too_deep(o) else o for o in nb.cells[target].get("outputs", [])]
+        outputs = json.loads(json.dumps(outputs))
         result.outputs = cap_outputs(outputs, limits.output_cap_bytes,
                                      dropped_bytes=client.dropped_bytes)  # fmt: skip
         return result

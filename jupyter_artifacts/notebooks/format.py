@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from typing import Any
 
 import nbformat
 from nbformat.v4.nbbase import random_cell_id
+from nbformat.warnings import DuplicateCellId, MissingIDFieldWarning
 
-from ..errors import Invalid
-from ..hashing import normalize_json
+from ..errors import Invalid, excerpt, quote
+from ..hashing import canonical_text, normalize_json
 
 OWN_METADATA = "jupyter_artifacts"
 CELL_FIELDS = ("id", "cell_type", "metadata", "source", "attachments", "outputs", "execution_count")
@@ -32,9 +34,13 @@ def normalize_notebook(data: Any) -> dict:
     if not isinstance(data, dict):
         raise Invalid("The notebook must be a JSON object in nbformat.")
     if data.get("nbformat") not in (3, 4):
-        raise Invalid(f"The notebook's nbformat must be 4 (or 3, converted); got {data.get('nbformat')!r}.")
+        raise Invalid(f"The notebook's nbformat must be 4 (or 3, converted); got {quote(data.get('nbformat'))}.")
     try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
+        with warnings.catch_warnings():
+            # Missing or repeated cell ids are repaired below, as nbformat's warning advises.
+            warnings.simplefilter("ignore", MissingIDFieldWarning)
+            warnings.simplefilter("ignore", DuplicateCellId)
+            nb = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as e:  # nbformat raises many kinds for unreadable input
         raise Invalid(f"The notebook cannot be read as nbformat: {_first_line(e)}.") from None
     nb.nbformat_minor = max(nb.get("nbformat_minor", 0), 5)
@@ -55,8 +61,9 @@ def normalize_notebook(data: Any) -> dict:
 
 
 def _first_line(e: Exception) -> str:
+    # jsonschema's messages quote the offending value, which may be megabytes long.
     text = str(e).strip().splitlines()
-    return (text[0] if text else type(e).__name__).rstrip(".")
+    return excerpt((text[0] if text else type(e).__name__).rstrip("."), 200)
 
 
 def make_cell(cell_type: str, source: str, *, outputs: list | None = None,
@@ -127,5 +134,5 @@ def with_own_metadata(nb: dict, artifact_id: str, version_number: int, content_h
 
 
 def render_key(nb: dict) -> str:
-    return "sha256:" + hashlib.sha256(json.dumps(nb, sort_keys=True, separators=(",", ":"),
-                                                 ensure_ascii=False).encode()).hexdigest()
+    # canonical_text refuses (TooDeep) a stored subtree too deep to render.
+    return "sha256:" + hashlib.sha256(canonical_text(nb).encode()).hexdigest()

@@ -8,6 +8,13 @@ from typing import Any
 
 import nbformat
 
+from ..json_limits import MAX_DEPTH, value_exceeds
+
+# An output nests at most as deep as it could in a registered notebook's request body
+# ({"notebook": {"cells": [{"outputs": [output]}]}}), so whatever an execution stores
+# reads back, diffs and re-registers like anything else (json_limits).
+OUTPUT_MAX_DEPTH = MAX_DEPTH - 5
+
 _RGX_CARRIAGE_RETURN = re.compile(r"[^\n]*\r(?=[^\n])")
 _RGX_BACKSPACE = re.compile(r"[^\n]\x08")
 _MIN_STREAM_PIECE = 64  # below this a cut stream is not worth keeping
@@ -26,6 +33,17 @@ def apply_control_chars(text: str) -> str:
     if "\r" in text:
         text = _RGX_CARRIAGE_RETURN.sub("", text)
     return text
+
+
+def too_deep(output: Any) -> bool:
+    return value_exceeds(output, OUTPUT_MAX_DEPTH)
+
+
+def too_deep_notice(output: Any) -> dict:
+    kind = output.get("output_type", "an") if isinstance(output, dict) else "an"
+    return nbformat.v4.new_output(
+        "stream", name="stderr",
+        text=f"\n[{kind} output not stored: it nests deeper than {OUTPUT_MAX_DEPTH} levels]\n")
 
 
 def _truncation_notice(omitted: int, original: int, cap: int) -> dict:

@@ -11,7 +11,7 @@ from psycopg import errors as pg_errors
 
 from ..db import artifacts as store
 from ..db.pool import Database, Retry
-from ..errors import Conflict, Invalid, NotFound, StaleParent
+from ..errors import Conflict, Invalid, NotFound, StaleParent, quote
 from ..hashing import content_hash, normalize_json
 from ..models import artifacts as m
 from ..models.common import Version, VersionPage
@@ -218,7 +218,7 @@ class ArtifactService:
             elif holder is not None:
                 if not body.move:
                     other = await store.by_row_id(conn, holder)
-                    raise Conflict(f"The tag {body.tag!r} already names {artifact_id}@v{other['version_number']}; "
+                    raise Conflict(f"The tag {quote(body.tag)} already names {artifact_id}@v{other['version_number']}; "
                                    'send {"move": true} to move it.')
                 await store.move_tag(conn, artifact_id, body.tag, row["id"], actor.as_dict())
                 await store.refresh_version_tag(conn, [holder, row["id"]])
@@ -242,7 +242,7 @@ class ArtifactService:
             if body.superseded_by is not None:
                 successor = (await resolve(conn, body.superseded_by)).row
                 if successor is None:
-                    raise NotFound(f"{body.superseded_by!r} names no version.")
+                    raise NotFound(f"{quote(body.superseded_by)} names no version.")
                 if successor["id"] == row["id"]:
                     raise Invalid("A version cannot supersede itself.")
             await store.set_lifecycle(conn, row["id"], body.lifecycle_state,
@@ -281,5 +281,5 @@ class ArtifactService:
     async def _exact(conn, ref: Ref, side: str) -> Resolved:
         found = await resolve(conn, ref)
         if found.row is None or found.row["version_number"] is None:
-            raise NotFound(f"The {side} {str(ref)!r} names no numbered version.")
+            raise NotFound(f"The {side} {quote(ref)} names no numbered version.")
         return found

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from ..db import chambers as store
 from ..db.pool import Database
-from ..errors import Closed, Invalid, NotFound
+from ..errors import Closed, Invalid, NotFound, quote
 from ..hashing import sha256_ref
 from ..models import chambers as m
 from ..refs import parse_ref
@@ -34,7 +34,7 @@ def chamber_id(text: str) -> str:
     try:
         return str(uuid.UUID(text))
     except (ValueError, AttributeError, TypeError):
-        raise Invalid(f"{text[:60]!r} is not a chamber id (a UUID).") from None
+        raise Invalid(f"{quote(text)} is not a chamber id (a UUID).") from None
 
 
 def to_chamber(row: dict, pins: list[dict]) -> m.Chamber:
@@ -55,12 +55,12 @@ async def pull_into(conn, cid: str, entries: list[m.PullEntry], actor: Actor) ->
     for entry in entries:
         ref = parse_ref(entry.artifact_id)
         if entry.version_number is not None and ref.version is not None and ref.version != entry.version_number:
-            raise Invalid(f"{entry.artifact_id!r} and version_number {entry.version_number} name different versions.")
+            raise Invalid(f"{quote(entry.artifact_id)} and version_number {entry.version_number} name different versions.")
         if entry.version_number is not None and ref.version is None:
             ref = type(ref)(ref.base, entry.version_number)
         found = await resolve(conn, ref)
         if found.row is None or found.row["version_number"] is None:
-            raise NotFound(f"{entry.artifact_id!r} names no version that can be pinned.")
+            raise NotFound(f"{quote(entry.artifact_id)} names no version that can be pinned.")
         row = found.row
         if await store.pin(conn, cid, row["artifact_id"], row["version_number"], row["content_hash"], entry.role,
                            actor.as_dict()):
@@ -143,7 +143,7 @@ class ChamberService:
         async def work(conn):
             found = await resolve(conn, parse_ref(persona_id))
             if found.row is None or found.row["artifact_type"] != "persona":
-                raise NotFound(f"{persona_id!r} is not a persona artifact.")
+                raise NotFound(f"{quote(persona_id)} is not a persona artifact.")
             pid = found.artifact_id
             row = await store.open_workspace(conn, pid)
             if row is not None or not create:

@@ -11,7 +11,7 @@ from ..db import artifacts as art_store
 from ..db import chambers as chamber_store
 from ..db import debates as store
 from ..db.pool import Database
-from ..errors import Closed, Conflict, NotFound
+from ..errors import Closed, Conflict, NotFound, quote
 from ..hashing import normalize_json
 from ..models import debates as m
 from ..models.chambers import PullEntry
@@ -40,7 +40,7 @@ def to_session(row: dict, rounds: list[dict] | None = None) -> m.Session:
 async def _session(conn, session_id: str, *, lock: bool = False) -> dict:
     session = await store.session(conn, session_id, lock=lock)
     if session is None:
-        raise NotFound(f"There is no debate {session_id!r}.")
+        raise NotFound(f"There is no debate {quote(session_id)}.")
     return session
 
 
@@ -62,10 +62,10 @@ class DebateService:
 
         async def work(conn):
             if await store.session_exists(conn, session_id):
-                raise Conflict(f"A debate with the id {session_id!r} already exists.")
+                raise Conflict(f"A debate with the id {quote(session_id)} already exists.")
             target = (await resolve(conn, parse_ref(body.target_artifact_id))).row
             if target is None or target["version_number"] is None:
-                raise NotFound(f"{body.target_artifact_id!r} names no version to debate.")
+                raise NotFound(f"{quote(body.target_artifact_id)} names no version to debate.")
             if not target["content_hash"]:
                 raise Conflict(f"{target['artifact_id']}@v{target['version_number']} has no content hash to pin "
                                "(an adopted legacy version); debate a version that has one.")
@@ -136,7 +136,7 @@ class DebateService:
                 ref = type(ref)(ref.base, entry.version_number)
             row = (await resolve(conn, ref)).row
             if row is None or row["version_number"] is None:
-                raise NotFound(f"The evidence {entry.artifact_id!r} names no version.")
+                raise NotFound(f"The evidence {quote(entry.artifact_id)} names no version.")
             refs.append({"artifact_id": row["artifact_id"], "version_number": row["version_number"],
                          "content_hash": row["content_hash"], "role": "evidence", "cited_at_offset_chars": -1,
                          "_type": row["artifact_type"]})

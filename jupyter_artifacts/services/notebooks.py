@@ -13,11 +13,13 @@ from typing import Any
 
 from psycopg import errors as pg_errors
 
+from .. import json_limits
 from ..db import artifacts as store
 from ..db import notebooks as nb_store
 from ..db.pool import Database, Retry
-from ..errors import Closed, Conflict, Invalid, NotFound, StaleParent, TooLarge
+from ..errors import Closed, Conflict, Invalid, NotFound, StaleParent, TooLarge, quote
 from ..hashing import canonical_text, content_hash, normalize_json, notebook_hash
+from ..json_limits import MAX_DEPTH, check_body
 from ..models import notebooks as m
 from ..notebooks.content import notebook_content, version_cells
 from ..notebooks.format import (assemble, make_cell, normalize_notebook, plain_text, render_key, skeleton,
@@ -93,15 +95,24 @@ class NotebookService:
         if contents_manager is None:
             raise Invalid("This server has no contents manager to read notebooks from.")
         if any(part in ("", "..") for part in path.split("/")):
-            raise Invalid(f"{path!r} is not a path inside the server's contents.")
+            raise Invalid(f"{quote(path)} is not a path inside the server's contents.")
         try:
             model = await _maybe_await(contents_manager.get(path, content=True, type="notebook"))
         except Exception as e:  # the contents manager speaks tornado's HTTPError
             status = getattr(e, "status_code", None)
             if status == 404:
-                raise NotFound(f"There is no notebook at {path!r} in the server's contents.") from None
-            raise Invalid(f"The notebook at {path!r} cannot be read: {getattr(e, 'log_message', None) or e}.") from None
-        return json.loads(json.dumps(model["content"]))
+                raise NotFound(f"There is no notebook at {quote(path)} in the server's contents.") from None
+            # The contents manager's message names the server's own paths: log it, don't send it.
+            log.info("jupyter_artifacts: reading %s failed: %s", path, e)
+            raise Invalid(f"The notebook at {quote(path)} cannot be read as a notebook "
+                          f"({type(e).__name__}; the server's log says more).") from None
+        try:
+            text = json.dumps(model["content"])
+        except RecursionError:
+            text = "[" * (MAX_DEPTH + 1)
+        # Held to the same limit as a notebook sent in a body ({"notebook": ...}).
+        check_body(text, f"The notebook at {quote(path)}", limit=MAX_DEPTH - 1)
+        return json.loads(text)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -200,6 +211,7 @@ class NotebookService:
                     raise Conflict(f"{found.artifact_id}@v{head['version_number']} has unknown content (an adopted "
                                    "legacy version); cells cannot be appended to it.")
                 expected = head["version_number"]
+                json_limits.ensure_plain(nb)  # TooDeep before a kernel starts, not after
                 # The kernel runs with no database connection or lock held.
                 result = await self._execute(assemble(skeleton(nb), nb["cells"] + [cell]))
                 cell = normalize_json({**cell, "outputs": result.outputs, "execution_count": result.execution_count},
@@ -292,7 +304,11 @@ class NotebookService:
         return reply
 
     async def _execute(self, nb: dict):
-        from ..notebooks.execute import ExecutionLimits, UnknownKernel, execute_appended_cell
+        from ..notebooks.execute import (
+            ExecutionLimits,
+            UnknownKernel,
+            execute_appended_cell,
+        )
 
         limits = ExecutionLimits(cell_timeout_s=self.settings.cell_timeout_s,
                                  startup_timeout_s=self.settings.startup_timeout_s,
@@ -329,7 +345,7 @@ class NotebookService:
 
         def write():
             folder.mkdir(parents=True, exist_ok=True)
-            ipynb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            ipynb_path.write_text(json_limits.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             html_path.write_text(html, encoding="utf-8")
 
         await asyncio.to_thread(write)

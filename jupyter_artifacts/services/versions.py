@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..db import artifacts as store
-from ..errors import NotFound
+from ..errors import NotFound, quote
 from ..models.common import CreatedBy, Version
 from ..refs import Ref, parse_ref
 
@@ -45,7 +45,7 @@ async def resolve(conn, ref: Ref | str, *, content: bool = False, need_version: 
         # Not an artifact id: maybe the row id of one version (adopted databases).
         row = await store.by_row_id(conn, ref.base, content=content)
         if row is None:
-            raise NotFound(f"No artifact or version has the id {ref.base!r}.")
+            raise NotFound(f"No artifact or version has the id {quote(ref.base)}.")
         artifact_id = row["artifact_id"]
         if ref.version is None:
             return Resolved(artifact_id, row, True)

@@ -64,8 +64,6 @@ def test_lock_directory_is_private_so_platformdirs_stays_quiet(tmp_path, existin
 
 
 def test_command_line_on_a_fresh_machine_prints_no_warning(tmp_path):
-    import os
-
     tmp = tmp_path / "tmp"
     tmp.mkdir(mode=0o700)
     r = run_cli(tmp_path, "status", f"--JupyterArtifactsApp.embedded_data_dir={tmp_path / 'pgdata'}",

@@ -83,3 +83,25 @@ async def test_unknown_kernel_is_a_clear_400(api, sql):
     r = await api("POST", "api/notebooks/NB-K/cells", {"source": "x", "execute": True})
     assert r.status == 400 and "no-such-kernel" in r.json["message"]
     assert sql("SELECT count(*) AS n FROM artifacts")[0]["n"] == 1
+
+
+async def test_too_deep_an_output_is_replaced_by_a_note(api):
+    """A kernel may display JSON of any depth: what is stored stays within the limit, so every
+    later read (the version, its diff, its HTML) works."""
+    from jupyter_artifacts.notebooks.outputs import OUTPUT_MAX_DEPTH
+
+    await api("POST", "api/notebooks", {"id": "NB-D", "notebook": notebook("d = 1")})
+    source = ("from IPython.display import JSON, display\n"
+              "def deep(n):\n    v = 1\n    for _ in range(n):\n        v = {'k': [v]}\n    return v\n"
+              "display(JSON(deep(4)))\ndisplay(JSON(deep(150)))\nprint('after')")
+    r = await api("POST", "api/notebooks/NB-D/cells", {"source": source, "execute": True})
+    assert r.status == 201, r
+    outputs = r.json["outputs"]
+    assert r.json["execution"]["status"] == "ok"
+    assert outputs[0]["output_type"] == "display_data" and "application/json" in outputs[0]["data"]
+    assert outputs[1] == {"output_type": "stream", "name": "stderr",
+                          "text": f"\n[display_data output not stored: it nests deeper than {OUTPUT_MAX_DEPTH} levels]\n"}
+    assert outputs[2]["text"] == "after\n"
+    for fmt in ("json", "ipynb", "html"):
+        assert (await api("GET", "api/notebooks/NB-D/versions/2", params={"format": fmt})).status == 200
+    assert (await api("GET", "api/notebooks/NB-D/diff")).status == 200
