@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -60,6 +61,28 @@ def _check_text(s: str, where: str) -> str:
     except UnicodeEncodeError:
         raise Invalid(f"{where} contains an unpaired surrogate, which is not valid Unicode.") from None
     return s
+
+
+# Only these escapes can make json.loads produce a string PostgreSQL refuses.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+
+
+def check_strings(text: str, value: Any, where: str = "The request body") -> None:
+    """Refuse NUL characters and unpaired surrogates anywhere in a parsed JSON body (`text` is
+    its source; only \\u escapes can produce them, so most bodies need no walk)."""
+    if not _SUSPECT_ESCAPE.search(text):
+        return
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            _check_text(v, where)
+        elif isinstance(v, dict):
+            for k, item in v.items():
+                _check_text(k, where)
+                stack.append(item)
+        elif isinstance(v, list):
+            stack.extend(v)
 
 
 def normalize_json(value: Any, where: str = "value") -> Any:

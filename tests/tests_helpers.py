@@ -23,7 +23,7 @@ class JupyterServer:
     """A real Jupyter server subprocess with the extension, on `database_url` (a second
     server beside pytest-jupyter's, as under JupyterHub)."""
 
-    def __init__(self, tmp_path, database_url: str):
+    def __init__(self, tmp_path, database_url: str, *extra_args: str):
         import secrets
         import socket
 
@@ -34,6 +34,7 @@ class JupyterServer:
         self.tmp = tmp_path
         self.url = database_url
         self.proc = None
+        self.extra_args = list(extra_args)
 
     def __enter__(self):
         import time
@@ -47,7 +48,8 @@ class JupyterServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={self.port}",
              "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={self.token}",
-             f"--ServerApp.root_dir={root}", "--ServerApp.jpserver_extensions={'jupyter_artifacts': True}"],
+             f"--ServerApp.root_dir={root}", "--ServerApp.jpserver_extensions={'jupyter_artifacts': True}",
+             *self.extra_args],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while self.call("GET", "/api/jupyter_artifacts/status", quiet=True)[0] != 200:

@@ -22,7 +22,7 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from .. import json_limits
-from ..errors import ArtifactsError, Invalid, Unavailable
+from ..errors import ArtifactsError, Conflict, Invalid, Unavailable, excerpt
 
 log = logging.getLogger("jupyter_artifacts")
 T = TypeVar("T")
@@ -49,11 +49,14 @@ def with_session_options(url: str, *, statement_timeout_ms: int, lock_timeout_ms
 
 
 @contextlib.contextmanager
-def translate_errors():
-    """Turn driver errors into the project's error types (the only place that does)."""
+def translate_errors(passthrough: tuple[type[BaseException], ...] = ()):
+    """Turn driver errors into the project's error types (the only place that does);
+    `passthrough` errors are left to the caller (Database.run retries lost races)."""
     try:
         yield
     except ArtifactsError:
+        raise
+    except passthrough:
         raise
     except (pg_errors.QueryCanceled, pg_errors.LockNotAvailable) as e:
         raise Unavailable(f"The database did not answer in time ({e.sqlstate}); try again.") from e
@@ -63,7 +66,12 @@ def translate_errors():
         # Values PostgreSQL cannot store (NUL characters, out-of-range numbers): the
         # caller's input is at fault, and the transaction was rolled back.
         detail = getattr(getattr(e, "diag", None), "message_primary", None) or str(e)
-        raise Invalid(f"A value in the request cannot be stored: {detail.rstrip('.')}.") from e
+        raise Invalid(f"A value in the request cannot be stored: {excerpt(detail.rstrip('.'), 200)}.") from e
+    except psycopg.IntegrityError as e:
+        # A constraint the rules above did not foresee (often another writer's row): the
+        # transaction was rolled back and nothing changed.
+        what = getattr(getattr(e, "diag", None), "constraint_name", None) or type(e).__name__
+        raise Conflict(f"The request conflicts with data already stored ({what}); nothing was changed.") from e
 
 
 async def configure_json(conn: psycopg.AsyncConnection) -> None:
@@ -158,7 +166,8 @@ class Database:
         while True:
             attempt += 1
             try:
-                with translate_errors():
+                # Serialization failures and deadlocks are OperationalErrors too: retried here.
+                with translate_errors(passthrough=_RETRYABLE):
                     async with pool.connection() as conn:
                         async with conn.transaction():
                             return await work(conn)

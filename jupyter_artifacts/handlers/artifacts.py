@@ -80,7 +80,7 @@ class VersionItem(Base):
 
 class Tags(Base):
     @api_doc("Tag a version (201 when created, 200 when it already held the tag or it was moved)",
-             body=m.TagRequest, reply=Version, status=201, errors=WRITE_ERRORS)
+             body=m.TagRequest, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version})
     @web.authenticated
     @authorized
     async def post(self, ref: str, n: str):

@@ -16,6 +16,7 @@ from tornado import web
 
 from .. import json_limits
 from ..errors import ArtifactsError, Invalid, TooLarge, excerpt
+from ..hashing import check_strings
 from ..services.actors import Actor, principal_name, resolve_actor
 
 log = logging.getLogger("jupyter_artifacts")
@@ -26,12 +27,18 @@ _REASONS = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "invalid", 
 
 
 def api_doc(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-            reply: Any = None, status: int = 200, errors: tuple[int, ...] = (400, 404)):
-    """Describe a handler method for the OpenAPI document (handlers/openapi.py reads it)."""
+            reply: Any = None, status: int = 200, errors: tuple[int, ...] = (400, 404),
+            also: dict[int, Any] | None = None, media: dict[str, dict] | None = None,
+            body_optional: bool = False):
+    """Describe a handler method for the OpenAPI document (handlers/openapi.py reads it).
+
+    `also`: other success statuses and their replies (e.g. 200 beside 201); `media`: other
+    content types of the main reply, as JSON schemas; `body_optional`: an empty body is fine."""
 
     def mark(fn):
         fn.__api_doc__ = {"summary": summary, "body": body, "query": query, "reply": reply,
-                          "status": status, "errors": errors}
+                          "status": status, "errors": errors, "also": also or {}, "media": media or {},
+                          "body_optional": body_optional}
         return fn
 
     return mark
@@ -102,9 +109,11 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
         # Before parsing: json.loads itself recurses, and nothing deeper is ever stored.
         json_limits.check_body(text)
         try:
-            return json.loads(text)
+            value = json.loads(text)
         except ValueError as e:
             raise Invalid(f"The request body is not valid JSON: {e}.") from None
+        check_strings(text, value)
+        return value
 
     def parse_body(self, model: type[M]) -> M:
         data = self.json_body()

@@ -55,7 +55,7 @@ class Pull(Base):
 
 class Close(Base):
     @api_doc("Close the chamber (optionally with a result artifact) and take its provenance hash",
-             body=m.CloseChamber, reply=m.Chamber, errors=WRITE_ERRORS)
+             body=m.CloseChamber, reply=m.Chamber, errors=WRITE_ERRORS, body_optional=True)
     @web.authenticated
     @authorized
     async def post(self, cid: str):
@@ -65,7 +65,8 @@ class Close(Base):
 
 class Workspace(Base):
     @api_doc("Open (or return the open) workspace of a persona, filled with its references; the body "
-             "is optional", body=m.OpenWorkspace, reply=m.Chamber, status=201, errors=WRITE_ERRORS)
+             "is optional", body=m.OpenWorkspace, reply=m.Chamber, status=201, errors=WRITE_ERRORS,
+             also={200: m.Chamber}, body_optional=True)
     @web.authenticated
     @authorized
     async def post(self, persona_id: str):

@@ -52,7 +52,8 @@ class Rounds(Base):
 
 
 class CloseDebate(Base):
-    @api_doc("Close the debate and its chamber", body=m.CloseDebate, reply=m.Session, errors=WRITE_ERRORS)
+    @api_doc("Close the debate and its chamber", body=m.CloseDebate, reply=m.Session, errors=WRITE_ERRORS,
+             body_optional=True)
     @web.authenticated
     @authorized
     async def post(self, session_id: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..models.lineage import LineageGraph, LineageQuery
+from ..models.lineage import LineageGraph, LineageQuery, ProvDocument
 from .base import ArtifactsHandler, Route, api_doc
 
 AUTH_RESOURCE = "jupyter_artifacts:lineage"
@@ -15,7 +15,7 @@ class Lineage(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
     @api_doc("Processing steps between exact versions, walked both ways (JSON or W3C PROV-JSON)",
-             query=LineageQuery, reply=LineageGraph)
+             query=LineageQuery, reply=LineageGraph | ProvDocument)
     @web.authenticated
     @authorized
     async def get(self, ref: str):

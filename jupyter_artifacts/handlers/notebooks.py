@@ -43,7 +43,8 @@ class NotebookItem(Base):
 
 class NotebookVersion(Base):
     @api_doc("The notebook of version N as JSON, an .ipynb download, or nbconvert's HTML (served sandboxed)",
-             query=m.VersionFormat, reply=dict)
+             query=m.VersionFormat, reply=dict, errors=(400, 404, 409),
+             media={"application/x-ipynb+json": {"type": "object"}, "text/html": {"type": "string"}})
     @web.authenticated
     @authorized
     async def get(self, ref: str, n: str):

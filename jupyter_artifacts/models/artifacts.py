@@ -39,9 +39,9 @@ class NewVersion(ActorFields):
 
 
 class ListArtifacts(Page):
-    type: str | None = Field(None, pattern=TYPE_PATTERN)
+    type: str | None = Field(None, pattern=TYPE_PATTERN, max_length=64)
     q: str | None = Field(None, max_length=200)
-    tag: str | None = Field(None, pattern=f"^{ID_PATTERN}$")
+    tag: str | None = Field(None, pattern=f"^{ID_PATTERN}$", max_length=200)
 
 
 class VersionList(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .common import Request
 
@@ -47,6 +47,17 @@ class LineageGraph(BaseModel):
     edges: list[LineageEdge]
     depth_reached: int
     truncated: bool
+
+
+class ProvDocument(BaseModel):
+    """The same graph as a W3C PROV-JSON document (`format=prov-json`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    prefix: dict[str, str]
+    entity: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    activity: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    agent: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 class BackfillReport(BaseModel):

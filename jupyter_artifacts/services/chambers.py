@@ -8,9 +8,11 @@ import json
 import uuid
 from datetime import datetime
 
+from psycopg import errors as pg_errors
+
 from ..db import chambers as store
 from ..db.pool import Database
-from ..errors import Closed, Invalid, NotFound, quote
+from ..errors import Closed, Conflict, Invalid, NotFound, quote
 from ..hashing import sha256_ref
 from ..models import chambers as m
 from ..refs import parse_ref
@@ -78,10 +80,18 @@ class ChamberService:
             raise Invalid("owner_actor_type and owner_actor_id go together: give both or neither.")
         if owner_type is None:
             owner_type, owner_id = actor.actor_type, actor.actor_id
-        row = await self.db.run(lambda conn: store.insert(conn, {
-            "name": body.name, "purpose": body.purpose, "owner_actor_type": owner_type,
-            "owner_actor_id": owner_id, "parent_session_id": body.parent_session_id}))
-        return to_chamber(row, [])
+        fields = {"name": body.name, "purpose": body.purpose, "owner_actor_type": owner_type,
+                  "owner_actor_id": owner_id, "parent_session_id": body.parent_session_id}
+
+        async def work(conn):
+            try:
+                async with conn.transaction():
+                    return await store.insert(conn, fields)
+            except pg_errors.UniqueViolation:  # the one-open-workspace-per-owner index
+                raise Conflict(f"{owner_type} {quote(owner_id)} already has an open persona_workspace chamber; "
+                               "close it first (a persona's is opened by POST /api/personas/{id}/workspace).") from None
+
+        return to_chamber(await self.db.run(work), [])
 
     async def get(self, cid: str) -> m.Chamber:
         cid = chamber_id(cid)

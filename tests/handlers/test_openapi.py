@@ -52,3 +52,26 @@ async def test_openapi_matches_the_served_routes(api, jp_serverapp):
         assert op["summary"] and "403" in op["responses"] and "503" in op["responses"]
         if method == "patch":
             assert "requestBody" in op
+
+
+async def test_openapi_describes_what_the_replies_are(api):
+    doc = (await api("GET", "api/jupyter_artifacts/openapi.json")).json
+    schemas, paths = doc["components"]["schemas"], doc["paths"]
+    # Replies are documented as serialised: `from`, never the Python name `from_`.
+    for name in ("FieldDiff", "NotebookDiff"):
+        assert "from" in schemas[name]["properties"] and "from_" not in schemas[name]["properties"], name
+    # Query parameters as sent.
+    assert "from" in {p["name"] for p in paths["/api/artifacts/{ref}/diff"]["get"]["parameters"]}
+    lineage = paths["/api/artifacts/{ref}/lineage"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert {"$ref": "#/components/schemas/ProvDocument"} in lineage["schema"]["anyOf"]
+    nb = paths["/api/notebooks/{ref}/versions/{n}"]["get"]["responses"]["200"]["content"]
+    assert set(nb) == {"application/json", "application/x-ipynb+json", "text/html"}
+    assert set(paths["/api/artifacts/{ref}/versions/{n}/tags"]["post"]["responses"]) >= {"200", "201", "409"}
+    assert set(paths["/api/personas/{persona_id}/workspace"]["post"]["responses"]) >= {"200", "201"}
+    for path, ops in paths.items():
+        for op in ops.values():
+            for p in op["parameters"]:
+                if p["in"] == "path":
+                    assert p["schema"].get("pattern"), (path, p)
+            if "requestBody" in op:
+                assert {"400", "413"} <= set(op["responses"]), path
