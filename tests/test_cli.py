@@ -110,3 +110,16 @@ def test_a_restart_checks_new_links_cheaply(tmp_path, legacy_database_url, sql):
     assert sql("SELECT count(*) AS n FROM processing_steps WHERE link_id IS NOT NULL")[0]["n"] == 6
     assert cli(tmp_path, "status", url=legacy_database_url).returncode == 0
     assert sql("SELECT count(*) AS n FROM processing_steps")[0]["n"] == 6
+
+
+def test_backfill_leaves_the_planner_statistics_current(tmp_path, legacy_database_url, sql):
+    assert cli(tmp_path, "migrate", url=legacy_database_url).returncode == 0
+    # Links written while the trigger was off (a restore, a bulk load): no steps yet.
+    sql("ALTER TABLE artifact_links DISABLE TRIGGER jupyter_artifacts_foreign_links")
+    sql("INSERT INTO artifact_links (source_artifact_id, target_artifact_id, link_type) "
+        "SELECT 'hyp-7', 'paper-31', 'cites' FROM generate_series(1, 5000)")
+    sql("ALTER TABLE artifact_links ENABLE TRIGGER jupyter_artifacts_foreign_links")
+    r = cli(tmp_path, "backfill", url=legacy_database_url)
+    assert r.returncode == 0 and "Created 5000 link steps" in r.stdout, (r.stdout, r.stderr)
+    count = sql("SELECT count(*) AS n FROM processing_steps")[0]["n"]
+    assert sql("SELECT reltuples FROM pg_class WHERE oid = to_regclass('processing_steps')")[0]["reltuples"] == count

@@ -26,6 +26,11 @@ async def link_steps(conn, after: int, upto: int) -> int:
     return (await _one(conn, "SELECT jupyter_artifacts_link_steps(%s, %s) AS n", (after, upto)))["n"]
 
 
+async def analyze_steps(conn) -> None:
+    """Statistics for the lineage queries after a bulk write of steps."""
+    await conn.execute("ANALYZE processing_steps")
+
+
 async def parent_steps(conn) -> int:
     return (await _one(conn, "SELECT jupyter_artifacts_parent_steps(NULL) AS n", ()))["n"]
 

@@ -21,6 +21,10 @@ from ..errors import MigrationFailed
 log = logging.getLogger("jupyter_artifacts")
 
 VERSION_TABLE = "jupyter_artifacts_schema_version"
+# Tables a migration may fill in bulk (backfills, adoption): analyzed after any migration ran,
+# so the planner never meets millions of fresh rows with no statistics.
+TABLES = ("artifacts", "artifact_tags", "artifact_links", "processing_steps", "notebooks", "notebook_cells",
+          "chambers", "chamber_artifacts", "debate_sessions", "debate_rounds")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
 
 
@@ -95,12 +99,22 @@ async def apply_migrations(conn: psycopg.AsyncConnection) -> list[int]:
                 raise MigrationFailed(f"Migration {m.version:04d}_{m.name} failed and was rolled back: "
                                       f"{str(e).strip().splitlines()[0]}") from e
             applied.append(m.version)
+        if applied:
+            await analyze(conn, TABLES)
     finally:
         if not conn.closed:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
             if not was_autocommit:
                 await conn.set_autocommit(False)
     return applied
+
+
+async def analyze(conn: psycopg.AsyncConnection, tables) -> None:
+    """ANALYZE those of `tables` that exist in the current schema (statistics for the planner)."""
+    cur = await conn.execute("SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(t) IS NOT NULL", (list(tables),))
+    present = [r["t"] for r in await cur.fetchall()]
+    if present:
+        await conn.execute("ANALYZE " + ", ".join(present))
 
 
 async def _apply(conn: psycopg.AsyncConnection, m: Migration) -> None:

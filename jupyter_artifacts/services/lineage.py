@@ -73,6 +73,10 @@ class LineageService:
             after = hi
         parents = await self.db.run(store.parent_steps)
         await self.db.run(lambda conn: store.set_watermark(conn, upto))
+        if made or parents:
+            # A million fresh rows and no statistics make the planner pick a plan 10x slower
+            # until autovacuum comes by; the command leaves them current.
+            await self.db.run(store.analyze_steps)
         return BackfillReport(link_steps=made, parent_steps=parents, links_checked_upto=upto)
 
 
@@ -85,4 +89,6 @@ async def check_steps(conn) -> int:
         return 0
     made = await store.link_steps(conn, seen, upto)
     await store.set_watermark(conn, upto)
+    if made > 10_000:  # a bulk of links written while the trigger did not exist
+        await store.analyze_steps(conn)
     return made

@@ -157,3 +157,21 @@ async def test_versions_written_by_the_extension_are_immutable(database_url, sql
     # Legacy rows stay as their own writers treat them.
     sql("INSERT INTO artifacts (id, artifact_type, title) VALUES ('old-1', 'paper', 't')")
     sql("UPDATE artifacts SET title = 'retitled by an older service' WHERE id = 'old-1'")
+
+
+def planner_rows(sql, table: str) -> float:
+    """What the planner believes the table holds (-1: never analyzed)."""
+    return sql("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table,))[0]["reltuples"]
+
+
+async def test_migrations_leave_the_planner_statistics_current(legacy_database_url, sql):
+    # A bulk of legacy links, as an older service left them: the migration's backfill writes
+    # a step for each, and the planner must know about them when the migration returns.
+    sql("INSERT INTO artifact_links (source_artifact_id, target_artifact_id, link_type) "
+        "SELECT 'hyp-7', 'paper-31', 'cites' FROM generate_series(1, 3000)")
+    assert planner_rows(sql, "artifact_links") == -1  # never analyzed
+    await migrate(legacy_database_url)
+    for table in ("processing_steps", "artifact_links", "artifacts", "notebook_cells"):
+        count = sql(f"SELECT count(*) AS n FROM {table}")[0]["n"]
+        assert planner_rows(sql, table) == count, table
+    assert sql("SELECT count(*) AS n FROM processing_steps")[0]["n"] > 3000
