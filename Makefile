@@ -56,6 +56,7 @@ test-browser: install browser-deps
 
 # Ratios measured side by side in one run (DESIGN.md's performance targets).
 bench: install
+	$(PY) benchmarks/citations.py
 	$(PY) benchmarks/append.py
 	$(PY) benchmarks/diff_speed.py
 	$(PY) benchmarks/lineage.py
