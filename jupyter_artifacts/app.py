@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Dict, Float, Integer, Type, Unicode, default
 
 from .db import embedded
+from .db.listen import ChangeListener
 from .db.pool import Database
 from .handlers import artifacts as artifacts_handlers
 from .handlers import chambers as chamber_handlers
@@ -16,11 +18,14 @@ from .handlers import lineage as lineage_handlers
 from .handlers import notebooks as notebook_handlers
 from .handlers import service as service_handlers
 from .handlers.base import Route
+from .models.service import LiveStatus
 from .services.actors import default_owner
+from .services.live import SCHEMA_ID, LiveUpdates
 from .services.notebooks import NotebookSettings
 from .services.registry import Services
 
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
+EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "change" / "v1.yaml"
 ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, chamber_handlers, debate_handlers,
                  service_handlers)
 
@@ -71,6 +76,11 @@ class JupyterArtifactsApp(ExtensionApp):
              "(jupyter_server's own identity providers know no users). Default: the OS user running "
              "the server. Under JupyterHub or another identity provider with users, their username "
              "is recorded instead.")
+    live_updates = Bool(
+        True, config=True,
+        help="Relay every change to the shared database (whoever made it) to subscribed browsers as "
+             "jupyter_server events, through one LISTEN connection per server. Off: views update only "
+             "when they re-fetch.")
     store_class = Type(Database, klass=Database, config=True,
                        help="The store class (swap it to instrument or replace the database layer).")
 
@@ -108,6 +118,20 @@ class JupyterArtifactsApp(ExtensionApp):
     def initialize_settings(self):
         self.db = self.make_database()
         self.services = Services(self.db, self.notebook_settings(), lineage_max_edges=self.lineage_max_edges)
+        # Registered at load: a schema registered after a browser subscribed never reaches it.
+        self.serverapp.event_logger.register_event_schema(EVENT_SCHEMA)
+        self.live = LiveUpdates(lambda event: self.serverapp.event_logger.emit(schema_id=SCHEMA_ID, data=event))
+        self.listener = ChangeListener(self.db, self.live.deliver, self.live.resync)
+
+    def live_status(self) -> LiveStatus:
+        return LiveStatus(enabled=self.live_updates and self.listener.started,
+                          listening=self.listener.connected.is_set(),
+                          announcements=self.live.delivered, events=self.live.sent)
+
+    async def _start_jupyter_server_extension(self, serverapp):
+        # Runs once the server's loop does (not under pytest-jupyter, whose servers never start).
+        if self.live_updates:
+            self.listener.start()
 
     def routes(self) -> list[Route]:
         return [r for module in ROUTE_MODULES for r in module.routes]
@@ -116,6 +140,8 @@ class JupyterArtifactsApp(ExtensionApp):
         self.handlers.extend((r.pattern, r.handler) for r in self.routes())
 
     async def stop_extension(self):
+        await self.listener.stop()
+        self.live.close()
         await self.services.notebooks.close()
         await self.db.close()
         if getattr(self, "_embedded_server", None) is not None:

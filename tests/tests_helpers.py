@@ -23,7 +23,7 @@ class JupyterServer:
     """A real Jupyter server subprocess with the extension, on `database_url` (a second
     server beside pytest-jupyter's, as under JupyterHub)."""
 
-    def __init__(self, tmp_path, database_url: str, *extra_args: str):
+    def __init__(self, tmp_path, database_url: str, *extra_args: str, name: str = "second"):
         import secrets
         import socket
 
@@ -35,16 +35,18 @@ class JupyterServer:
         self.url = database_url
         self.proc = None
         self.extra_args = list(extra_args)
+        self.name = name
 
     def __enter__(self):
         import time
 
-        root = self.tmp / "second-root"
+        root = self.tmp / f"{self.name}-root"
         root.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-        env.update(JUPYTER_ARTIFACTS_DATABASE_URL=self.url, JUPYTER_CONFIG_DIR=str(self.tmp / "second-config"),
-                   JUPYTER_DATA_DIR=str(self.tmp / "second-data"), JUPYTER_RUNTIME_DIR=str(self.tmp / "second-rt"))
-        self.log = open(self.tmp / "second-server.log", "wb")
+        env.update(JUPYTER_ARTIFACTS_DATABASE_URL=self.url, JUPYTER_CONFIG_DIR=str(self.tmp / f"{self.name}-config"),
+                   JUPYTER_DATA_DIR=str(self.tmp / f"{self.name}-data"),
+                   JUPYTER_RUNTIME_DIR=str(self.tmp / f"{self.name}-rt"))
+        self.log = open(self.tmp / f"{self.name}-server.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={self.port}",
              "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={self.token}",
@@ -54,7 +56,7 @@ class JupyterServer:
         deadline = time.time() + 60
         while self.call("GET", "/api/jupyter_artifacts/status", quiet=True)[0] != 200:
             if time.time() > deadline or self.proc.poll() is not None:
-                raise RuntimeError((self.tmp / "second-server.log").read_text()[-3000:])
+                raise RuntimeError((self.tmp / f"{self.name}-server.log").read_text()[-3000:])
             time.sleep(0.3)
         return self
 

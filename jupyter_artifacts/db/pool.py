@@ -122,6 +122,13 @@ class Database:
             self._url = url
         return with_session_options(url, **self._session)
 
+    @property
+    def conninfo(self) -> str:
+        """The connection string requests use (known once `ensure_ready` has run)."""
+        if self._pool is None:
+            raise RuntimeError("the database is not open yet")
+        return self._pool.conninfo
+
     async def ensure_ready(self) -> AsyncConnectionPool:
         """Open the pool and apply migrations once; safe to call concurrently and repeatedly."""
         if self._ready and self._pool is not None:

@@ -19,7 +19,7 @@ class StatusHandler(ArtifactsHandler):
     @web.authenticated
     @authorized
     async def get(self):
-        self.reply(await self.services.status.status())
+        self.reply(await self.services.status.status(self.extensionapp.live_status()))
 
 
 class OpenAPIHandler(ArtifactsHandler):

@@ -6,14 +6,14 @@ from .. import __version__
 from ..db.migrate import current_version
 from ..db.pool import Database
 from ..errors import ArtifactsError
-from ..models.service import DatabaseStatus, Status
+from ..models.service import DatabaseStatus, LiveStatus, Status
 
 
 class StatusService:
     def __init__(self, db: Database):
         self.db = db
 
-    async def status(self) -> Status:
+    async def status(self, live: LiveStatus | None = None) -> Status:
         """Never fails: a database that cannot answer is reported with `ok: false`."""
         try:
             async with self.db.connection() as conn:
@@ -24,7 +24,7 @@ class StatusService:
                                 embedded=self.db.embedded)
         except ArtifactsError as e:
             db = DatabaseStatus(ok=False, embedded=self.db.embedded, error=e.message)
-        return Status(version=__version__, database=db)
+        return Status(version=__version__, database=db, live=live)
 
     async def adoption_report(self) -> list[dict]:
         async with self.db.connection() as conn:
