@@ -7,8 +7,16 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { getStatus } from './api';
+import { LiveUpdates } from './events';
 import { ArtifactsAPIError } from './request';
-import { CommandIDs, PLUGIN_ID, SIDEBAR_ID, STATUS_ENDPOINT } from './tokens';
+import {
+  CommandIDs,
+  ILiveUpdates,
+  LIVE_PLUGIN_ID,
+  PLUGIN_ID,
+  SIDEBAR_ID,
+  STATUS_ENDPOINT
+} from './tokens';
 import { ArtifactsSidebar } from './widgets/ArtifactsSidebar';
 
 /** A stack of versioned sheets. */
@@ -58,18 +66,33 @@ async function checkServer(): Promise<void> {
   }
 }
 
+/** Changes on the shared database, from the server's event stream. */
+const livePlugin: JupyterFrontEndPlugin<LiveUpdates> = {
+  id: LIVE_PLUGIN_ID,
+  description: 'Live updates: changes on the shared artifacts database.',
+  autoStart: true,
+  provides: ILiveUpdates,
+  activate: (app: JupyterFrontEnd): LiveUpdates =>
+    new LiveUpdates({
+      events: app.serviceManager.events,
+      connectionFailure: app.serviceManager.connectionFailure
+    })
+};
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
     'Browse immutable, versioned research artifacts stored by jupyter_artifacts.',
   autoStart: true,
+  requires: [ILiveUpdates],
   optional: [ILayoutRestorer, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
+    live: LiveUpdates,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ): void => {
-    const sidebar = new ArtifactsSidebar();
+    const sidebar = new ArtifactsSidebar(live);
     sidebar.id = SIDEBAR_ID;
     sidebar.title.icon = artifactsIcon;
     sidebar.title.caption = 'Artifacts';
@@ -97,4 +120,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin];
+export default [livePlugin, plugin];

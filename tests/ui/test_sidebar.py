@@ -242,3 +242,47 @@ def test_sidebar_lists_versions_and_escapes_titles(lab: Lab, tmp_path: Path) -> 
             print(f"screenshot: {screenshot}")
         finally:
             browser.close()
+
+
+def test_sidebar_follows_changes_made_through_another_server(lab: Lab, database_url: str, tmp_path: Path) -> None:
+    """Live updates: a version appended over REST through another Jupyter server on the same
+    database, and a row another service inserts with plain SQL, appear without a reload."""
+    import psycopg
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests_helpers import JupyterServer
+
+    _create(lab, "api/artifacts", {"id": "hyp-live", "artifact_type": "hypothesis", "title": "Live v1"})
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian chromium is missing: apt-get install -y chromium"
+    with JupyterServer(tmp_path, database_url, name="other") as other, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{lab.url}lab?token={lab.token}")
+            page.wait_for_function("() => !!window.jupyterapp", timeout=60_000)
+            page.evaluate("async () => { await window.jupyterapp.restored; "
+                          "await window.jupyterapp.commands.execute('jupyter-artifacts:open-sidebar'); }")
+            sidebar = page.locator(f"#{SIDEBAR_ID}")
+            row = sidebar.locator('[data-artifact-id="hyp-live"]')
+            expect(row).to_be_visible(timeout=20_000)
+            row.locator(".jp-Artifacts-row-header").click()
+            expect(row.locator('[data-ref="hyp-live@v1"]')).to_be_visible(timeout=10_000)
+
+            status, reply = other.call("POST", "/api/artifacts/hyp-live/versions", {"title": "Live v2"})
+            assert status == 201, reply
+            expect(row.locator('[data-ref="hyp-live@v2"]')).to_be_visible(timeout=10_000)
+            expect(row.locator(".jp-Artifacts-title")).to_have_text("Live v2")
+
+            status, reply = other.call("POST", "/api/artifacts", {"id": "paper-live", "artifact_type": "paper",
+                                                                   "title": "Written through the other server"})
+            assert status == 201, reply
+            expect(sidebar.locator('[data-artifact-id="paper-live"]')).to_be_visible(timeout=10_000)
+
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                conn.execute("INSERT INTO artifacts (id, artifact_type, title) "
+                             "VALUES ('dataset-sql', 'dataset', 'Inserted by another service')")
+            expect(sidebar.locator('[data-artifact-id="dataset-sql"]')).to_be_visible(timeout=10_000)
+            page.screenshot(path=str(tmp_path / "artifacts-sidebar-live.png"))
+        finally:
+            browser.close()

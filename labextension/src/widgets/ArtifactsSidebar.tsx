@@ -4,10 +4,22 @@ import {
   caretRightIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
+import { Signal } from '@lumino/signaling';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import { listArtifacts, listVersions, Version } from '../api';
+import { IChangeEvent, LiveUpdates } from '../events';
 import { ArtifactsAPIError } from '../request';
+
+/** Changes that alter what the sidebar lists. */
+const LISTED_KINDS: ReadonlySet<string> = new Set([
+  'version',
+  'tag',
+  'lifecycle'
+]);
+
+/** Milliseconds over which live changes are gathered into one reload. */
+const LIVE_DEBOUNCE_MS = 250;
 
 /** Milliseconds of typing pause before the search is sent. */
 const SEARCH_DEBOUNCE_MS = 300;
@@ -90,7 +102,8 @@ function VersionChips(props: {
   state: VersionsState | undefined;
 }): JSX.Element {
   const { state } = props;
-  if (!state || state.loading) {
+  // While a reload runs, the chips already shown stay (no flicker on live updates).
+  if (!state || (state.loading && state.versions === null)) {
     return (
       <div className="jp-Artifacts-versions-status">Loading versions…</div>
     );
@@ -181,7 +194,11 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
   const loadVersions = useCallback((artifactId: string) => {
     setVersions(old => ({
       ...old,
-      [artifactId]: { loading: true, versions: null, error: null }
+      [artifactId]: {
+        loading: true,
+        versions: old[artifactId]?.versions ?? null,
+        error: null
+      }
     }));
     listVersions(artifactId).then(
       reply =>
@@ -231,9 +248,18 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
     );
   }, [debouncedQuery, props.refreshKey, localRefresh]);
 
-  // A refresh also reloads the versions of the rows left open.
+  // A refresh also reloads the versions of the rows left open (the others are
+  // forgotten, so opening one loads it afresh).
   useEffect(() => {
-    setVersions({});
+    setVersions(old => {
+      const kept: Record<string, VersionsState> = {};
+      expanded.forEach(id => {
+        if (old[id]) {
+          kept[id] = old[id];
+        }
+      });
+      return kept;
+    });
     expanded.forEach(loadVersions);
   }, [props.refreshKey, localRefresh]);
 
@@ -358,19 +384,41 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
   );
 }
 
-/** The Lumino widget placed in the left sidebar. */
+/** The Lumino widget placed in the left sidebar; it follows live updates. */
 export class ArtifactsSidebar extends ReactWidget {
   private _refreshKey = 0;
+  private _liveTimer = 0;
 
-  constructor() {
+  constructor(live: LiveUpdates) {
     super();
     this.addClass('jp-Artifacts-sidebar');
+    live.changed.connect(this._onChange, this);
+    live.resync.connect(this.refresh, this);
   }
 
   /** Reload the list (and the versions of open rows). */
   refresh(): void {
+    window.clearTimeout(this._liveTimer);
+    this._liveTimer = 0;
     this._refreshKey += 1;
     this.update();
+  }
+
+  dispose(): void {
+    window.clearTimeout(this._liveTimer);
+    Signal.clearData(this);
+    super.dispose();
+  }
+
+  /** A burst of changes becomes one reload. */
+  private _onChange(_: LiveUpdates, event: IChangeEvent): void {
+    if (!LISTED_KINDS.has(event.kind) || this._liveTimer !== 0) {
+      return;
+    }
+    this._liveTimer = window.setTimeout(
+      () => this.refresh(),
+      LIVE_DEBOUNCE_MS
+    );
   }
 
   protected render(): JSX.Element {
