@@ -60,7 +60,8 @@ class NotebookVersion(Base):
         if fmt == "ipynb":
             name = f"{value['metadata']['jupyter_artifacts']['artifact_id']}-v{number}.ipynb"
             self.set_header("Content-Disposition", f'attachment; filename="{name}"')
-            self.finish(json_limits.dumps(value, indent=1, ensure_ascii=False), set_content_type="application/x-ipynb+json")
+            self.finish(json_limits.dumps(value, indent=1, ensure_ascii=False),
+                        set_content_type="application/x-ipynb+json")
             return
         self.reply(value)
 

@@ -57,7 +57,8 @@ async def pull_into(conn, cid: str, entries: list[m.PullEntry], actor: Actor) ->
     for entry in entries:
         ref = parse_ref(entry.artifact_id)
         if entry.version_number is not None and ref.version is not None and ref.version != entry.version_number:
-            raise Invalid(f"{quote(entry.artifact_id)} and version_number {entry.version_number} name different versions.")
+            raise Invalid(f"{quote(entry.artifact_id)} and version_number {entry.version_number} name "
+                          "different versions.")
         if entry.version_number is not None and ref.version is None:
             ref = type(ref)(ref.base, entry.version_number)
         found = await resolve(conn, ref)

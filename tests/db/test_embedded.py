@@ -59,7 +59,8 @@ def test_lock_directory_is_private_so_platformdirs_stays_quiet(tmp_path, existin
                        timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "started True", r.stderr[-2000:]
     assert "Warning" not in r.stderr, r.stderr[-2000:]
-    for d in (tmp / f"jupyter_artifacts-{os.getuid()}", tmp / f"jupyter_artifacts-{os.getuid()}" / "python_PostgresServer"):
+    private = tmp / f"jupyter_artifacts-{os.getuid()}"
+    for d in (private, private / "python_PostgresServer"):
         assert d.stat().st_mode & 0o777 == 0o700, oct(d.stat().st_mode)
 
 

@@ -60,7 +60,8 @@ def write_routes(deep: str) -> list[tuple[str, str, str]]:
 
 
 async def seed(api):
-    assert (await api("POST", "api/artifacts", {"id": "H-1", "artifact_type": "hypothesis", "title": "h"})).status == 201
+    h1 = await api("POST", "api/artifacts", {"id": "H-1", "artifact_type": "hypothesis", "title": "h"})
+    assert h1.status == 201
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}
     assert (await api("POST", "api/notebooks", {"id": "NB-1", "notebook": nb})).status == 201
 
