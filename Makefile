@@ -60,6 +60,7 @@ bench: install
 	$(PY) benchmarks/append.py
 	$(PY) benchmarks/diff_speed.py
 	$(PY) benchmarks/lineage.py
+	$(PY) benchmarks/live.py
 
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \

@@ -49,6 +49,7 @@ def free_port() -> int:
 
 class Client:
     def __init__(self, port: int, token: str):
+        self.port, self.token = port, token
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
 

@@ -4,8 +4,10 @@ relayed into jupyter_server's event bus, from where every subscribed browser get
 Coalescing keeps a burst (a thousand appends in a few seconds) from flooding browsers while
 nothing is lost: announcements are gathered for `window_s` after the first one, then sent
 once per key (the same artifact's versions keep the highest, the same tag or lifecycle its
-last word, a chamber or debate one per action), in the order their keys first arrived. An
-event is a hint to re-fetch, so "X@v1000" also answers for X@v2 … X@v999.
+last word, a chamber or debate one per action), in the order their keys first arrived. While
+changes keep coming (a window that sent `busy_after` events or more), the next window is
+`busy_window_s` long, so a burst costs a few events per key per second, not one per change.
+An event is a hint to re-fetch, so "X@v1000" also answers for X@v2 … X@v999.
 """
 
 from __future__ import annotations
@@ -49,9 +51,13 @@ def merge(older: dict | None, newer: dict) -> dict:
 class LiveUpdates:
     """Takes announcements (`deliver`) and gaps (`resync`); calls `emit(event)` on the loop."""
 
-    def __init__(self, emit: Callable[[dict], None], window_s: float = 0.05):
+    def __init__(self, emit: Callable[[dict], None], window_s: float = 0.05, busy_window_s: float = 0.25,
+                 busy_after: int = 10):
         self.emit = emit
         self.window_s = window_s
+        self.busy_window_s = busy_window_s
+        self.busy_after = busy_after
+        self._busy = False
         self.pending: dict[tuple, dict] = {}
         self._flush: asyncio.TimerHandle | None = None
         self.delivered = 0  # announcements received, and events sent (for logs and tests)
@@ -70,11 +76,13 @@ class LiveUpdates:
         key = coalesce_key(event)
         self.pending[key] = merge(self.pending.get(key), event)
         if self._flush is None:
-            self._flush = asyncio.get_running_loop().call_later(self.window_s, self.flush)
+            window = self.busy_window_s if self._busy else self.window_s
+            self._flush = asyncio.get_running_loop().call_later(window, self.flush)
 
     def flush(self) -> None:
         self._flush = None
         pending, self.pending = self.pending, {}
+        self._busy = len(pending) >= self.busy_after
         for event in pending.values():
             self._send(event)
 

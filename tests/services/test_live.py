@@ -52,6 +52,29 @@ def test_distinct_keys_each_arrive_in_first_arrival_order():
         ("chamber", "closed", "c1"), ("tag", "moved", "A")]
 
 
+def test_a_busy_window_makes_the_next_one_longer():
+    sent: list[dict] = []
+
+    async def go():
+        live = LiveUpdates(sent.append, window_s=0.02, busy_window_s=0.2, busy_after=3)
+        for a in "ABC":  # a busy window: three keys
+            live.deliver(version(a, 1))
+        await asyncio.sleep(0.05)
+        assert len(sent) == 3
+        for n in range(2, 6):  # still busy: gathered for 0.2 s, not 0.02
+            live.deliver(version("A", n))
+            await asyncio.sleep(0.03)
+        assert len(sent) == 3
+        await asyncio.sleep(0.2)
+        assert [e["version_number"] for e in sent[3:]] == [5]
+        live.deliver(version("B", 2))  # the last window was quiet: back to 0.02 s
+        await asyncio.sleep(0.05)
+        assert sent[-1]["ref"] == "B@v2"
+        live.close()
+
+    asyncio.run(go())
+
+
 def test_windows_follow_each_other():
     async def feed(live):
         live.deliver(version("A", 1))
