@@ -10,7 +10,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help install lab test test-fast test-browser bench browser-deps build clean
+.PHONY: help install lab test test-fast test-js test-browser bench browser-deps build clean
 
 help:
 	@echo "make lab        JupyterLab with the extension, on the embedded PostgreSQL"
@@ -24,6 +24,8 @@ $(VENV)/.installed: pyproject.toml labextension/package.json labextension/yarn.l
 	# jupyterlab first: its jlpm builds the plugin during the editable install.
 	$(PY) -m pip install --quiet "jupyterlab>=4.6,<5" "hatch-jupyter-builder>=0.9" "hatch-nodejs-version>=0.3.2" hatchling editables
 	$(PY) -m pip install --quiet --no-build-isolation -e ".[test]"
+	# The environment's copy of the plugin becomes a link to the build, so `make build` is live.
+	$(VENV)/bin/jupyter-builder develop --overwrite .
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,11 +47,15 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser-deps
+test: install browser-deps test-js
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: install test-js
 	$(PY) -m pytest -n 2 --dist loadfile -m "not slow and not browser" $(PYTEST_ARGS)
+
+# Unit tests of the plugin's pure modules (vitest).
+test-js: install
+	cd labextension && ../$(VENV)/bin/jlpm install --immutable >/dev/null && ../$(VENV)/bin/jlpm test
 
 test-browser: install browser-deps
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
@@ -61,6 +67,7 @@ bench: install
 	$(PY) benchmarks/diff_speed.py
 	$(PY) benchmarks/lineage.py
 	$(PY) benchmarks/live.py
+	$(PY) benchmarks/diff_view.py
 
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \

@@ -86,7 +86,8 @@ def database():
 
 
 @contextlib.contextmanager
-def jupyter_server(url: str):
+def jupyter_server(url: str, app: str = "server", extra: tuple[str, ...] = ()):
+    """A `jupyter server` (or `jupyter lab`) subprocess with the extension on `url`."""
     port, token = free_port(), secrets.token_hex(16)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "root"
@@ -96,12 +97,12 @@ def jupyter_server(url: str):
                    JUPYTER_DATA_DIR=f"{tmp}/data", JUPYTER_RUNTIME_DIR=f"{tmp}/runtime")
         log = open(Path(tmp) / "server.log", "wb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
+            [sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root", f"--port={port}",
              "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
              f"--ServerApp.root_dir={root}", "--ServerApp.jpserver_extensions={'jupyter_artifacts': True}",
-             "--ServerApp.log_level=WARN"], env=env, stdout=log, stderr=subprocess.STDOUT)
+             "--ServerApp.log_level=WARN", *extra], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.time() + 60
+            deadline = time.time() + 90
             while True:
                 try:
                     status, _, _ = Client(port, token).call("GET", "/api/jupyter_artifacts/status")

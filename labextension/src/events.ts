@@ -127,6 +127,13 @@ export class LiveUpdates implements IDisposable {
     }
   }
 
+  /** Ask every open view to re-fetch (the `refresh` command). */
+  refreshAll(reason = 'refresh'): void {
+    if (!this._isDisposed) {
+      this._resync.emit(reason);
+    }
+  }
+
   get isDisposed(): boolean {
     return this._isDisposed;
   }

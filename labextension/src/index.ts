@@ -1,34 +1,39 @@
+/**
+ * The plugins: live updates, the sidebar, the main-area views, the notebook
+ * integration. Each is small; the work is in the modules they wire together.
+ */
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { LabIcon } from '@jupyterlab/ui-components';
+import { IEditorServices } from '@jupyterlab/codeeditor';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { getStatus } from './api';
+import { addNotebookCommands, addSidebarCommands, addViewCommands } from './commands';
 import { LiveUpdates } from './events';
+import { artifactsIcon } from './icons';
 import { ArtifactsAPIError } from './request';
 import {
   CommandIDs,
+  DEFAULT_SETTINGS,
   ILiveUpdates,
+  ISettings,
   LIVE_PLUGIN_ID,
+  NOTEBOOK_PLUGIN_ID,
   PLUGIN_ID,
   SIDEBAR_ID,
-  STATUS_ENDPOINT
+  STATUS_ENDPOINT,
+  VIEWS_PLUGIN_ID
 } from './tokens';
+import { Views } from './views';
 import { ArtifactsSidebar } from './widgets/ArtifactsSidebar';
 
-/** A stack of versioned sheets. */
-const artifactsIcon = new LabIcon({
-  name: 'jupyter_artifacts:artifacts',
-  svgstr:
-    '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">' +
-    '<g class="jp-icon3" fill="#616161">' +
-    '<path d="M12 2 2 7l10 5 10-5-10-5zm0 12.2L4.2 10.3 2 11.4l10 5 10-5-2.2-1.1L12 14.2z' +
-    'm0 4.4-7.8-3.9L2 15.8l10 5 10-5-2.2-1.1-7.8 3.9z"/>' +
-    '</g></svg>'
-});
+const CATEGORY = 'Artifacts';
 
 /**
  * Ask the server extension for its status once at start-up, and say clearly
@@ -38,31 +43,44 @@ async function checkServer(): Promise<void> {
   try {
     const status = await getStatus();
     if (!status.database?.ok) {
-      const message =
-        'jupyter_artifacts: the server extension is running but its database ' +
-        'is not available.';
-      console.warn(message, status);
-      Notification.warning(message, { autoClose: false });
-      return;
+      Notification.warning(
+        'jupyter_artifacts: the server extension is running but its database is not available' +
+          (status.database?.error ? `: ${status.database.error}` : '.'),
+        { autoClose: false }
+      );
     }
-    console.debug(
-      `jupyter_artifacts: server extension ${status.version}, ` +
-        `PostgreSQL ${status.database.server_version ?? '?'}, ` +
-        `schema ${status.database.schema_version ?? '?'}` +
-        (status.database.embedded ? ' (embedded)' : '')
-    );
   } catch (error) {
     const missing = error instanceof ArtifactsAPIError && error.status === 404;
-    const message = missing
-      ? 'jupyter_artifacts: the server extension is not installed or not ' +
-        `enabled (GET ${STATUS_ENDPOINT} answered 404). Install the Python ` +
-        'package in the environment that runs the Jupyter server, or run ' +
-        '`jupyter server extension enable jupyter_artifacts`.'
-      : `jupyter_artifacts: status check failed: ${
-          error instanceof Error ? error.message : String(error)
-        }`;
-    console.error(message);
-    Notification.error(message, { autoClose: false });
+    Notification.error(
+      missing
+        ? 'jupyter_artifacts: the server extension is not installed or not enabled ' +
+            `(GET ${STATUS_ENDPOINT} answered 404). Install the Python package in the ` +
+            'environment that runs the Jupyter server, or run ' +
+            '`jupyter server extension enable jupyter_artifacts`.'
+        : `jupyter_artifacts: status check failed: ${error instanceof Error ? error.message : String(error)}`,
+      { autoClose: false }
+    );
+  }
+}
+
+/** The user's settings, kept current. */
+class Settings {
+  value: ISettings = { ...DEFAULT_SETTINGS };
+  constructor(registry: ISettingRegistry | null, onChange: (s: ISettings) => void = () => undefined) {
+    if (!registry) {
+      return;
+    }
+    registry.load(PLUGIN_ID).then(
+      settings => {
+        const read = () => {
+          this.value = { ...DEFAULT_SETTINGS, ...(settings.composite as Partial<ISettings>) };
+          onChange(this.value);
+        };
+        read();
+        settings.changed.connect(read);
+      },
+      reason => console.warn('jupyter_artifacts: settings could not be loaded', reason)
+    );
   }
 }
 
@@ -72,52 +90,94 @@ const livePlugin: JupyterFrontEndPlugin<LiveUpdates> = {
   description: 'Live updates: changes on the shared artifacts database.',
   autoStart: true,
   provides: ILiveUpdates,
-  activate: (app: JupyterFrontEnd): LiveUpdates =>
-    new LiveUpdates({
+  optional: [ISettingRegistry],
+  activate: (app: JupyterFrontEnd, registry: ISettingRegistry | null): LiveUpdates => {
+    const live = new LiveUpdates({
       events: app.serviceManager.events,
       connectionFailure: app.serviceManager.connectionFailure
-    })
+    });
+    new Settings(registry, s => (live.enabled = s.liveUpdates));
+    return live;
+  }
 };
 
-const plugin: JupyterFrontEndPlugin<void> = {
+const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description:
-    'Browse immutable, versioned research artifacts stored by jupyter_artifacts.',
+  description: 'Browse and search immutable, versioned research artifacts.',
   autoStart: true,
   requires: [ILiveUpdates],
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [ILayoutRestorer, ICommandPalette, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     live: LiveUpdates,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    registry: ISettingRegistry | null
   ): void => {
-    const sidebar = new ArtifactsSidebar(live);
+    const settings = new Settings(registry);
+    const sidebar = new ArtifactsSidebar({
+      live,
+      openVersion: ref => void app.commands.execute(CommandIDs.openVersion, { ref }),
+      pageSize: () => settings.value.pageSize
+    });
     sidebar.id = SIDEBAR_ID;
     sidebar.title.icon = artifactsIcon;
     sidebar.title.caption = 'Artifacts';
     app.shell.add(sidebar, 'left', { rank: 600 });
     restorer?.add(sidebar, SIDEBAR_ID);
-
-    app.commands.addCommand(CommandIDs.openSidebar, {
-      label: 'Show Artifacts',
-      caption: 'Open the Artifacts sidebar',
-      icon: artifactsIcon,
-      execute: () => app.shell.activateById(SIDEBAR_ID)
-    });
-    app.commands.addCommand(CommandIDs.refresh, {
-      label: 'Refresh Artifacts',
-      caption: 'Reload the artifact list',
-      execute: () => sidebar.refresh()
-    });
-    if (palette) {
-      const category = 'Artifacts';
-      palette.addItem({ command: CommandIDs.openSidebar, category });
-      palette.addItem({ command: CommandIDs.refresh, category });
+    addSidebarCommands(app, live);
+    for (const command of [CommandIDs.openSidebar, CommandIDs.refresh]) {
+      palette?.addItem({ command, category: CATEGORY });
     }
-
     void checkServer();
   }
 };
 
-export default [livePlugin, plugin];
+const viewsPlugin: JupyterFrontEndPlugin<void> = {
+  id: VIEWS_PLUGIN_ID,
+  description: 'Read-only versions, histories and diffs of artifacts in the main area.',
+  autoStart: true,
+  requires: [ILiveUpdates, IRenderMimeRegistry, IEditorServices],
+  optional: [ILayoutRestorer, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    live: LiveUpdates,
+    rendermime: IRenderMimeRegistry,
+    editorServices: IEditorServices,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null
+  ): void => {
+    const views = new Views(app, { commands: app.commands, rendermime, editorServices, live }, restorer);
+    addViewCommands(app, views);
+    for (const command of [CommandIDs.openVersion, CommandIDs.showHistory, CommandIDs.openDiff]) {
+      palette?.addItem({ command, category: CATEGORY });
+    }
+  }
+};
+
+const notebooksPlugin: JupyterFrontEndPlugin<void> = {
+  id: NOTEBOOK_PLUGIN_ID,
+  description: 'Register notebooks as artifacts and append their cells as new versions.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    registry: ISettingRegistry | null
+  ): void => {
+    const settings = new Settings(registry);
+    addNotebookCommands({
+      app,
+      tracker,
+      settings: () => settings.value,
+      openVersion: ref => void app.commands.execute(CommandIDs.openVersion, { ref })
+    });
+    for (const command of [CommandIDs.registerNotebook, CommandIDs.appendCell]) {
+      palette?.addItem({ command, category: CATEGORY });
+    }
+  }
+};
+
+export default [livePlugin, sidebarPlugin, viewsPlugin, notebooksPlugin];

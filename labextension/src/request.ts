@@ -36,6 +36,9 @@ function reasonForStatus(status: number): string {
       return 'not_found';
     case 409:
       return 'conflict';
+    case 414:
+    case 431:
+      return 'too_large';
     case 413:
       return 'too_large';
     case 503:
@@ -62,13 +65,14 @@ function parseBody(text: string): unknown {
  *
  * @param endPoint path such as `api/artifacts` (query string included)
  * @param init fetch options; a JSON body must be given already serialised
+ * @param settings the server connection (the page's by default)
  * @throws {ArtifactsAPIError} on a network failure or a non-2xx reply
  */
 export async function requestAPI<T>(
   endPoint: string,
-  init: RequestInit = {}
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
-  const settings = ServerConnection.makeSettings();
   const url = URLExt.join(settings.baseUrl, endPoint);
 
   let response: Response;
@@ -100,4 +104,12 @@ export async function requestAPI<T>(
     throw new ArtifactsAPIError(response.status, message, reason, body);
   }
   return body as T;
+}
+
+/** A sentence for the UI (shown as text, never markup). */
+export function describeError(error: unknown): string {
+  if (error instanceof ArtifactsAPIError) {
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,1 +1,7 @@
+// nbdime is bundled (its modules are imported by path, which module federation
+// does not share), so its styles come with it: the diff view never depends on
+// the nbdime-jupyterlab extension being enabled.
+import 'nbdime/lib/styles/variables.css';
+import 'nbdime/lib/styles/common.css';
+import 'nbdime/lib/styles/diff.css';
 import './base.css';

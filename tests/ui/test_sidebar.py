@@ -8,166 +8,29 @@ sidebar shows. Needs Debian's `chromium` and the Python `playwright` package
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from browser import CHROMIUM_ARGS, HOSTILE_TITLE, HOSTILE_TITLE_2, SIDEBAR_ID, Lab, create
+
 pytestmark = pytest.mark.browser
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SIDEBAR_ID = "jupyter-artifacts-sidebar"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-HOSTILE_TITLE = "<img src=x onerror=alert(1)> TREM2"
-HOSTILE_TITLE_2 = "<script>window.__pwned = 1</script> APOE <b>bold</b>"
-
-
-@dataclass
-class Lab:
-    url: str  # http://127.0.0.1:<port>/ (the server's base_url is /)
-    token: str
-    log: Path
-
-    def request(self, method: str, path: str, body: object | None = None) -> tuple[int, object]:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.url + path,
-            data=data,
-            method=method,
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as reply:
-                return reply.status, json.loads(reply.read() or b"null")
-        except urllib.error.HTTPError as error:
-            with error:
-                text = error.read().decode(errors="replace")
-            try:
-                return error.code, json.loads(text)
-            except ValueError:
-                return error.code, text
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _built_labextension() -> Path:
-    import jupyter_artifacts
-
-    built = Path(jupyter_artifacts.__file__).parent / "labextension"
-    if not (built / "package.json").is_file():
-        pytest.fail(f"no built labextension at {built}: run `cd labextension && jlpm install && jlpm build:prod`")
-    return built
-
-
-def _log_tail(log: Path, lines: int = 40) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-@pytest.fixture
-def lab(database_url: str, tmp_path: Path) -> Iterator[Lab]:
-    """A JupyterLab subprocess with only this repository's extensions, isolated in tmp_path."""
-    config_dir, data_dir, runtime_dir, root_dir = (tmp_path / name for name in ("config", "data", "runtime", "root"))
-    for directory in (config_dir, data_dir / "labextensions", runtime_dir, root_dir):
-        directory.mkdir(parents=True)
-    # The build under test wins over any installed copy: the data dir comes first.
-    (data_dir / "labextensions" / "jupyter_artifacts").symlink_to(_built_labextension(), target_is_directory=True)
-    (config_dir / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_artifacts": True}}})
-    )
-
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_ARTIFACTS_DATABASE_URL": database_url,
-        "JUPYTER_CONFIG_DIR": str(config_dir),
-        "JUPYTER_DATA_DIR": str(data_dir),
-        "JUPYTER_RUNTIME_DIR": str(runtime_dir),
-        "JUPYTER_PLATFORM_DIRS": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    log = tmp_path / "jupyter-lab.log"
-    with log.open("wb") as log_file:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "jupyter", "lab",
-                "--no-browser", "--allow-root",
-                f"--port={port}", "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.token={token}",
-                "--LabApp.expose_app_in_browser=True",
-                f"--ServerApp.root_dir={root_dir}",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        server = Lab(url=f"http://127.0.0.1:{port}/", token=token, log=log)
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{_log_tail(log)}")
-            try:
-                status, body = server.request("GET", "api/jupyter_artifacts/status")
-            except OSError:
-                status, body = 0, None
-            if status == 200:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"status route never answered 200 (last {status}: {body}):\n{_log_tail(log)}")
-            time.sleep(0.25)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-
-
-def _create(lab: Lab, path: str, body: dict) -> dict:
-    status, reply = lab.request("POST", path, body)
-    assert status == 201, f"POST {path} -> {status} {reply}\n{_log_tail(lab.log)}"
-    assert isinstance(reply, dict)
-    return reply
 
 
 def test_sidebar_lists_versions_and_escapes_titles(lab: Lab, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    v1 = _create(
+    v1 = create(
         lab,
         "api/artifacts",
         {"id": "hyp-ui-1", "artifact_type": "hypothesis", "title": HOSTILE_TITLE, "content": {"s": 1}},
     )
     assert v1["ref"] == "hyp-ui-1@v1"
-    v2 = _create(lab, "api/artifacts/hyp-ui-1/versions", {"title": "TREM2 v2"})
+    v2 = create(lab, "api/artifacts/hyp-ui-1/versions", {"title": "TREM2 v2"})
     assert v2["ref"] == "hyp-ui-1@v2"
-    _create(
+    create(
         lab,
         "api/artifacts",
         {"id": "hyp-ui-2", "artifact_type": "analysis", "title": HOSTILE_TITLE_2, "content": [1, 2]},
@@ -210,8 +73,10 @@ def test_sidebar_lists_versions_and_escapes_titles(lab: Lab, tmp_path: Path) -> 
 
             # Expanding loads every version as a chip; v2 is the latest.
             row1.locator(".jp-Artifacts-row-header").click()
-            chip1 = row1.locator('[data-ref="hyp-ui-1@v1"]')
-            chip2 = row1.locator('[data-ref="hyp-ui-1@v2"]')
+            chip1 = row1.locator('.jp-Artifacts-versions [data-ref="hyp-ui-1@v1"]')
+            chip2 = row1.locator('.jp-Artifacts-versions [data-ref="hyp-ui-1@v2"]')
+            # The latest version's chip shows without expanding the row.
+            expect(row1.locator('.jp-Artifacts-row-latest [data-ref="hyp-ui-1@v2"]')).to_be_visible()
             expect(chip1).to_be_visible(timeout=20_000)
             expect(chip2).to_be_visible()
             latest = re.compile(r"(^|\s)jp-Artifacts-chip-latest(\s|$)")
@@ -229,7 +94,7 @@ def test_sidebar_lists_versions_and_escapes_titles(lab: Lab, tmp_path: Path) -> 
             expect(row2).to_be_visible()
             sidebar.locator(".jp-Artifacts-search-input").fill("")
             expect(row1).to_be_visible(timeout=10_000)
-            expect(row1.locator('[data-ref="hyp-ui-1@v2"]')).to_be_visible()
+            expect(row1.locator('.jp-Artifacts-versions [data-ref="hyp-ui-1@v2"]')).to_be_visible()
 
             assert sidebar.locator("img, script, b").count() == 0
             assert page.evaluate("window.__pwned") is None
@@ -252,7 +117,7 @@ def test_sidebar_follows_changes_made_through_another_server(lab: Lab, database_
 
     from tests_helpers import JupyterServer
 
-    _create(lab, "api/artifacts", {"id": "hyp-live", "artifact_type": "hypothesis", "title": "Live v1"})
+    create(lab, "api/artifacts", {"id": "hyp-live", "artifact_type": "hypothesis", "title": "Live v1"})
     chromium = shutil.which("chromium")
     assert chromium, "Debian chromium is missing: apt-get install -y chromium"
     with JupyterServer(tmp_path, database_url, name="other") as other, sync_playwright() as pw:
@@ -267,11 +132,11 @@ def test_sidebar_follows_changes_made_through_another_server(lab: Lab, database_
             row = sidebar.locator('[data-artifact-id="hyp-live"]')
             expect(row).to_be_visible(timeout=20_000)
             row.locator(".jp-Artifacts-row-header").click()
-            expect(row.locator('[data-ref="hyp-live@v1"]')).to_be_visible(timeout=10_000)
+            expect(row.locator('.jp-Artifacts-versions [data-ref="hyp-live@v1"]')).to_be_visible(timeout=10_000)
 
             status, reply = other.call("POST", "/api/artifacts/hyp-live/versions", {"title": "Live v2"})
             assert status == 201, reply
-            expect(row.locator('[data-ref="hyp-live@v2"]')).to_be_visible(timeout=10_000)
+            expect(row.locator('.jp-Artifacts-versions [data-ref="hyp-live@v2"]')).to_be_visible(timeout=10_000)
             expect(row.locator(".jp-Artifacts-title")).to_have_text("Live v2")
 
             status, reply = other.call("POST", "/api/artifacts", {"id": "paper-live", "artifact_type": "paper",

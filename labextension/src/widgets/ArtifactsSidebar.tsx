@@ -1,3 +1,8 @@
+/**
+ * The Artifacts sidebar: search (ids, titles, content, cell sources), a type
+ * filter, pages of artifacts with their latest version's chip, every version
+ * once expanded. Follows live updates. Every server string is text.
+ */
 import { ReactWidget } from '@jupyterlab/apputils';
 import {
   caretDownIcon,
@@ -7,42 +12,40 @@ import {
 import { Signal } from '@lumino/signaling';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 
-import { listArtifacts, listVersions, Version } from '../api';
+import {
+  ArtifactTypeCount,
+  listArtifacts,
+  listArtifactTypes,
+  listVersions,
+  Version
+} from '../api';
+import { Tags } from '../components/Tags';
+import { VersionChip } from '../components/VersionChip';
 import { IChangeEvent, LiveUpdates } from '../events';
-import { ArtifactsAPIError } from '../request';
-
-/** Changes that alter what the sidebar lists. */
-const LISTED_KINDS: ReadonlySet<string> = new Set([
-  'version',
-  'tag',
-  'lifecycle'
-]);
-
-/** Milliseconds over which live changes are gathered into one reload. */
-const LIVE_DEBOUNCE_MS = 250;
+import { ArtifactsAPIError, describeError } from '../request';
 
 /** Milliseconds of typing pause before the search is sent. */
 const SEARCH_DEBOUNCE_MS = 300;
+/** Milliseconds over which live changes are gathered into one reload. */
+const LIVE_DEBOUNCE_MS = 250;
+/** Changes that alter what the sidebar lists. */
+const LISTED_KINDS: ReadonlySet<string> = new Set(['version', 'tag', 'lifecycle']);
 
-/** Page size of the artifact list. */
-const PAGE_SIZE = 50;
+/** What the sidebar needs from the application. */
+export interface ISidebarOptions {
+  live: LiveUpdates;
+  /** Open exactly this version (the `open-version` command). */
+  openVersion: (ref: string) => void;
+  /** Artifacts per page (a setting). */
+  pageSize: () => number;
+}
 
-/** The loaded versions of one expanded artifact. */
-interface VersionsState {
+interface IVersionsState {
   loading: boolean;
   versions: Version[] | null;
   error: string | null;
 }
 
-/** A sentence for the panel, never markup. */
-export function describeError(error: unknown): string {
-  if (error instanceof ArtifactsAPIError) {
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The list route takes no id: a 404 there means the route itself is missing. */
 function describeListError(error: unknown): string {
   if (error instanceof ArtifactsAPIError && error.status === 404) {
     return (
@@ -53,78 +56,37 @@ function describeListError(error: unknown): string {
   return describeError(error);
 }
 
-function Tags(props: { tags: string[] }): JSX.Element | null {
-  if (props.tags.length === 0) {
-    return null;
-  }
-  return (
-    <span className="jp-Artifacts-tags">
-      {props.tags.map(tag => (
-        <span key={tag} className="jp-Artifacts-tag" data-tag={tag}>
-          {tag}
-        </span>
-      ))}
-    </span>
-  );
-}
-
-function VersionChip(props: {
-  version: Version;
-  latest: boolean;
-}): JSX.Element {
-  const { version, latest } = props;
-  const ref = `${version.artifact_id}@v${version.version_number}`;
-  const classes = ['jp-Artifacts-chip'];
-  if (latest) {
-    classes.push('jp-Artifacts-chip-latest');
-  }
-  if (version.lifecycle_state && version.lifecycle_state !== 'active') {
-    classes.push(`jp-Artifacts-chip-${version.lifecycle_state}`);
-  }
-  const tooltip = [
-    ref,
-    version.title,
-    version.created_at,
-    version.lifecycle_state
-  ]
-    .filter(Boolean)
-    .join(' · ');
-  return (
-    <li className={classes.join(' ')} data-ref={ref} title={tooltip}>
-      <span className="jp-Artifacts-chip-label">v{version.version_number}</span>
-      {latest && <span className="jp-Artifacts-chip-badge">latest</span>}
-      <Tags tags={version.tags ?? []} />
-    </li>
-  );
-}
-
-function VersionChips(props: {
-  state: VersionsState | undefined;
+function Chips(props: {
+  state: IVersionsState | undefined;
+  openVersion: (ref: string) => void;
 }): JSX.Element {
   const { state } = props;
   // While a reload runs, the chips already shown stay (no flicker on live updates).
   if (!state || (state.loading && state.versions === null)) {
-    return (
-      <div className="jp-Artifacts-versions-status">Loading versions…</div>
-    );
+    return <div className="jp-Artifacts-versions-status">Loading versions…</div>;
   }
   if (state.error !== null) {
     return <div className="jp-Artifacts-error">{state.error}</div>;
   }
-  const versions = state.versions ?? [];
+  const versions = [...(state.versions ?? [])].reverse(); // newest first
   if (versions.length === 0) {
     return <div className="jp-Artifacts-versions-status">No versions.</div>;
   }
-  const flagged = versions.some(v => v.is_latest);
-  const highest = Math.max(...versions.map(v => v.version_number));
   return (
-    <ul className="jp-Artifacts-chips">
+    <ul className="jp-Artifacts-chips" aria-label="Versions, newest first">
       {versions.map(v => (
-        <VersionChip
-          key={v.id}
-          version={v}
-          latest={flagged ? v.is_latest : v.version_number === highest}
-        />
+        <li key={v.id} className="jp-Artifacts-chip-item">
+          <VersionChip
+            artifactId={v.artifact_id}
+            versionNumber={v.version_number}
+            short
+            latest={v.is_latest}
+            lifecycle={v.lifecycle_state}
+            detail={`${v.title} · ${v.created_at}`}
+            onOpen={props.openVersion}
+          />
+          <Tags tags={v.tags ?? []} />
+        </li>
       ))}
     </ul>
   );
@@ -133,10 +95,11 @@ function VersionChips(props: {
 function ArtifactRow(props: {
   artifact: Version;
   expanded: boolean;
-  versions: VersionsState | undefined;
+  versions: IVersionsState | undefined;
   onToggle: (id: string) => void;
+  openVersion: (ref: string) => void;
 }): JSX.Element {
-  const { artifact, expanded, versions, onToggle } = props;
+  const { artifact, expanded } = props;
   const Caret = expanded ? caretDownIcon : caretRightIcon;
   return (
     <li
@@ -144,168 +107,173 @@ function ArtifactRow(props: {
       data-artifact-id={artifact.artifact_id}
       data-expanded={expanded ? 'true' : 'false'}
     >
-      <button
-        type="button"
-        className="jp-Artifacts-row-header"
-        aria-expanded={expanded}
-        title={`${artifact.title}\n${artifact.artifact_id} · ${artifact.artifact_type} · latest v${artifact.version_number}`}
-        onClick={() => onToggle(artifact.artifact_id)}
-      >
-        <Caret.react tag="span" className="jp-Artifacts-caret" />
-        <span className="jp-Artifacts-row-text">
-          <span className="jp-Artifacts-title">{artifact.title}</span>
-          <span className="jp-Artifacts-meta">
-            <span className="jp-Artifacts-type">{artifact.artifact_type}</span>
-            <span className="jp-Artifacts-id">{artifact.artifact_id}</span>
+      <div className="jp-Artifacts-row-line">
+        <button
+          type="button"
+          className="jp-Artifacts-row-header"
+          aria-expanded={expanded}
+          title={`${artifact.title}\n${artifact.artifact_id} · ${artifact.artifact_type} · latest v${artifact.version_number}`}
+          onClick={() => props.onToggle(artifact.artifact_id)}
+        >
+          <Caret.react tag="span" className="jp-Artifacts-caret" />
+          <span className="jp-Artifacts-row-text">
+            <span className="jp-Artifacts-title">{artifact.title}</span>
+            <span className="jp-Artifacts-meta">
+              <span className="jp-Artifacts-type">{artifact.artifact_type}</span>
+              <span className="jp-Artifacts-id">{artifact.artifact_id}</span>
+            </span>
           </span>
+        </button>
+        <span className="jp-Artifacts-row-latest">
+          <VersionChip
+            artifactId={artifact.artifact_id}
+            versionNumber={artifact.version_number}
+            short
+            latest
+            lifecycle={artifact.lifecycle_state}
+            detail={artifact.title}
+            onOpen={props.openVersion}
+          />
         </span>
-      </button>
+      </div>
+      {!expanded && (artifact.tags ?? []).length > 0 && (
+        <div className="jp-Artifacts-row-tags">
+          <Tags tags={artifact.tags} />
+        </div>
+      )}
       {expanded && (
         <div className="jp-Artifacts-versions">
-          <VersionChips state={versions} />
+          <Chips state={props.versions} openVersion={props.openVersion} />
         </div>
       )}
     </li>
   );
 }
 
-/** The sidebar contents: search, list, per-artifact versions. */
-export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
+/** The sidebar contents. `refreshKey` changes on every refresh (manual, live, resync). */
+export function ArtifactsPanel(props: {
+  refreshKey: number;
+  options: ISidebarOptions;
+  changedIds: ReadonlySet<string>;
+}): JSX.Element {
+  const { options } = props;
   const [query, setQuery] = useState('');
   const [debouncedQuery, setDebouncedQuery] = useState('');
+  const [type, setType] = useState('');
+  const [types, setTypes] = useState<ArtifactTypeCount[]>([]);
   const [items, setItems] = useState<Version[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  const [versions, setVersions] = useState<Record<string, VersionsState>>({});
-  const [localRefresh, setLocalRefresh] = useState(0);
+  const [versions, setVersions] = useState<Record<string, IVersionsState>>({});
   // Replies of superseded list requests are dropped.
   const generation = useRef(0);
+  const sentinel = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const timer = window.setTimeout(
-      () => setDebouncedQuery(query.trim()),
-      SEARCH_DEBOUNCE_MS
-    );
+    const timer = window.setTimeout(() => setDebouncedQuery(query.trim()), SEARCH_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
   }, [query]);
 
   const loadVersions = useCallback((artifactId: string) => {
     setVersions(old => ({
       ...old,
-      [artifactId]: {
-        loading: true,
-        versions: old[artifactId]?.versions ?? null,
-        error: null
-      }
+      [artifactId]: { loading: true, versions: old[artifactId]?.versions ?? null, error: null }
     }));
     listVersions(artifactId).then(
       reply =>
         setVersions(old => ({
           ...old,
-          [artifactId]: {
-            loading: false,
-            versions: reply.versions,
-            error: null
-          }
+          [artifactId]: { loading: false, versions: reply.versions, error: null }
         })),
       (reason: unknown) =>
         setVersions(old => ({
           ...old,
-          [artifactId]: {
-            loading: false,
-            versions: null,
-            error: describeError(reason)
-          }
+          [artifactId]: { loading: false, versions: null, error: describeError(reason) }
         }))
     );
   }, []);
 
-  // (Re)load the first page whenever the search or a refresh asks for it.
-  useEffect(() => {
-    const current = ++generation.current;
-    setLoading(true);
-    setError(null);
-    listArtifacts({ q: debouncedQuery, limit: PAGE_SIZE }).then(
-      page => {
-        if (current !== generation.current) {
-          return;
-        }
-        setItems(page.items);
-        setNextCursor(page.next_cursor);
-        setLoading(false);
-      },
-      (reason: unknown) => {
-        if (current !== generation.current) {
-          return;
-        }
-        setItems([]);
-        setNextCursor(null);
-        setError(describeListError(reason));
-        setLoading(false);
+  const loadPage = useCallback(
+    (cursor: string | null) => {
+      const current = ++generation.current;
+      setLoading(true);
+      if (cursor === null) {
+        setError(null);
       }
-    );
-  }, [debouncedQuery, props.refreshKey, localRefresh]);
-
-  // A refresh also reloads the versions of the rows left open (the others are
-  // forgotten, so opening one loads it afresh).
-  useEffect(() => {
-    setVersions(old => {
-      const kept: Record<string, VersionsState> = {};
-      expanded.forEach(id => {
-        if (old[id]) {
-          kept[id] = old[id];
+      listArtifacts({ q: debouncedQuery, type: type || undefined, limit: options.pageSize(), cursor }).then(
+        page => {
+          if (current !== generation.current) {
+            return;
+          }
+          setItems(old => {
+            if (cursor === null) {
+              return page.items;
+            }
+            const seen = new Set(old.map(v => v.artifact_id));
+            return [...old, ...page.items.filter(v => !seen.has(v.artifact_id))];
+          });
+          setNextCursor(page.next_cursor);
+          setLoading(false);
+        },
+        (reason: unknown) => {
+          if (current !== generation.current) {
+            return;
+          }
+          if (cursor === null) {
+            setItems([]);
+            setNextCursor(null);
+          }
+          setError(describeListError(reason));
+          setLoading(false);
         }
-      });
-      return kept;
-    });
-    expanded.forEach(loadVersions);
-  }, [props.refreshKey, localRefresh]);
+      );
+    },
+    [debouncedQuery, type]
+  );
 
-  const loadMore = (): void => {
-    if (nextCursor === null) {
+  // The first page, whenever the search, the filter or a refresh asks for it.
+  useEffect(() => loadPage(null), [loadPage, props.refreshKey]);
+
+  useEffect(() => {
+    listArtifactTypes().then(
+      reply => setTypes(reply.types),
+      () => setTypes([])
+    );
+  }, [props.refreshKey]);
+
+  // A refresh reloads the versions of the open rows that changed (all of them on a resync).
+  useEffect(() => {
+    expanded.forEach(id => {
+      if (props.changedIds.size === 0 || props.changedIds.has(id)) {
+        loadVersions(id);
+      }
+    });
+  }, [props.refreshKey]);
+
+  // The next page loads when the end of the list scrolls into view.
+  useEffect(() => {
+    const node = sentinel.current;
+    if (!node || nextCursor === null || typeof IntersectionObserver === 'undefined') {
       return;
     }
-    const current = ++generation.current;
-    setLoading(true);
-    listArtifacts({
-      q: debouncedQuery,
-      limit: PAGE_SIZE,
-      cursor: nextCursor
-    }).then(
-      page => {
-        if (current !== generation.current) {
-          return;
-        }
-        setItems(old => {
-          const seen = new Set(old.map(v => v.artifact_id));
-          return [...old, ...page.items.filter(v => !seen.has(v.artifact_id))];
-        });
-        setNextCursor(page.next_cursor);
-        setLoading(false);
-      },
-      (reason: unknown) => {
-        if (current !== generation.current) {
-          return;
-        }
-        setError(describeListError(reason));
-        setLoading(false);
+    const observer = new IntersectionObserver(entries => {
+      if (entries.some(e => e.isIntersecting) && !loading) {
+        loadPage(nextCursor);
       }
-    );
-  };
+    });
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [nextCursor, loading, loadPage]);
 
   const toggle = (artifactId: string): void => {
-    const opening = !expanded.has(artifactId);
     const next = new Set(expanded);
-    if (opening) {
-      next.add(artifactId);
-      const known = versions[artifactId];
-      if (!known || known.error !== null) {
-        loadVersions(artifactId);
-      }
-    } else {
+    if (next.has(artifactId)) {
       next.delete(artifactId);
+    } else {
+      next.add(artifactId);
+      loadVersions(artifactId);
     }
     setExpanded(next);
   };
@@ -313,7 +281,7 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
   let body: JSX.Element | null = null;
   if (items.length > 0) {
     body = (
-      <ul className="jp-Artifacts-list">
+      <ul className="jp-Artifacts-list" aria-label="Artifacts">
         {items.map(item => (
           <ArtifactRow
             key={item.artifact_id}
@@ -321,6 +289,7 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
             expanded={expanded.has(item.artifact_id)}
             versions={versions[item.artifact_id]}
             onToggle={toggle}
+            openVersion={options.openVersion}
           />
         ))}
       </ul>
@@ -330,9 +299,9 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
       <div className="jp-Artifacts-empty">
         {loading
           ? 'Loading artifacts…'
-          : debouncedQuery
+          : debouncedQuery || type
             ? 'No artifact matches this search.'
-            : 'No artifacts yet.'}
+            : 'No artifacts yet. Register a notebook, or create artifacts over REST.'}
       </div>
     );
   }
@@ -347,7 +316,7 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
           title="Refresh"
           aria-label="Refresh"
           disabled={loading}
-          onClick={() => setLocalRefresh(n => n + 1)}
+          onClick={() => loadPage(null)}
         >
           <refreshIcon.react tag="span" />
         </button>
@@ -356,13 +325,27 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
         <input
           type="search"
           className="jp-Artifacts-search-input"
-          placeholder="Search artifacts"
+          placeholder="Search titles, ids, content, cells"
           aria-label="Search artifacts"
           value={query}
           onChange={event => setQuery(event.target.value)}
         />
+        <select
+          className="jp-Artifacts-type-filter"
+          aria-label="Artifact type"
+          value={type}
+          onChange={event => setType(event.target.value)}
+        >
+          <option value="">All types</option>
+          {types.map(t => (
+            <option key={t.artifact_type} value={t.artifact_type}>
+              {`${t.artifact_type} (${t.count})`}
+            </option>
+          ))}
+          {type && !types.some(t => t.artifact_type === type) && <option value={type}>{type}</option>}
+        </select>
       </div>
-      <div className="jp-Artifacts-body">
+      <div className="jp-Artifacts-body" aria-busy={loading}>
         {error !== null && (
           <div className="jp-Artifacts-error" role="alert">
             {error}
@@ -370,14 +353,16 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
         )}
         {body}
         {nextCursor !== null && (
-          <button
-            type="button"
-            className="jp-Artifacts-load-more jp-Button jp-mod-styled"
-            disabled={loading}
-            onClick={loadMore}
-          >
-            {loading ? 'Loading…' : 'Load more'}
-          </button>
+          <div ref={sentinel} className="jp-Artifacts-more">
+            <button
+              type="button"
+              className="jp-Artifacts-load-more jp-Button jp-mod-styled"
+              disabled={loading}
+              onClick={() => loadPage(nextCursor)}
+            >
+              {loading ? 'Loading…' : 'Load more'}
+            </button>
+          </div>
         )}
       </div>
     </div>
@@ -386,20 +371,18 @@ export function ArtifactsPanel(props: { refreshKey: number }): JSX.Element {
 
 /** The Lumino widget placed in the left sidebar; it follows live updates. */
 export class ArtifactsSidebar extends ReactWidget {
-  private _refreshKey = 0;
-  private _liveTimer = 0;
-
-  constructor(live: LiveUpdates) {
+  constructor(private _options: ISidebarOptions) {
     super();
     this.addClass('jp-Artifacts-sidebar');
-    live.changed.connect(this._onChange, this);
-    live.resync.connect(this.refresh, this);
+    _options.live.changed.connect(this._onChange, this);
+    _options.live.resync.connect(() => this.refresh(), this);
   }
 
   /** Reload the list (and the versions of open rows). */
-  refresh(): void {
+  refresh(changed: ReadonlySet<string> = new Set()): void {
     window.clearTimeout(this._liveTimer);
     this._liveTimer = 0;
+    this._changed = changed;
     this._refreshKey += 1;
     this.update();
   }
@@ -410,18 +393,32 @@ export class ArtifactsSidebar extends ReactWidget {
     super.dispose();
   }
 
-  /** A burst of changes becomes one reload. */
-  private _onChange(_: LiveUpdates, event: IChangeEvent): void {
-    if (!LISTED_KINDS.has(event.kind) || this._liveTimer !== 0) {
-      return;
-    }
-    this._liveTimer = window.setTimeout(
-      () => this.refresh(),
-      LIVE_DEBOUNCE_MS
+  protected render(): JSX.Element {
+    return (
+      <ArtifactsPanel refreshKey={this._refreshKey} options={this._options} changedIds={this._changed} />
     );
   }
 
-  protected render(): JSX.Element {
-    return <ArtifactsPanel refreshKey={this._refreshKey} />;
+  /** A burst of changes becomes one reload, naming the artifacts that changed. */
+  private _onChange(_: LiveUpdates, event: IChangeEvent): void {
+    if (!LISTED_KINDS.has(event.kind)) {
+      return;
+    }
+    if (event.artifact_id) {
+      this._pending.add(event.artifact_id);
+    }
+    if (this._liveTimer === 0) {
+      this._liveTimer = window.setTimeout(() => {
+        const changed = this._pending;
+        this._pending = new Set();
+        // An empty set means "everything": never let a change without an id look like that.
+        this.refresh(changed.size ? changed : new Set(['']));
+      }, LIVE_DEBOUNCE_MS);
+    }
   }
+
+  private _refreshKey = 0;
+  private _liveTimer = 0;
+  private _pending = new Set<string>();
+  private _changed: ReadonlySet<string> = new Set();
 }

@@ -1,0 +1,197 @@
+/**
+ * Command registration (shared/UI.md: the plugin's public API). Each command
+ * takes its documented arguments (checked, with a sentence when wrong),
+ * opens no dialog when called with arguments, and resolves once its view is
+ * shown or its write is done. Failures show as a notification and reject.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Notification } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+
+import { getNotebookVersion } from './api';
+import { LiveUpdates } from './events';
+import { appendVersionIcon, artifactsIcon } from './icons';
+import { boolArg, formatRef, intArg, objectArg, refArg, stringArg } from './models';
+import { append, notebookLink, register } from './notebooks';
+import { describeError } from './request';
+import { CommandIDs, ISettings, SIDEBAR_ID } from './tokens';
+import { Views } from './views';
+import { askAppend, IAppendValues } from './widgets/AppendDialog';
+
+type Args = ReadonlyPartialJSONObject;
+
+/** `append-cell`'s documented arguments (shared/UI.md). */
+const APPEND_ARGS = ['path', 'cell_index', 'execute', 'method', 'parameters', 'rationale', 'chamber_id'];
+
+/** Run `work`; on failure, say so in a notification and reject with the same error. */
+async function reported<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    Notification.error(`${what}: ${describeError(error)}`, { autoClose: false });
+    throw error;
+  }
+}
+
+export function addSidebarCommands(app: JupyterFrontEnd, live: LiveUpdates): void {
+  app.commands.addCommand(CommandIDs.openSidebar, {
+    label: 'Show Artifacts',
+    caption: 'Open the Artifacts sidebar',
+    icon: artifactsIcon,
+    execute: () => app.shell.activateById(SIDEBAR_ID)
+  });
+  app.commands.addCommand(CommandIDs.refresh, {
+    label: 'Refresh Artifacts',
+    caption: 'Reload what the open artifact views show',
+    execute: () => live.refreshAll()
+  });
+}
+
+export function addViewCommands(app: JupyterFrontEnd, views: Views): void {
+  const { commands } = app;
+  commands.addCommand(CommandIDs.openVersion, {
+    label: args => (args.ref ? `Open ${args.ref}` : 'Open Artifact Version'),
+    caption: 'A read-only view of exactly one version',
+    execute: (args: Args) => reported('Opening the version failed', async () => {
+      await views.openVersion(refArg(args, 'ref'));
+    })
+  });
+  commands.addCommand(CommandIDs.showHistory, {
+    label: args => (args.id ? `History of ${args.id}` : 'Show Artifact History'),
+    caption: 'Every version of an artifact, newest first; compare any two',
+    execute: (args: Args) => reported('Opening the history failed', async () => {
+      await views.openHistory(refArg(args, 'id').artifactId);
+    })
+  });
+  commands.addCommand(CommandIDs.openDiff, {
+    label: 'Compare Artifact Versions',
+    caption: "The visual diff of two versions (notebooks: nbdime's)",
+    execute: (args: Args) => reported('Opening the diff failed', async () => {
+      const id = refArg(args, 'id').artifactId;
+      const from = intArg(args, 'from', { min: 1 });
+      const to = intArg(args, 'to', { min: 1 });
+      await views.openDiff(id, from, to);
+    })
+  });
+  commands.addCommand(CommandIDs.downloadVersion, {
+    label: 'Download Version as .ipynb',
+    caption: 'Download a notebook version as an .ipynb file',
+    execute: (args: Args) => reported('The download failed', async () => {
+      const ref = refArg(args, 'ref');
+      const n = ref.version ?? (await views.openVersion(ref)).content.version?.version_number;
+      const nb = await getNotebookVersion(ref.artifactId, n as number);
+      const blob = new Blob([JSON.stringify(nb, null, 1)], { type: 'application/x-ipynb+json' });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = `${ref.artifactId}-v${n}.ipynb`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    })
+  });
+}
+
+export interface INotebookCommandOptions {
+  app: JupyterFrontEnd;
+  tracker: INotebookTracker;
+  settings: () => ISettings;
+  openVersion: (ref: string) => void;
+}
+
+/** The notebook panel a command is about: `path` (opened if need be), else the active one. */
+async function panelFor(o: INotebookCommandOptions, path: string | undefined): Promise<NotebookPanel> {
+  let panel: NotebookPanel | null | undefined = path
+    ? o.tracker.find(p => p.context.path === path)
+    : o.tracker.currentWidget;
+  if (!panel && path) {
+    panel = (await o.app.commands.execute('docmanager:open', { path, factory: 'Notebook' })) as NotebookPanel;
+  }
+  if (!panel) {
+    throw new Error('Open a notebook first (or give its path).');
+  }
+  await panel.context.ready;
+  return panel;
+}
+
+export function addNotebookCommands(o: INotebookCommandOptions): void {
+  const { commands } = o.app;
+  const current = () => o.tracker.currentWidget;
+  // Toolbar buttons and menus follow whether the current notebook is registered.
+  const changed = () => {
+    commands.notifyCommandChanged(CommandIDs.appendCell);
+    commands.notifyCommandChanged(CommandIDs.registerNotebook);
+  };
+  o.tracker.currentChanged.connect(changed);
+  o.tracker.widgetAdded.connect((_, panel) => {
+    void panel.context.ready.then(() => {
+      panel.model?.metadataChanged.connect(changed);
+      changed();
+    });
+  });
+  commands.addCommand(CommandIDs.registerNotebook, {
+    label: 'Register Notebook as Artifact',
+    caption: 'Make this notebook a versioned artifact (version 1)',
+    icon: artifactsIcon,
+    isEnabled: () => !!current() && !notebookLink(current() as NotebookPanel),
+    execute: (args: Args) => reported('Registering the notebook failed', async () => {
+      const panel = await panelFor(o, stringArg(args, 'path'));
+      const reply = await register(panel);
+      Notification.success(`Registered as ${formatRef(reply.notebook_id, 1)} (${reply.cell_count} cells).`, {
+        autoClose: 6000
+      });
+      return reply;
+    })
+  });
+  commands.addCommand(CommandIDs.appendCell, {
+    label: 'Append Cell as New Version',
+    caption: "Send this cell as the notebook artifact's next version",
+    icon: appendVersionIcon,
+    isEnabled: () => !!current() && !!notebookLink(current() as NotebookPanel),
+    execute: (args: Args) => reported('The append failed', async () => {
+      const panel = await panelFor(o, stringArg(args, 'path'));
+      const link = notebookLink(panel);
+      const cellIndex = intArg(args, 'cell_index', { min: 0 }) ?? panel.content.activeCellIndex;
+      const settings = o.settings();
+      const given = {
+        execute: boolArg(args, 'execute'),
+        method: stringArg(args, 'method'),
+        parameters: objectArg(args, 'parameters'),
+        rationale: stringArg(args, 'rationale'),
+        chamberId: stringArg(args, 'chamber_id')
+      };
+      // Toolbars and menus pass args of their own (`toolbar: true`): only documented ones count.
+      const withArgs = APPEND_ARGS.some(name => args[name] !== undefined);
+      let choice: IAppendValues = {
+        execute: given.execute ?? settings.executeOnAppend,
+        method: given.method ?? (settings.defaultMethod || undefined),
+        parameters: given.parameters ?? {},
+        rationale: given.rationale,
+        chamberId: given.chamberId
+      };
+      if (!withArgs) {
+        if (!link) {
+          throw new Error('This notebook is not registered as an artifact yet: run "Register Notebook as Artifact" first.');
+        }
+        const cell = panel.content.widgets[cellIndex];
+        const asked = await askAppend(
+          formatRef(link.artifact_id, link.version_number + 1),
+          cell?.model.type ?? 'code',
+          {
+            method: choice.method ?? '',
+            parametersText: '',
+            rationale: '',
+            execute: choice.execute,
+            chamberId: ''
+          }
+        );
+        if (asked === null) {
+          return null;
+        }
+        choice = asked;
+      }
+      return await append(panel, { cellIndex, ...choice, open: o.openVersion });
+    })
+  });
+}

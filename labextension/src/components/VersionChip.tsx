@@ -1,0 +1,61 @@
+/**
+ * A version chip: a focusable button whose text is the version it names, and
+ * which opens exactly that version (shared/UI.md), never the latest.
+ */
+import React from 'react';
+
+export interface IVersionChipProps {
+  artifactId: string;
+  versionNumber: number;
+  /** `vN` inside an artifact's row; `X@vN` elsewhere (the default). */
+  short?: boolean;
+  latest?: boolean;
+  lifecycle?: string | null;
+  /** Extra text for the tooltip (a title, a date): text only. */
+  detail?: string;
+  onOpen: (ref: string) => void;
+  /** A context menu (e.g. "Pull into chamber…"), with the chip's ref. */
+  onContextMenu?: (ref: string, event: React.MouseEvent) => void;
+}
+
+export function VersionChip(props: IVersionChipProps): JSX.Element {
+  const ref = `${props.artifactId}@v${props.versionNumber}`;
+  const classes = ['jp-Artifacts-chip'];
+  if (props.latest) {
+    classes.push('jp-Artifacts-chip-latest');
+  }
+  if (props.lifecycle && props.lifecycle !== 'active') {
+    classes.push(`jp-Artifacts-chip-${props.lifecycle}`);
+  }
+  const tooltip = [
+    `Open ${ref}`,
+    props.latest ? 'latest' : '',
+    props.lifecycle && props.lifecycle !== 'active' ? props.lifecycle : '',
+    props.detail ?? ''
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return (
+    <button
+      type="button"
+      className={classes.join(' ')}
+      data-ref={ref}
+      title={tooltip}
+      aria-label={`Open ${ref}${props.latest ? ' (latest)' : ''}`}
+      onClick={() => props.onOpen(ref)}
+      onContextMenu={
+        props.onContextMenu
+          ? event => {
+              event.preventDefault();
+              props.onContextMenu!(ref, event);
+            }
+          : undefined
+      }
+    >
+      <span className="jp-Artifacts-chip-label">
+        {props.short ? `v${props.versionNumber}` : ref}
+      </span>
+      {props.latest && <span className="jp-Artifacts-chip-badge">latest</span>}
+    </button>
+  );
+}

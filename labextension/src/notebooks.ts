@@ -1,0 +1,188 @@
+/**
+ * Notebook integration: register an open notebook as an artifact, and send a
+ * cell as the notebook's next version. The notebook's own metadata keeps
+ * `{artifact_id, version_number}` of the head it last appended to, so an
+ * append is conditional on that head (`parent_version`): another writer's
+ * version in between is a `stale_parent`, offered as a one-click retry.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import type * as nbformat from '@jupyterlab/nbformat';
+import { NotebookPanel } from '@jupyterlab/notebook';
+
+import { AppendCellRequest, Appended, appendCell, getNotebookInfo, registerNotebook, Registered } from './api';
+import { describeExecution, formatRef } from './models';
+import { ArtifactsAPIError } from './request';
+import { NOTEBOOK_METADATA_KEY } from './tokens';
+
+export interface INotebookLink {
+  artifact_id: string;
+  version_number: number;
+}
+
+/** The artifact an open notebook is registered as, if any. */
+export function notebookLink(panel: NotebookPanel): INotebookLink | null {
+  const meta = panel.model?.getMetadata(NOTEBOOK_METADATA_KEY) as Partial<INotebookLink> | undefined;
+  if (meta && typeof meta.artifact_id === 'string' && Number.isInteger(meta.version_number)) {
+    return { artifact_id: meta.artifact_id, version_number: meta.version_number as number };
+  }
+  return null;
+}
+
+async function setLink(panel: NotebookPanel, link: INotebookLink): Promise<void> {
+  panel.model?.setMetadata(NOTEBOOK_METADATA_KEY, { ...link });
+  await panel.context.save();
+}
+
+/** An artifact id from a file name (`NB-12.ipynb` → `NB-12`), or undefined. */
+export function idFromPath(path: string): string | undefined {
+  const stem = (path.split('/').pop() ?? '').replace(/\.ipynb$/i, '');
+  const id = stem.replace(/[^A-Za-z0-9._:-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 200);
+  return id || undefined;
+}
+
+/**
+ * Register the notebook (saved first, so the server reads what is shown) and
+ * record the link in its metadata. The file name becomes the id when free.
+ */
+export async function register(panel: NotebookPanel): Promise<Registered> {
+  const existing = notebookLink(panel);
+  if (existing) {
+    throw new ArtifactsAPIError(
+      409,
+      `This notebook is already registered as ${existing.artifact_id} (at v${existing.version_number}).`,
+      'conflict'
+    );
+  }
+  if (panel.context.model.dirty) {
+    await panel.context.save();
+  }
+  const path = panel.context.path;
+  let reply: Registered;
+  try {
+    reply = await registerNotebook({ id: idFromPath(path), path });
+  } catch (error) {
+    if (error instanceof ArtifactsAPIError && (error.status === 409 || error.status === 400)) {
+      reply = await registerNotebook({ path }); // the name is taken or no id: let the server name it
+    } else {
+      throw error;
+    }
+  }
+  await setLink(panel, { artifact_id: reply.notebook_id, version_number: reply.version_number });
+  return reply;
+}
+
+export interface IAppendOptions {
+  cellIndex: number;
+  execute: boolean;
+  method?: string;
+  parameters?: Record<string, unknown>;
+  rationale?: string;
+  chamberId?: string;
+  /** Append to this head instead of the one the metadata holds (a retry). */
+  parentVersion?: number;
+  /** Called with the new version's ref to show it. */
+  open: (ref: string) => void;
+}
+
+/** What the UI shows of an append's outcome (also the command's result). */
+export interface IAppendResult {
+  reply: Appended;
+  ref: string;
+}
+
+/**
+ * Send the cell as the next version, with an in-progress notification while
+ * it (maybe) executes; on success the cell shows the stored outputs and the
+ * metadata follows the new head. A stale head offers a retry on the new one.
+ */
+export async function append(panel: NotebookPanel, options: IAppendOptions): Promise<IAppendResult | null> {
+  const link = notebookLink(panel);
+  if (!link) {
+    throw new ArtifactsAPIError(
+      400,
+      'This notebook is not registered as an artifact yet: run "Register Notebook as Artifact" first.',
+      'invalid'
+    );
+  }
+  const cell = panel.content.widgets[options.cellIndex];
+  if (!cell) {
+    throw new ArtifactsAPIError(400, `The notebook has no cell ${options.cellIndex}.`, 'invalid');
+  }
+  const cellType = cell.model.type as 'code' | 'markdown' | 'raw';
+  const body: AppendCellRequest = {
+    source: cell.model.sharedModel.getSource(),
+    cell_type: cellType,
+    execute: options.execute && cellType === 'code',
+    method: options.method,
+    parameters: options.parameters ?? {},
+    rationale: options.rationale,
+    chamber_id: options.chamberId,
+    parent_version: options.parentVersion ?? link.version_number
+  };
+  const target = formatRef(link.artifact_id, (body.parent_version as number) + 1);
+  const progress = Notification.emit(
+    body.execute
+      ? `Appending as ${target}: executing the cell in a fresh kernel…`
+      : `Appending as ${target}…`,
+    'in-progress',
+    { autoClose: false }
+  );
+  let reply: Appended;
+  try {
+    reply = await appendCell(link.artifact_id, body);
+  } catch (error) {
+    Notification.dismiss(progress);
+    if (error instanceof ArtifactsAPIError && error.reason === 'stale_parent') {
+      await offerRetry(panel, link, options, error);
+      return null;
+    }
+    throw error; // the command shows it
+  }
+  const ref = formatRef(reply.notebook_id, reply.version_number);
+  Notification.update({
+    id: progress,
+    message: `Appended as ${ref} (${describeExecution(reply.execution)}).`,
+    type: reply.execution.status === 'ok' || reply.execution.status === 'not_requested' ? 'success' : 'warning',
+    autoClose: 10000,
+    actions: [{ label: `Open ${ref}`, callback: () => options.open(ref) }]
+  });
+  if (body.execute && cell.model.type === 'code') {
+    const code = cell.model as unknown as {
+      outputs: { fromJSON(v: nbformat.IOutput[]): void };
+      executionCount: number | null;
+    };
+    code.outputs.fromJSON(reply.outputs);
+  }
+  await setLink(panel, { artifact_id: reply.notebook_id, version_number: reply.version_number });
+  return { reply, ref };
+}
+
+async function offerRetry(
+  panel: NotebookPanel,
+  link: INotebookLink,
+  options: IAppendOptions,
+  error: ArtifactsAPIError
+): Promise<void> {
+  const info = await getNotebookInfo(link.artifact_id).catch(() => null);
+  const latest = info?.latest_version;
+  Notification.warning(
+    `${error.message} Someone else appended to ${link.artifact_id} since this notebook's v${link.version_number}` +
+      (latest ? `; its head is now v${latest}.` : '.'),
+    {
+      autoClose: false,
+      actions: latest
+        ? [
+            {
+              label: `Append to v${latest}`,
+              caption: `Send this cell as ${formatRef(link.artifact_id, latest + 1)}`,
+              callback: () => {
+                void append(panel, { ...options, parentVersion: latest }).catch(e =>
+                  Notification.error(e instanceof Error ? e.message : String(e), { autoClose: false })
+                );
+              }
+            }
+          ]
+        : []
+    }
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * The history of an artifact (`show-history`): every version, newest first,
+ * with its creator, the step that made it (method, rationale), tags and
+ * lifecycle; pick any two and compare them. Follows live updates.
+ */
+import { ReactWidget } from '@jupyterlab/apputils';
+import React, { useState } from 'react';
+
+import { getLineage, LineageEdge, listVersions, Version } from '../api';
+import { ActorBadge } from '../components/Actor';
+import { Tags } from '../components/Tags';
+import { VersionChip } from '../components/VersionChip';
+import { IChangeEvent } from '../events';
+import { describeError } from '../request';
+import { CommandIDs } from '../tokens';
+import { IViewServices } from './services';
+
+interface IState {
+  versions: Version[] | null;
+  steps: Map<string, LineageEdge>;
+  error: string | null;
+}
+
+function HistoryTable(props: {
+  artifactId: string;
+  state: IState;
+  services: IViewServices;
+}): JSX.Element {
+  const { state, services, artifactId } = props;
+  const [picked, setPicked] = useState<number[]>([]);
+  if (state.error !== null) {
+    return <div className="jp-Artifacts-error" role="alert">{state.error}</div>;
+  }
+  if (state.versions === null) {
+    return <div className="jp-Artifacts-loading">Loading the history…</div>;
+  }
+  const versions = [...state.versions].reverse();
+  const pick = (n: number) =>
+    setPicked(old => (old.includes(n) ? old.filter(x => x !== n) : [...old, n].slice(-2)));
+  const [a, b] = [...picked].sort((x, y) => x - y);
+  return (
+    <div className="jp-Artifacts-history">
+      <div className="jp-Artifacts-history-bar">
+        <span>
+          {versions.length} version{versions.length === 1 ? '' : 's'}, newest first. Pick two to compare.
+        </span>
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-accept jp-Artifacts-compare"
+          disabled={picked.length !== 2}
+          onClick={() => void services.commands.execute(CommandIDs.openDiff, { id: artifactId, from: a, to: b })}
+        >
+          {picked.length === 2 ? `Compare v${a} → v${b}` : 'Compare'}
+        </button>
+      </div>
+      <table className="jp-Artifacts-history-table">
+        <thead>
+          <tr>
+            <th aria-label="Pick" />
+            <th>Version</th>
+            <th>Title</th>
+            <th>Created by</th>
+            <th>Step</th>
+            <th>Tags</th>
+            <th>Lifecycle</th>
+            <th>Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map(v => {
+            const step = state.steps.get(v.ref);
+            const rationale = typeof step?.parameters?.rationale === 'string' ? step.parameters.rationale : '';
+            return (
+              <tr key={v.id} data-ref={v.ref}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Pick ${v.ref} to compare`}
+                    checked={picked.includes(v.version_number)}
+                    onChange={() => pick(v.version_number)}
+                  />
+                </td>
+                <td>
+                  <VersionChip
+                    artifactId={v.artifact_id}
+                    versionNumber={v.version_number}
+                    short
+                    latest={v.is_latest}
+                    lifecycle={v.lifecycle_state}
+                    onOpen={ref => void services.commands.execute(CommandIDs.openVersion, { ref })}
+                  />
+                </td>
+                <td className="jp-Artifacts-history-title">{v.title}</td>
+                <td>
+                  <ActorBadge
+                    actorType={v.created_by.actor_type}
+                    actorId={v.created_by.actor_id}
+                    recordedBy={v.created_by.recorded_by}
+                  />
+                </td>
+                <td>
+                  {step ? (
+                    <span className="jp-Artifacts-step">
+                      <span className="jp-Artifacts-step-type">{step.step_type}</span>
+                      {step.method && <span className="jp-Artifacts-step-method">{step.method}</span>}
+                      {rationale && <span className="jp-Artifacts-step-rationale">“{rationale}”</span>}
+                    </span>
+                  ) : (
+                    <span className="jp-Artifacts-muted">—</span>
+                  )}
+                </td>
+                <td>
+                  <Tags tags={v.tags ?? []} />
+                </td>
+                <td>{v.lifecycle_state ?? ''}</td>
+                <td className="jp-Artifacts-date">{v.created_at}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export class HistoryView extends ReactWidget {
+  constructor(readonly artifactId: string, private _services: IViewServices) {
+    super();
+    this.addClass('jp-Artifacts-view');
+    this.addClass('jp-Artifacts-history-view');
+    this.node.dataset.artifactId = artifactId;
+    _services.live.changed.connect(this._onChange, this);
+    _services.live.resync.connect(() => void this.load(), this);
+    this.ready = this.load();
+  }
+
+  readonly ready: Promise<void>;
+
+  async load(): Promise<void> {
+    try {
+      const [list, lineage] = await Promise.all([
+        listVersions(this.artifactId),
+        getLineage(this.artifactId, { direction: 'ancestors', max_depth: 1 }).catch(() => null)
+      ]);
+      const steps = new Map<string, LineageEdge>();
+      for (const edge of lineage?.edges ?? []) {
+        // The step that made a version: an edge into it from outside or from its parent.
+        if (!steps.has(edge.target) || edge.source.startsWith(`${this.artifactId}@`)) {
+          steps.set(edge.target, edge);
+        }
+      }
+      this._state = { versions: list.versions, steps, error: null };
+    } catch (error) {
+      this._state = { ...this._state, error: describeError(error) };
+    }
+    this.update();
+  }
+
+  dispose(): void {
+    this._services.live.changed.disconnect(this._onChange, this);
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return <HistoryTable artifactId={this.artifactId} state={this._state} services={this._services} />;
+  }
+
+  private _onChange(_: unknown, event: IChangeEvent): void {
+    if (event.artifact_id === this.artifactId && ['version', 'tag', 'lifecycle', 'step'].includes(event.kind)) {
+      window.clearTimeout(this._timer);
+      this._timer = window.setTimeout(() => void this.load(), 200);
+    }
+  }
+
+  private _state: IState = { versions: null, steps: new Map(), error: null };
+  private _timer = 0;
+}
