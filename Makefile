@@ -42,10 +42,10 @@ lab: install
 
 # Debian's chromium drives the browser tests (Playwright's own download is unreachable here).
 browser-deps:
-	@command -v chromium >/dev/null || { \
-	  echo "Installing chromium for the browser tests"; \
+	@{ command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "color emoji"; } || { \
+	  echo "Installing chromium (and an emoji font, for the 🔗 chips) for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
 
 test: install browser-deps test-js
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

@@ -27,6 +27,25 @@ async def session(conn, session_id: str, *, lock: bool = False) -> dict | None:
                             + (" FOR UPDATE" if lock else ""), (session_id,))
 
 
+async def listing(conn, *, status: str | None, target: str | None, after: tuple | None, limit: int) -> list[dict]:
+    """Sessions newest first; `target` matches any version row of the target artifact."""
+    where, params = ["TRUE"], []
+    if status == "open":
+        where.append("s.closed_at IS NULL")
+    elif status == "closed":
+        where.append("s.closed_at IS NOT NULL")
+    if target:
+        where.append("s.target_artifact_id IN (SELECT id FROM artifacts WHERE artifact_id = %s UNION SELECT %s)")
+        params += [target, target]
+    if after:
+        where.append("(s.started_at, s.id) < (%s, %s)")
+        params += list(after)
+    params.append(limit)
+    return await _all(conn, f"""
+        SELECT {SESSION_COLUMNS} FROM debate_sessions s WHERE {' AND '.join(where)}
+         ORDER BY s.started_at DESC, s.id DESC LIMIT %s""", params)
+
+
 async def session_exists(conn, session_id: str) -> bool:
     return await _one(conn, "SELECT 1 FROM debate_sessions WHERE id = %s", (session_id,)) is not None
 

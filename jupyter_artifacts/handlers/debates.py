@@ -22,6 +22,13 @@ class Base(ArtifactsHandler):
 
 
 class DebateCollection(Base):
+    @api_doc("List debate sessions, newest first (without their rounds)", query=m.ListDebates,
+             reply=m.SessionPage)
+    @web.authenticated
+    @authorized
+    async def get(self):
+        self.reply(await self.debates.list(self.parse_query(m.ListDebates)))
+
     @api_doc("Open a debate pinned to its target's version, with a debate chamber", body=m.CreateDebate,
              reply=m.Session, status=201, errors=WRITE_ERRORS)
     @web.authenticated

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..refs import ID_PATTERN
 from .chambers import PullEntry
-from .common import ActorFields, Request
+from .common import ActorFields, Page, Request
 
 
 class CreateDebate(ActorFields):
@@ -72,6 +72,16 @@ class Session(BaseModel):
     chamber_provenance_hash: str | None
     pinning_note: str | None
     rounds: list[Round] | None = None
+
+
+class ListDebates(Page):
+    status: Literal["open", "closed"] | None = None
+    target: str | None = Field(None, max_length=300, description="Only debates about this artifact (any version).")
+
+
+class SessionPage(BaseModel):
+    items: list[Session]
+    next_cursor: str | None
 
 
 class DebateArtifact(BaseModel):

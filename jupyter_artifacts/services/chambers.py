@@ -3,10 +3,7 @@ close with a provenance hash; persona workspaces."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from datetime import datetime
 
 from psycopg import errors as pg_errors
 
@@ -18,6 +15,7 @@ from ..models import chambers as m
 from ..refs import parse_ref
 from .actors import Actor
 from .artifacts import first_version_row, insert_first_version
+from .pages import decode_cursor, page_of
 from .versions import resolve
 
 WORKSPACE_PAPERS = 20
@@ -103,22 +101,11 @@ class ChamberService:
             return to_chamber(row, await store.pins(conn, cid))
 
     async def list(self, query: m.ListChambers) -> m.ChamberPage:
-        after = None
-        if query.cursor:
-            try:
-                at, last = json.loads(base64.urlsafe_b64decode(query.cursor + "=" * (-len(query.cursor) % 4)))
-                after = (datetime.fromisoformat(at), str(last))
-            except Exception:
-                raise Invalid("The cursor is not one this server handed out; start again without it.") from None
+        after = decode_cursor(query.cursor) if query.cursor else None
         async with self.db.connection() as conn:
             rows = await store.listing(conn, purpose=query.purpose, status=query.status, after=after,
                                        limit=query.limit + 1)
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
-        cursor = None
-        if more:
-            raw = json.dumps([rows[-1]["created_at"].isoformat(), rows[-1]["id"]]).encode()
-            cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        rows, cursor = page_of(rows, query.limit)
         return m.ChamberPage(items=[m.ChamberSummary(**r) for r in rows], next_cursor=cursor)
 
     async def pull(self, cid: str, entries: list[m.PullEntry], actor: Actor) -> m.Chamber:

@@ -18,6 +18,7 @@ from ..models.chambers import PullEntry
 from ..refs import check_id, parse_ref
 from .actors import Actor
 from .chambers import close_chamber, pull_into
+from .pages import decode_cursor, page_of
 from .versions import resolve
 
 
@@ -55,6 +56,14 @@ async def _open_session(conn, session_id: str, why_closed: str) -> dict:
 class DebateService:
     def __init__(self, db: Database):
         self.db = db
+
+    async def list(self, query: m.ListDebates) -> m.SessionPage:
+        after = decode_cursor(query.cursor) if query.cursor else None
+        async with self.db.connection() as conn:
+            rows = await store.listing(conn, status=query.status, target=query.target, after=after,
+                                       limit=query.limit + 1)
+        rows, cursor = page_of(rows, query.limit, time_key="started_at")
+        return m.SessionPage(items=[to_session(r) for r in rows], next_cursor=cursor)
 
     async def create(self, body: m.CreateDebate, actor: Actor) -> m.Session:
         session_id = body.id or f"debate-{secrets.token_hex(4)}"

@@ -1,235 +1,37 @@
 /**
  * One typed function per REST route the plugin uses (API.md), over the one
- * `requestAPI`.
+ * `requestAPI`. The shapes are in types.ts (re-exported here).
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 
 import { requestAPI } from './request';
 import { STATUS_ENDPOINT } from './tokens';
+import type {
+  AppendCellRequest,
+  Appended,
+  ArtifactTypeCount,
+  Chamber,
+  ChamberSummary,
+  DebateArtifacts,
+  FieldDiff,
+  LineageDirection,
+  LineageGraph,
+  ListArtifactsOptions,
+  NotebookDiff,
+  NotebookInfo,
+  Page,
+  Purpose,
+  PullEntry,
+  Registered,
+  RegisterNotebookRequest,
+  ResultArtifact,
+  ServiceStatus,
+  Session,
+  Version,
+  VersionList
+} from './types';
 
-/** Who made a version. `recorded_by` is the authenticated principal. */
-export interface Actor {
-  actor_type: string;
-  actor_id: string | null;
-  recorded_by: string | null;
-}
-
-export type LifecycleState =
-  | 'active'
-  | 'deprecated'
-  | 'superseded'
-  | 'retracted';
-
-/** The version object returned by every artifact route. */
-export interface Version {
-  /** `<artifact_id>@v<N>` */
-  ref: string;
-  /** The version's own row id. */
-  id: string;
-  artifact_id: string;
-  artifact_type: string;
-  title: string;
-  version_number: number;
-  parent_version_id: string | null;
-  content_hash: string | null;
-  is_latest: boolean;
-  version_tag: string | null;
-  tags: string[];
-  changelog: string | null;
-  lifecycle_state: LifecycleState | string | null;
-  deprecated_at: string | null;
-  superseded_by: string | null;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  created_by: Actor;
-  /** Only where the route includes it. */
-  content?: unknown;
-}
-
-/** A page of a list route. */
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export interface ListArtifactsOptions {
-  /** Text search over ids, titles, content and notebook cell sources. */
-  q?: string;
-  /** Only this artifact_type. */
-  type?: string;
-  /** Only artifacts carrying this tag. */
-  tag?: string;
-  /** Page size (server default 50, max 500). */
-  limit?: number;
-  /** `next_cursor` of the previous page. */
-  cursor?: string | null;
-}
-
-export interface VersionList {
-  artifact_id: string;
-  /** Oldest first. */
-  versions: Version[];
-  total_versions: number;
-}
-
-export interface ArtifactTypeCount {
-  artifact_type: string;
-  count: number;
-}
-
-export interface FieldDiff {
-  artifact_id: string;
-  from: number;
-  to: number;
-  from_ref: string;
-  to_ref: string;
-  content_changed: boolean;
-  fields: Record<string, { old: unknown; new: unknown }>;
-}
-
-/** One entry of an nbdime diff (nbdime's diff format). */
-export interface IDiffEntry {
-  op: 'add' | 'remove' | 'replace' | 'patch' | 'addrange' | 'removerange';
-  key: string | number;
-  value?: unknown;
-  valuelist?: unknown[];
-  length?: number;
-  diff?: IDiffEntry[];
-}
-
-export interface NotebookDiff {
-  notebook_id: string;
-  from: number;
-  to: number;
-  base: nbformat.INotebookContent;
-  diff: IDiffEntry[];
-  summary: {
-    added: number[];
-    removed: number[];
-    modified: number[];
-    unchanged_count: number;
-  };
-}
-
-export interface NotebookInfo {
-  notebook_id: string;
-  title: string;
-  latest_version: number;
-  version_count: number;
-  content_hash: string | null;
-  cell_count: number;
-}
-
-export interface RegisterNotebookRequest {
-  id?: string;
-  title?: string;
-  notebook?: nbformat.INotebookContent;
-  path?: string;
-}
-
-export interface Registered {
-  notebook_id: string;
-  version_number: number;
-  content_hash: string;
-  cell_count: number;
-}
-
-export interface AppendCellRequest {
-  source: string;
-  cell_type?: 'code' | 'markdown' | 'raw';
-  execute?: boolean;
-  method?: string;
-  parameters?: Record<string, unknown>;
-  rationale?: string;
-  parent_version?: number;
-  chamber_id?: string;
-  idempotency_key?: string;
-}
-
-export interface Execution {
-  status: 'not_requested' | 'ok' | 'error' | 'timeout' | 'kernel_error';
-  duration_ms?: number;
-  ename?: string;
-  evalue?: string;
-}
-
-export interface Appended {
-  notebook_id: string;
-  new_artifact_id: string;
-  parent_artifact_id: string;
-  version_number: number;
-  content_hash: string;
-  cell_index: number;
-  cell_id: string;
-  cell_type: string;
-  outputs: nbformat.IOutput[];
-  execution: Execution;
-  processing_step_id: string;
-}
-
-export interface LineageNode {
-  ref: string;
-  artifact_id: string;
-  version_number: number;
-  artifact_type: string | null;
-  title: string | null;
-  content_hash: string | null;
-  is_latest: boolean | null;
-}
-
-export interface LineageEdge {
-  id: string;
-  source: string;
-  target: string;
-  step_type: string;
-  actor_type: string;
-  actor_id: string | null;
-  recorded_by: string | null;
-  method: string | null;
-  parameters: Record<string, unknown>;
-  chamber_id: string | null;
-  created_at: string;
-}
-
-export interface LineageGraph {
-  root: string;
-  direction: string;
-  nodes: LineageNode[];
-  edges: LineageEdge[];
-  depth_reached: number;
-  truncated: boolean;
-}
-
-export type LineageDirection = 'ancestors' | 'descendants' | 'both';
-
-export interface ChamberSummary {
-  id: string;
-  name: string;
-  purpose: string;
-  owner_actor_type: string | null;
-  owner_actor_id: string | null;
-  created_at: string;
-  closed_at: string | null;
-  provenance_hash: string | null;
-  pin_count: number;
-}
-
-export interface ServiceStatus {
-  version: string;
-  database: {
-    ok: boolean;
-    server_version: string | null;
-    schema_version: number | string | null;
-    embedded: boolean;
-    error?: string | null;
-  };
-  live?: {
-    enabled: boolean;
-    listening: boolean;
-    announcements: number;
-    events: number;
-  } | null;
-}
+export * from './types';
 
 /** `?a=1&b=2` of the defined, non-empty values. */
 export function queryString(
@@ -360,6 +162,67 @@ export function listChambers(
   return requestAPI<Page<ChamberSummary>>(
     `api/chambers${queryString(options)}`
   );
+}
+
+/** `POST api/chambers`: open a chamber. */
+export function createChamber(body: {
+  name: string;
+  purpose: Purpose;
+}): Promise<Chamber> {
+  return post<Chamber>('api/chambers', body);
+}
+
+/** `GET api/chambers/{id}`: the chamber with its pins. */
+export function getChamber(id: string): Promise<Chamber> {
+  return requestAPI<Chamber>(`api/chambers/${seg(id)}`);
+}
+
+/** `POST api/chambers/{id}/pull`: pin exact versions, all or nothing. */
+export function pullIntoChamber(
+  id: string,
+  entries: PullEntry[]
+): Promise<Chamber> {
+  return post<Chamber>(`api/chambers/${seg(id)}/pull`, entries);
+}
+
+/** `POST api/chambers/{id}/close`: close (optionally with a result artifact) and take the provenance hash. */
+export function closeChamber(
+  id: string,
+  result?: ResultArtifact
+): Promise<Chamber> {
+  return post<Chamber>(
+    `api/chambers/${seg(id)}/close`,
+    result ? { result } : {}
+  );
+}
+
+/** `POST api/personas/{id}/workspace`: the persona's open workspace, opened if there is none. */
+export function openPersonaWorkspace(personaId: string): Promise<Chamber> {
+  return post<Chamber>(`api/personas/${seg(personaId)}/workspace`, {});
+}
+
+/** `GET api/debates`: sessions, newest first. */
+export function listDebates(
+  options: {
+    status?: 'open' | 'closed';
+    target?: string;
+    limit?: number;
+    cursor?: string | null;
+  } = {}
+): Promise<Page<Session>> {
+  return requestAPI<Page<Session>>(
+    `api/debates${queryString({ ...options, cursor: options.cursor ?? undefined })}`
+  );
+}
+
+/** `GET api/debates/{id}`: the session with its rounds. */
+export function getDebate(id: string): Promise<Session> {
+  return requestAPI<Session>(`api/debates/${seg(id)}`);
+}
+
+/** `GET api/debates/{id}/artifacts`: every version the debate pinned, pulled or cited. */
+export function getDebateArtifacts(id: string): Promise<DebateArtifacts> {
+  return requestAPI<DebateArtifacts>(`api/debates/${seg(id)}/artifacts`);
 }
 
 /** `GET api/jupyter_artifacts/status`: server extension and database health. */

@@ -5,14 +5,14 @@
  * shown or its write is done. Failures show as a notification and reject.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Notification } from '@jupyterlab/apputils';
+import { InputDialog, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { getNotebookVersion } from './api';
+import { getNotebookVersion, LineageDirection } from './api';
 import { LiveUpdates } from './events';
 import { appendVersionIcon, artifactsIcon } from './icons';
-import { boolArg, formatRef, intArg, objectArg, refArg, stringArg } from './models';
+import { ArgumentError, boolArg, formatRef, intArg, objectArg, refArg, stringArg } from './models';
 import { append, notebookLink, register } from './notebooks';
 import { describeError } from './request';
 import { CommandIDs, ISettings, SIDEBAR_ID } from './tokens';
@@ -25,13 +25,28 @@ type Args = ReadonlyPartialJSONObject;
 const APPEND_ARGS = ['path', 'cell_index', 'execute', 'method', 'parameters', 'rationale', 'chamber_id'];
 
 /** Run `work`; on failure, say so in a notification and reject with the same error. */
-async function reported<T>(what: string, work: () => Promise<T>): Promise<T> {
+export async function reported<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     Notification.error(`${what}: ${describeError(error)}`, { autoClose: false });
     throw error;
   }
+}
+
+/**
+ * A required argument, asked for in a dialog when the command was run with no
+ * arguments at all (palette, menu); null when the dialog was cancelled.
+ */
+export async function argOrAsk(args: Args, name: string, title: string, placeholder: string): Promise<Args | null> {
+  if (Object.keys(args).length > 0) {
+    return args;
+  }
+  const answer = await InputDialog.getText({ title, placeholder, label: placeholder });
+  if (!answer.button.accept || !answer.value?.trim()) {
+    return null;
+  }
+  return { [name]: answer.value.trim() };
 }
 
 export function addSidebarCommands(app: JupyterFrontEnd, live: LiveUpdates): void {
@@ -54,14 +69,20 @@ export function addViewCommands(app: JupyterFrontEnd, views: Views): void {
     label: args => (args.ref ? `Open ${args.ref}` : 'Open Artifact Version'),
     caption: 'A read-only view of exactly one version',
     execute: (args: Args) => reported('Opening the version failed', async () => {
-      await views.openVersion(refArg(args, 'ref'));
+      const given = await argOrAsk(args, 'ref', 'Open an artifact version', 'e.g. NB-12@v3 (an id for its latest)');
+      if (given !== null) {
+        await views.openVersion(refArg(given, 'ref'));
+      }
     })
   });
   commands.addCommand(CommandIDs.showHistory, {
     label: args => (args.id ? `History of ${args.id}` : 'Show Artifact History'),
     caption: 'Every version of an artifact, newest first; compare any two',
     execute: (args: Args) => reported('Opening the history failed', async () => {
-      await views.openHistory(refArg(args, 'id').artifactId);
+      const given = await argOrAsk(args, 'id', 'Show the history of an artifact', 'e.g. NB-12');
+      if (given !== null) {
+        await views.openHistory(refArg(given, 'id').artifactId);
+      }
     })
   });
   commands.addCommand(CommandIDs.openDiff, {
@@ -72,6 +93,25 @@ export function addViewCommands(app: JupyterFrontEnd, views: Views): void {
       const from = intArg(args, 'from', { min: 1 });
       const to = intArg(args, 'to', { min: 1 });
       await views.openDiff(id, from, to);
+    })
+  });
+  commands.addCommand(CommandIDs.openLineage, {
+    label: args => (args.ref ? `Lineage of ${args.ref}` : 'Open Lineage'),
+    caption: 'Where a version came from and what came of it: the processing steps between exact versions',
+    execute: (args: Args) => reported('Opening the lineage failed', async () => {
+      const given = await argOrAsk(args, 'ref', 'Open the lineage of a version', 'e.g. NB-12@v3');
+      if (given === null) {
+        return;
+      }
+      const ref = refArg(given, 'ref');
+      const direction = stringArg(given, 'direction');
+      if (direction !== undefined && !['ancestors', 'descendants', 'both'].includes(direction)) {
+        throw new ArgumentError('The argument "direction" must be ancestors, descendants or both.');
+      }
+      await views.openLineage(ref.version === undefined ? ref.artifactId : formatRef(ref.artifactId, ref.version), {
+        direction: direction as LineageDirection | undefined,
+        maxDepth: intArg(given, 'max_depth', { min: 1, max: 50 })
+      });
     })
   });
   commands.addCommand(CommandIDs.downloadVersion, {

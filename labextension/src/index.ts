@@ -14,6 +14,8 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { getStatus } from './api';
+import { addChamberCommands } from './chamberCommands';
+import { createChipMenu } from './chipmenu';
 import { addNotebookCommands, addSidebarCommands, addViewCommands } from './commands';
 import { LiveUpdates } from './events';
 import { artifactsIcon } from './icons';
@@ -118,7 +120,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new ArtifactsSidebar({
       live,
       openVersion: ref => void app.commands.execute(CommandIDs.openVersion, { ref }),
-      pageSize: () => settings.value.pageSize
+      chipMenu: createChipMenu(app.commands),
+      pageSize: () => settings.value.pageSize,
+      openChamber: id => void app.commands.execute(CommandIDs.openChamber, { id }),
+      newChamber: () => void app.commands.execute(CommandIDs.newChamber)
     });
     sidebar.id = SIDEBAR_ID;
     sidebar.title.icon = artifactsIcon;
@@ -147,9 +152,13 @@ const viewsPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
   ): void => {
-    const views = new Views(app, { commands: app.commands, rendermime, editorServices, live }, restorer);
+    const chipMenu = createChipMenu(app.commands);
+    const views = new Views(app, { commands: app.commands, rendermime, editorServices, live, chipMenu }, restorer);
     addViewCommands(app, views);
-    for (const command of [CommandIDs.openVersion, CommandIDs.showHistory, CommandIDs.openDiff]) {
+    addChamberCommands(app, views);
+    for (const command of [CommandIDs.openVersion, CommandIDs.showHistory, CommandIDs.openDiff, CommandIDs.openLineage, CommandIDs.newChamber,
+      CommandIDs.openChamber, CommandIDs.pullIntoChamber, CommandIDs.closeChamber, CommandIDs.openDebates,
+      CommandIDs.openDebate, CommandIDs.openPersonaWorkspace]) {
       palette?.addItem({ command, category: CATEGORY });
     }
   }

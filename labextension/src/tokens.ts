@@ -55,6 +55,8 @@ export namespace CommandIDs {
   export const openDebate = 'jupyter-artifacts:open-debate';
   /** Download a notebook version as .ipynb (an addition to UI.md's list). */
   export const downloadVersion = 'jupyter-artifacts:download-version';
+  /** Open (or create) a persona's workspace chamber (an addition). */
+  export const openPersonaWorkspace = 'jupyter-artifacts:open-persona-workspace';
 }
 
 /** The user settings of schema/plugin.json. */

@@ -8,8 +8,12 @@ import { Widget } from '@lumino/widgets';
 
 import { formatRef, IRef } from './models';
 import { CommandIDs } from './tokens';
+import { ChamberView } from './widgets/ChamberView';
+import { DebatesView } from './widgets/DebatesView';
+import { DebateView } from './widgets/DebateView';
 import { DiffView } from './widgets/DiffView';
 import { HistoryView } from './widgets/HistoryView';
+import { ILineageOptions, LineageView } from './widgets/LineageView';
 import { IViewServices } from './widgets/services';
 import { VersionView } from './widgets/VersionView';
 
@@ -27,6 +31,16 @@ export class Views {
       void restorer.restore(this._versions, {
         command: CommandIDs.openVersion,
         args: w => ({ ref: w.content.node.dataset.ref ?? this._key(w) }),
+        name: w => this._key(w)
+      });
+      void restorer.restore(this._chambers, {
+        command: CommandIDs.openChamber,
+        args: w => ({ id: w.content.chamberId }),
+        name: w => this._key(w)
+      });
+      void restorer.restore(this._debates, {
+        command: CommandIDs.openDebate,
+        args: w => ({ id: w.content.sessionId }),
         name: w => this._key(w)
       });
       void restorer.restore(this._histories, {
@@ -83,6 +97,50 @@ export class Views {
     return tab;
   }
 
+  /** The lineage DAG of a version (a bare id: every version of the artifact). */
+  async openLineage(ref: string, options: ILineageOptions): Promise<Tab<LineageView>> {
+    const key = `lineage:${ref}:${options.direction ?? 'both'}:${options.maxDepth ?? 5}`;
+    const tab = this._reuse(this._lineages, key, () => {
+      const view = new LineageView(ref, options, this._services);
+      const widget = new MainAreaWidget({ content: view });
+      widget.title.label = view.label;
+      return widget;
+    });
+    await tab.content.ready;
+    return tab;
+  }
+
+  /** The chamber last opened (or created) here: where `pull-into-chamber` pins by default. */
+  lastChamber: string | null = null;
+
+  async openChamber(id: string): Promise<Tab<ChamberView>> {
+    const tab = this._reuse(this._chambers, `chamber:${id}`, () => {
+      const widget = new MainAreaWidget({ content: new ChamberView(id, this._services) });
+      widget.title.label = 'Chamber';
+      return widget;
+    });
+    this.lastChamber = id;
+    await tab.content.ready;
+    return tab;
+  }
+
+  /** The open view of a chamber, if any (to refresh it after a write). */
+  chamberView(id: string): ChamberView | null {
+    return this._chambers.find(w => w.content.chamberId === id)?.content ?? null;
+  }
+
+  async openDebates(): Promise<Tab<DebatesView>> {
+    const tab = this._reuse(this._debateLists, 'debates', () => new MainAreaWidget({ content: new DebatesView(this._services) }));
+    await tab.content.ready;
+    return tab;
+  }
+
+  async openDebate(id: string): Promise<Tab<DebateView>> {
+    const tab = this._reuse(this._debates, `debate:${id}`, () => new MainAreaWidget({ content: new DebateView(id, this._services) }));
+    await tab.content.ready;
+    return tab;
+  }
+
   private _reuse<T extends Widget>(
     tracker: WidgetTracker<Tab<T>>,
     key: string,
@@ -112,4 +170,8 @@ export class Views {
   private _versions = new WidgetTracker<Tab<VersionView>>({ namespace: 'jupyter-artifacts-version' });
   private _histories = new WidgetTracker<Tab<HistoryView>>({ namespace: 'jupyter-artifacts-history' });
   private _diffs = new WidgetTracker<Tab<DiffView>>({ namespace: 'jupyter-artifacts-diff' });
+  private _lineages = new WidgetTracker<Tab<LineageView>>({ namespace: 'jupyter-artifacts-lineage' });
+  private _chambers = new WidgetTracker<Tab<ChamberView>>({ namespace: 'jupyter-artifacts-chamber' });
+  private _debateLists = new WidgetTracker<Tab<DebatesView>>({ namespace: 'jupyter-artifacts-debates' });
+  private _debates = new WidgetTracker<Tab<DebateView>>({ namespace: 'jupyter-artifacts-debate' });
 }

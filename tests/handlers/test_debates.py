@@ -127,3 +127,32 @@ async def test_legacy_debates_are_pinned_once(legacy_database_url, api, sql):
     with pytest.raises(psycopg.errors.CheckViolation):  # a target that names nothing cannot be pinned
         sql("INSERT INTO debate_sessions (id, target_artifact_id) VALUES ('deb-5', 'no-such-artifact')")
     assert (await api("POST", "api/debates/deb-1/rounds", {"actor_id": "persona-ada", "content": "hyp-7@v3?"})).status == 201
+
+
+async def test_list_newest_first_with_filters_and_pages(api):
+    await make(api, "H", "hypothesis", versions=2)
+    await make(api, "P")
+    first = await debate(api, target_artifact_id="H@v1", topic="first")
+    second = await debate(api, target_artifact_id="P", topic="second")
+    third = await debate(api, target_artifact_id="H", topic="third")
+    assert (await api("POST", f"api/debates/{first['id']}/close", {})).status == 200
+    listed = (await api("GET", "api/debates")).json
+    assert [s["id"] for s in listed["items"]] == [third["id"], second["id"], first["id"]]
+    assert listed["next_cursor"] is None and all(s["rounds"] is None for s in listed["items"])
+    open_ = (await api("GET", "api/debates", params={"status": "open"})).json["items"]
+    assert [s["id"] for s in open_] == [third["id"], second["id"]]
+    closed = (await api("GET", "api/debates", params={"status": "closed"})).json["items"]
+    assert [s["id"] for s in closed] == [first["id"]] and closed[0]["chamber_provenance_hash"]
+    about_h = (await api("GET", "api/debates", params={"target": "H"})).json["items"]
+    assert [s["id"] for s in about_h] == [third["id"], first["id"]]
+    seen, cursor = [], None
+    while True:
+        page = (await api("GET", "api/debates", params={"limit": "1", **({"cursor": cursor} if cursor else {})})).json
+        seen += [s["id"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [third["id"], second["id"], first["id"]]
+    for params in ({"status": "maybe"}, {"cursor": "garbage"}, {"limit": "0"}):
+        r = await api("GET", "api/debates", params=params)
+        assert r.status == 400 and r.json["reason"] == "invalid", (params, r)

@@ -187,9 +187,13 @@ def run(page, command: str, args: dict | None = None):
         [command, args or {}])
 
 
-def screenshot(page, name: str, *, dark_too: bool = True) -> list[Path]:
-    """`name`-light.png (and `name`-dark.png) of the whole page."""
+def screenshot(page, name: str, *, dark_too: bool = True, toasts: bool = False) -> list[Path]:
+    """`name`-light.png (and `name`-dark.png) of the whole page (notifications dismissed
+    first, unless `toasts`)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    if not toasts:
+        page.evaluate("() => document.querySelectorAll('.Toastify__close-button').forEach(b => b.click())")
+        page.wait_for_timeout(400)
     paths = []
     themes = [("light", "JupyterLab Light")] + ([("dark", "JupyterLab Dark")] if dark_too else [])
     for label, theme in themes:

@@ -13,6 +13,10 @@ export interface IVersionChipProps {
   lifecycle?: string | null;
   /** Extra text for the tooltip (a title, a date): text only. */
   detail?: string;
+  /** Shown before the ref, e.g. "🔗 " for a citation in a transcript. */
+  prefix?: string;
+  /** Extra class names (e.g. for inline citation chips). */
+  className?: string;
   onOpen: (ref: string) => void;
   /** A context menu (e.g. "Pull into chamber…"), with the chip's ref. */
   onContextMenu?: (ref: string, event: React.MouseEvent) => void;
@@ -20,7 +24,7 @@ export interface IVersionChipProps {
 
 export function VersionChip(props: IVersionChipProps): JSX.Element {
   const ref = `${props.artifactId}@v${props.versionNumber}`;
-  const classes = ['jp-Artifacts-chip'];
+  const classes = ['jp-Artifacts-chip', ...(props.className ? [props.className] : [])];
   if (props.latest) {
     classes.push('jp-Artifacts-chip-latest');
   }
@@ -53,6 +57,7 @@ export function VersionChip(props: IVersionChipProps): JSX.Element {
       }
     >
       <span className="jp-Artifacts-chip-label">
+        {props.prefix ?? ''}
         {props.short ? `v${props.versionNumber}` : ref}
       </span>
       {props.latest && <span className="jp-Artifacts-chip-badge">latest</span>}

@@ -10,6 +10,7 @@ import {
   refreshIcon
 } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
+import { Panel } from '@lumino/widgets';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import {
@@ -19,10 +20,12 @@ import {
   listVersions,
   Version
 } from '../api';
+import type { ChipMenu } from '../chipmenu';
 import { Tags } from '../components/Tags';
 import { VersionChip } from '../components/VersionChip';
 import { IChangeEvent, LiveUpdates } from '../events';
 import { ArtifactsAPIError, describeError } from '../request';
+import { ChambersSection, IChambersOptions } from './ChambersSection';
 
 /** Milliseconds of typing pause before the search is sent. */
 const SEARCH_DEBOUNCE_MS = 300;
@@ -36,6 +39,8 @@ export interface ISidebarOptions {
   live: LiveUpdates;
   /** Open exactly this version (the `open-version` command). */
   openVersion: (ref: string) => void;
+  /** The context menu of version chips (pull into a chamber, …). */
+  chipMenu: ChipMenu;
   /** Artifacts per page (a setting). */
   pageSize: () => number;
 }
@@ -59,6 +64,7 @@ function describeListError(error: unknown): string {
 function Chips(props: {
   state: IVersionsState | undefined;
   openVersion: (ref: string) => void;
+  chipMenu: ChipMenu;
 }): JSX.Element {
   const { state } = props;
   // While a reload runs, the chips already shown stay (no flicker on live updates).
@@ -84,6 +90,7 @@ function Chips(props: {
             lifecycle={v.lifecycle_state}
             detail={`${v.title} · ${v.created_at}`}
             onOpen={props.openVersion}
+            onContextMenu={props.chipMenu}
           />
           <Tags tags={v.tags ?? []} />
         </li>
@@ -98,6 +105,7 @@ function ArtifactRow(props: {
   versions: IVersionsState | undefined;
   onToggle: (id: string) => void;
   openVersion: (ref: string) => void;
+  chipMenu: ChipMenu;
 }): JSX.Element {
   const { artifact, expanded } = props;
   const Caret = expanded ? caretDownIcon : caretRightIcon;
@@ -133,6 +141,7 @@ function ArtifactRow(props: {
             lifecycle={artifact.lifecycle_state}
             detail={artifact.title}
             onOpen={props.openVersion}
+            onContextMenu={props.chipMenu}
           />
         </span>
       </div>
@@ -143,7 +152,7 @@ function ArtifactRow(props: {
       )}
       {expanded && (
         <div className="jp-Artifacts-versions">
-          <Chips state={props.versions} openVersion={props.openVersion} />
+          <Chips state={props.versions} openVersion={props.openVersion} chipMenu={props.chipMenu} />
         </div>
       )}
     </li>
@@ -290,6 +299,7 @@ export function ArtifactsPanel(props: {
             versions={versions[item.artifact_id]}
             onToggle={toggle}
             openVersion={options.openVersion}
+            chipMenu={options.chipMenu}
           />
         ))}
       </ul>
@@ -369,11 +379,11 @@ export function ArtifactsPanel(props: {
   );
 }
 
-/** The Lumino widget placed in the left sidebar; it follows live updates. */
-export class ArtifactsSidebar extends ReactWidget {
+/** The artifact list as a widget; it follows live updates. */
+class ArtifactsListWidget extends ReactWidget {
   constructor(private _options: ISidebarOptions) {
     super();
-    this.addClass('jp-Artifacts-sidebar');
+    this.addClass('jp-Artifacts-list-section');
     _options.live.changed.connect(this._onChange, this);
     _options.live.resync.connect(() => this.refresh(), this);
   }
@@ -421,4 +431,24 @@ export class ArtifactsSidebar extends ReactWidget {
   private _liveTimer = 0;
   private _pending = new Set<string>();
   private _changed: ReadonlySet<string> = new Set();
+}
+
+/** The left sidebar: artifacts above, chambers below. */
+export class ArtifactsSidebar extends Panel {
+  constructor(options: ISidebarOptions & IChambersOptions) {
+    super();
+    this.addClass('jp-Artifacts-sidebar');
+    this._list = new ArtifactsListWidget(options);
+    this._chambers = new ChambersSection(options);
+    this.addWidget(this._list);
+    this.addWidget(this._chambers);
+  }
+
+  refresh(): void {
+    this._list.refresh();
+    void this._chambers.load();
+  }
+
+  private _list: ArtifactsListWidget;
+  private _chambers: ChambersSection;
 }

@@ -88,6 +88,7 @@ function HistoryTable(props: {
                     latest={v.is_latest}
                     lifecycle={v.lifecycle_state}
                     onOpen={ref => void services.commands.execute(CommandIDs.openVersion, { ref })}
+                    onContextMenu={services.chipMenu}
                   />
                 </td>
                 <td className="jp-Artifacts-history-title">{v.title}</td>

@@ -123,8 +123,9 @@ function Header(props: IHeaderProps): JSX.Element {
           { id: v.artifact_id, from: v.version_number - 1, to: v.version_number }, v.version_number > 1)}
         {action('History', CommandIDs.showHistory, { id: v.artifact_id })}
         {action('Lineage', CommandIDs.openLineage, { ref })}
-        {action('Pull into chamber', CommandIDs.pullIntoChamber, { ref })}
+        {action('Pull into chamber', CommandIDs.pullIntoChamber, { ref, choose: true })}
         {isNotebook && action('Download .ipynb', CommandIDs.downloadVersion, { ref })}
+        {v.artifact_type === 'persona' && action('Open workspace', CommandIDs.openPersonaWorkspace, { id: v.artifact_id })}
       </div>
     </div>
   );

@@ -6,6 +6,7 @@ import type { IEditorServices } from '@jupyterlab/codeeditor';
 import type { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import type { CommandRegistry } from '@lumino/commands';
 
+import type { ChipMenu } from '../chipmenu';
 import type { LiveUpdates } from '../events';
 
 export interface IViewServices {
@@ -13,6 +14,8 @@ export interface IViewServices {
   rendermime: IRenderMimeRegistry;
   editorServices: IEditorServices;
   live: LiveUpdates;
+  /** The context menu of version chips. */
+  chipMenu: ChipMenu;
 }
 
 /** Run a command if some plugin provides it (e.g. lineage, chambers). */
