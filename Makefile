@@ -67,7 +67,9 @@ bench: install
 	$(PY) benchmarks/diff_speed.py
 	$(PY) benchmarks/lineage.py
 	$(PY) benchmarks/live.py
+	$(PY) benchmarks/search.py
 	$(PY) benchmarks/diff_view.py
+	$(PY) benchmarks/dag_view.py
 
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \

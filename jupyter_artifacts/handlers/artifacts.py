@@ -38,6 +38,15 @@ class ArtifactsCollection(Base):
         self.reply(await self.artifacts.create(body, self.actor(body)), 201)
 
 
+class ArtifactTypes(Base):
+    @api_doc("Artifact types of the latest versions, with how many of each, most common first",
+             reply=m.ArtifactTypeList, errors=())
+    @web.authenticated
+    @authorized
+    async def get(self):
+        self.reply(await self.artifacts.types())
+
+
 class ArtifactItem(Base):
     @api_doc("The version named (latest for a bare id), with content", reply=Version)
     @web.authenticated
@@ -126,4 +135,5 @@ routes = [
     Route("/api/artifacts/{ref}/diff", Diff),
     Route("/api/artifacts/{ref}/links", Links),
     Route("/api/artifact-links", LinkCollection),
+    Route("/api/artifact-types", ArtifactTypes),
 ]

@@ -40,8 +40,23 @@ class NewVersion(ActorFields):
 
 class ListArtifacts(Page):
     type: str | None = Field(None, pattern=TYPE_PATTERN, max_length=64)
-    q: str | None = Field(None, max_length=200)
+    q: str | None = Field(None, max_length=200, description=(
+        "Words to search for in the ids, titles, content and notebook cell sources of the latest "
+        "versions; every word must match, the last one of each space-separated part as a prefix. "
+        "Best matches first: the id itself, then matches in id or title, in content, in a cell; "
+        "newest first within each."))
     tag: str | None = Field(None, pattern=f"^{ID_PATTERN}$", max_length=200)
+
+
+class ArtifactTypeCount(BaseModel):
+    artifact_type: str
+    count: int
+
+
+class ArtifactTypeList(BaseModel):
+    """Artifact types of the latest versions, most common first."""
+
+    types: list[ArtifactTypeCount]
 
 
 class VersionList(BaseModel):
