@@ -302,11 +302,13 @@ async def test_foreign_notebook_rows_get_their_artifact(api, sql):
         sql("UPDATE notebooks SET notebook_artifact_id = NULL WHERE id = 'nb-ext'")
 
 
-async def test_generic_version_of_a_notebook_keeps_its_cells(api):
+async def test_generic_version_of_a_notebook_keeps_its_cells(api, sql):
     await register(api)
     r = await api("POST", "api/artifacts/NB-1/versions", {"title": "Renamed"})
     assert r.status == 201
     v2 = r.json
+    # The notebooks row follows the head, as it does after a cell append.
+    assert sql("SELECT notebook_artifact_id FROM notebooks WHERE id = 'NB-1'") == [{"notebook_artifact_id": "NB-1@v2"}]
     assert len(v2["content"]["cells"]) == 2 and v2["content_hash"] == expected_hash(v2)
     r = await api("POST", "api/artifacts/NB-1/versions", {"content": {"cells": []}})
     assert r.status == 400 and "cells" in r.json["message"]
