@@ -191,9 +191,10 @@ def screenshot(page, name: str, *, dark_too: bool = True, toasts: bool = False) 
     """`name`-light.png (and `name`-dark.png) of the whole page (notifications dismissed
     first, unless `toasts`)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    hide = "() => document.querySelectorAll('.Toastify').forEach(t => t.style.visibility = 'hidden')"
+    show = "() => document.querySelectorAll('.Toastify').forEach(t => t.style.visibility = '')"
     if not toasts:
-        page.evaluate("() => document.querySelectorAll('.Toastify__close-button').forEach(b => b.click())")
-        page.wait_for_timeout(400)
+        page.evaluate(hide)
     paths = []
     themes = [("light", "JupyterLab Light")] + ([("dark", "JupyterLab Dark")] if dark_too else [])
     for label, theme in themes:
@@ -204,4 +205,5 @@ def screenshot(page, name: str, *, dark_too: bool = True, toasts: bool = False) 
         page.screenshot(path=str(path))
         paths.append(path)
     run(page, "apputils:change-theme", {"theme": "JupyterLab Light"})
+    page.evaluate(show)
     return paths
