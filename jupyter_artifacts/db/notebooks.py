@@ -112,13 +112,29 @@ async def pin(conn, chamber_id: str, artifact_id: str, version_number: int, cont
 
 
 async def cached_render(conn, key: str) -> str | None:
-    row = await _one(conn, "SELECT html FROM notebook_renders WHERE render_key = %s", (key,))
+    """The cached HTML, marked as just used (at most once a minute, to spare writes)."""
+    row = await _one(conn, """
+        WITH hit AS (SELECT html, last_used_at FROM notebook_renders WHERE render_key = %(k)s),
+             touched AS (UPDATE notebook_renders SET last_used_at = now()
+                          WHERE render_key = %(k)s AND last_used_at < now() - interval '1 minute')
+        SELECT html FROM hit""", {"k": key})
     return row["html"] if row else None
 
 
-async def store_render(conn, key: str, html: str) -> None:
-    await conn.execute("INSERT INTO notebook_renders (render_key, html) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                       (key, html))
+async def store_render(conn, key: str, html: str, cap_bytes: int) -> int:
+    """Cache a render, then evict the least recently used beyond `cap_bytes`; returns how
+    many entries went. One evictor at a time across servers (an advisory lock)."""
+    await conn.execute("""
+        INSERT INTO notebook_renders (render_key, html, bytes) VALUES (%s, %s, octet_length(%s))
+        ON CONFLICT (render_key) DO UPDATE SET last_used_at = now()""", (key, html, html))
+    row = await _one(conn, """
+        WITH locked AS (SELECT pg_try_advisory_xact_lock(hashtextextended('jupyter_artifacts:renders', 0)) AS ok),
+             ranked AS (SELECT render_key, sum(bytes) OVER (ORDER BY last_used_at DESC, render_key) AS upto
+                          FROM notebook_renders WHERE (SELECT ok FROM locked)),
+             gone AS (DELETE FROM notebook_renders r USING ranked
+                       WHERE r.render_key = ranked.render_key AND ranked.upto > %s RETURNING 1)
+        SELECT count(*) AS n FROM gone""", (cap_bytes,))
+    return row["n"]
 
 
 async def set_export_paths(conn, notebook_id: str, version_id: str, ipynb: str | None, html: str | None) -> None:

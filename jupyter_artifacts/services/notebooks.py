@@ -41,6 +41,7 @@ class NotebookSettings:
     max_concurrent_executions: int = 2
     max_reexecutions: int = 3
     export_dir: str | None = None
+    render_cache_bytes: int = 256 * 1024 * 1024
     execution_cwd: str | None = None
     kernel_env: dict = field(default_factory=dict)
 
@@ -140,11 +141,13 @@ class NotebookService:
                 return "json", with_own_metadata(nb, found.artifact_id, n, row["content_hash"])
             key = render_key(nb)
             html = await nb_store.cached_render(conn, key)
+            await conn.commit()  # the hit's recency
         if html is None:
             html = await asyncio.to_thread(_render, nb)
-            async with self.db.connection() as conn:
-                await nb_store.store_render(conn, key, html)
-                await conn.commit()
+            if self.settings.render_cache_bytes > 0:
+                async with self.db.connection() as conn:
+                    await nb_store.store_render(conn, key, html, self.settings.render_cache_bytes)
+                    await conn.commit()
         return "html", html
 
     async def diff(self, ref: str, query: m.DiffQuery) -> m.NotebookDiff:

@@ -314,3 +314,43 @@ async def test_generic_version_of_a_notebook_keeps_its_cells(api, sql):
     assert r.status == 400 and "cells" in r.json["message"]
     a = (await api("POST", "api/notebooks/NB-1/cells", {"source": "after rename"})).json
     assert a["version_number"] == 3 and a["cell_index"] == 2
+
+
+class TestRenderCache:
+    """The HTML render cache is bounded: least recently served renders go first."""
+
+    @pytest.fixture
+    def artifacts_config(self):
+        return {"render_cache_bytes": 700_000}  # a little more than two renders of these notebooks
+
+    async def test_least_recently_used_renders_are_evicted_beyond_the_cap(self, api, sql):
+        await register(api)
+        for i in range(3):
+            assert (await api("POST", "api/notebooks/NB-1/cells", {"source": f"z{i} = {i}"})).status == 201
+        html = {}
+        for n in (1, 2):
+            r = await api("GET", f"api/notebooks/NB-1/versions/{n}", params={"format": "html"})
+            assert r.status == 200
+            html[n] = r.text
+        sizes = [r["bytes"] for r in sql("SELECT bytes FROM notebook_renders")]
+        assert len(sizes) == 2 and all(s > 250_000 for s in sizes), sizes  # a render is ~300 kB
+        # v1 is served again (it becomes the most recently used), then v3 is rendered: v2 goes.
+        sql("UPDATE notebook_renders SET last_used_at = now() - interval '1 hour'")
+        assert (await api("GET", "api/notebooks/NB-1/versions/1", params={"format": "html"})).text == html[1]
+        assert (await api("GET", "api/notebooks/NB-1/versions/3", params={"format": "html"})).status == 200
+        kept = sql("SELECT bytes, render_key FROM notebook_renders ORDER BY last_used_at")
+        assert sum(r["bytes"] for r in kept) <= 700_000 and len(kept) == 2, kept
+        # The evicted render is simply rendered again, identical.
+        assert (await api("GET", "api/notebooks/NB-1/versions/2", params={"format": "html"})).text == html[2]
+        assert sum(r["bytes"] for r in sql("SELECT bytes FROM notebook_renders")) <= 700_000
+
+
+class TestRenderCacheOff:
+    @pytest.fixture
+    def artifacts_config(self):
+        return {"render_cache_bytes": 0}
+
+    async def test_zero_caches_nothing(self, api, sql):
+        await register(api)
+        assert (await api("GET", "api/notebooks/NB-1/versions/1", params={"format": "html"})).status == 200
+        assert sql("SELECT count(*) AS n FROM notebook_renders")[0]["n"] == 0
