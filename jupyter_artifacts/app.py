@@ -68,6 +68,10 @@ class JupyterArtifactsApp(ExtensionApp):
                                         "server's own environment is passed on but an allow-list).")
     export_dir = Unicode(None, allow_none=True, config=True,
                          help="If set, every appended version is also written as <dir>/<id>/v<N>.ipynb and .html.")
+    render_cache_bytes = Integer(
+        256 * 1024 * 1024, config=True,
+        help="Size of the shared HTML render cache (in the database); the least recently served renders "
+             "are evicted beyond it. 0 caches nothing.")
     lineage_max_edges = Integer(2000, config=True,
                                 help="Most edges one lineage reply holds; beyond it the reply says truncated.")
     owner = Unicode(
@@ -100,12 +104,17 @@ class JupyterArtifactsApp(ExtensionApp):
             self._embedded_server = server
             return uri
 
+        def revive_embedded() -> None:
+            if self._embedded_server is not None:
+                embedded.revive(self._embedded_server)
+
         return self.store_class(
             url or start_embedded, min_size=self.pool_min_size, max_size=self.pool_max_size,
             pool_timeout_s=self.pool_timeout, statement_timeout_ms=self.statement_timeout_ms,
             lock_timeout_ms=self.lock_timeout_ms,
             idle_in_transaction_timeout_ms=self.idle_in_transaction_timeout_ms,
-            auto_migrate=self.auto_migrate, max_retries=self.max_write_retries, embedded=url is None)
+            auto_migrate=self.auto_migrate, max_retries=self.max_write_retries, embedded=url is None,
+            revive=None if url else revive_embedded)
 
     def notebook_settings(self) -> NotebookSettings:
         return NotebookSettings(
@@ -113,6 +122,7 @@ class JupyterArtifactsApp(ExtensionApp):
             cell_timeout_s=self.cell_timeout, startup_timeout_s=self.kernel_startup_timeout,
             output_cap_bytes=self.output_cap_bytes, max_concurrent_executions=self.max_concurrent_executions,
             export_dir=self.export_dir, kernel_env=dict(self.kernel_env),
+            render_cache_bytes=self.render_cache_bytes,
             execution_cwd=getattr(self.serverapp, "root_dir", None) if self.serverapp else None)
 
     def initialize_settings(self):

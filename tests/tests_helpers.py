@@ -21,9 +21,11 @@ def run_cli(tmp_path, *args, url=None, extra_env=None) -> subprocess.CompletedPr
 
 class JupyterServer:
     """A real Jupyter server subprocess with the extension, on `database_url` (a second
-    server beside pytest-jupyter's, as under JupyterHub)."""
+    server beside pytest-jupyter's, as under JupyterHub). `database_url=None`: the embedded
+    default. `app="lab"` runs `jupyter lab`. `spawn()` then `wait()` start several at once."""
 
-    def __init__(self, tmp_path, database_url: str, *extra_args: str, name: str = "second"):
+    def __init__(self, tmp_path, database_url: str | None, *extra_args: str, name: str = "second",
+                 app: str = "server"):
         import secrets
         import socket
 
@@ -36,29 +38,51 @@ class JupyterServer:
         self.proc = None
         self.extra_args = list(extra_args)
         self.name = name
+        self.app = app
 
-    def __enter__(self):
-        import time
-
+    def spawn(self) -> JupyterServer:
         root = self.tmp / f"{self.name}-root"
         root.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-        env.update(JUPYTER_ARTIFACTS_DATABASE_URL=self.url, JUPYTER_CONFIG_DIR=str(self.tmp / f"{self.name}-config"),
+        if self.url is not None:
+            env["JUPYTER_ARTIFACTS_DATABASE_URL"] = self.url
+        env.update(JUPYTER_CONFIG_DIR=str(self.tmp / f"{self.name}-config"),
                    JUPYTER_DATA_DIR=str(self.tmp / f"{self.name}-data"),
                    JUPYTER_RUNTIME_DIR=str(self.tmp / f"{self.name}-rt"))
-        self.log = open(self.tmp / f"{self.name}-server.log", "wb")
+        self.log = open(self.tmp / f"{self.name}-server.log", "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={self.port}",
+            [sys.executable, "-m", "jupyter", self.app, "--no-browser", "--allow-root", f"--port={self.port}",
              "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={self.token}",
              f"--ServerApp.root_dir={root}", "--ServerApp.jpserver_extensions={'jupyter_artifacts': True}",
              *self.extra_args],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
+        return self
+
+    def wait(self, seconds: float = 90) -> JupyterServer:
+        """Until the extension's status route answers (it does even while the database is down)."""
+        import time
+
+        deadline = time.time() + seconds
         while self.call("GET", "/api/jupyter_artifacts/status", quiet=True)[0] != 200:
             if time.time() > deadline or self.proc.poll() is not None:
                 raise RuntimeError((self.tmp / f"{self.name}-server.log").read_text()[-3000:])
             time.sleep(0.3)
         return self
+
+    def __enter__(self):
+        return self.spawn().wait()
+
+    def get_text(self, path: str) -> tuple[int, str]:
+        import urllib.error
+        import urllib.request
+
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}",
+                                     headers={"Authorization": f"token {self.token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as reply:
+                return reply.status, reply.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
 
     def call(self, method: str, path: str, body=None, quiet: bool = False) -> tuple[int, object]:
         import http.client
@@ -78,6 +102,88 @@ class JupyterServer:
             raise
 
     def __exit__(self, *exc):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        self.stop()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
         self.log.close()
+
+
+class ThreadedRelay:
+    """A TCP relay to PostgreSQL on a thread of its own (so a test blocked in a synchronous
+    call does not stall it): `down()` closes it and every connection through it, as an
+    outage does; `up()` listens again on the same port."""
+
+    def __init__(self, database_url: str):
+        import asyncio
+        import socket
+        import threading
+
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        params = conninfo_to_dict(database_url)
+        self.target = (params.get("host") or "localhost", int(params.get("port") or 5432))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = make_conninfo(**{**params, "host": "127.0.0.1", "port": str(self.port)})
+        self.loop = asyncio.new_event_loop()
+        self.server = None
+        self.pipes: set = set()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def _do(self, coro):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    async def _handle(self, reader, writer):
+        import asyncio
+        import contextlib
+
+        host, port = self.target
+        try:
+            if host.startswith("/"):
+                up_r, up_w = await asyncio.open_unix_connection(f"{host}/.s.PGSQL.{port}")
+            else:
+                up_r, up_w = await asyncio.open_connection(host, port)
+        except OSError:
+            writer.close()
+            return
+        self.pipes |= {writer, up_w}
+
+        async def pump(src, dst):
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pump(reader, up_w), pump(up_r, writer))
+
+    def up(self) -> None:
+        import asyncio
+
+        async def start():
+            self.server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+
+        self._do(start())
+
+    def down(self) -> None:
+        async def stop():
+            if self.server is not None:
+                self.server.close()
+                for w in list(self.pipes):
+                    w.close()
+                self.pipes.clear()
+                await self.server.wait_closed()
+                self.server = None
+
+        self._do(stop())
+
+    def close(self) -> None:
+        self.down()
+        self.loop.call_soon_threadsafe(self.loop.stop)

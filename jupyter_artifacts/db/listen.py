@@ -87,6 +87,7 @@ class ChangeListener:
             if self.connected.is_set():  # it was listening: start the backoff afresh
                 wait = BACKOFF_S[0]
             await self._close()
+            await self.db.revive()  # an embedded server that died is started again
             await asyncio.sleep(wait)
             wait = min(wait * 2, BACKOFF_S[1])
 

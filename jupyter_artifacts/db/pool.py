@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -26,6 +27,7 @@ from ..errors import ArtifactsError, Conflict, Invalid, Unavailable, excerpt
 
 log = logging.getLogger("jupyter_artifacts")
 T = TypeVar("T")
+REVIVE_EVERY_S = 5.0
 
 # Failures that mean "the database cannot answer now": 503, and the next request retries.
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout, PoolClosed)
@@ -97,6 +99,7 @@ class Database:
         auto_migrate: bool = True,
         max_retries: int = 8,
         embedded: bool = False,
+        revive: Callable[[], None] | None = None,
     ):
         self._url = url
         self._min_size = min_size
@@ -107,6 +110,9 @@ class Database:
         self.auto_migrate = auto_migrate
         self.max_retries = max_retries
         self.embedded = embedded
+        # The embedded server, started again if it dies under us (at most every REVIVE_EVERY_S).
+        self._revive = revive
+        self._revived_at = -REVIVE_EVERY_S
         self._pool: AsyncConnectionPool | None = None
         self._ready = False
         self._lock = asyncio.Lock()
@@ -160,14 +166,36 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
-        pool = await self.ensure_ready()
-        with translate_errors():
-            async with pool.connection() as conn:
-                yield conn
+        try:
+            pool = await self.ensure_ready()
+            with translate_errors():
+                async with pool.connection() as conn:
+                    yield conn
+        except Unavailable:
+            await self.revive()
+            raise
+
+    async def revive(self) -> None:
+        """After a failure: if this is the embedded server and it died, start it again (the
+        request that noticed still gets its 503; the pool reconnects for the next one)."""
+        if self._revive is None or time.monotonic() - self._revived_at < REVIVE_EVERY_S:
+            return
+        self._revived_at = time.monotonic()
+        try:
+            await asyncio.to_thread(self._revive)
+        except Exception:
+            log.exception("jupyter_artifacts: the embedded PostgreSQL could not be started again")
 
     async def run(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` in one transaction; retry the whole of it after rollback on
         serialization failures and deadlocks (bounded), so a caller never sees a half-write."""
+        try:
+            return await self._run(work)
+        except Unavailable:
+            await self.revive()
+            raise
+
+    async def _run(self, work: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
         pool = await self.ensure_ready()
         attempt = 0
         while True:

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def pgdata(tmp_path_factory):
-    return tmp_path_factory.mktemp("embedded") / "pgdata"
+def pgdata(embedded_pgdata):
+    return embedded_pgdata
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ async def test_embedded_server_is_started_and_reused(api, pgdata, tmp_path):
 
 
 @pytest.mark.parametrize("existing_mode", [None, 0o755])
-def test_lock_directory_is_private_so_platformdirs_stays_quiet(tmp_path, existing_mode):
+def test_lock_directory_is_private_so_platformdirs_stays_quiet(tmp_path, existing_mode, pgdata):
     """A fresh temp dir (or one an older release left at 0755): importing the embedded server
     and starting it emits no warning at all, RuntimeDirWarning included."""
     import os
@@ -53,7 +53,7 @@ def test_lock_directory_is_private_so_platformdirs_stays_quiet(tmp_path, existin
     env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR",) and not k.startswith("JUPYTER")}
     env["TMPDIR"] = str(tmp)
     code = ("from jupyter_artifacts.db import embedded\n"
-            f"server, uri = embedded.start({str(tmp_path / 'pgdata')!r})\n"
+            f"server, uri = embedded.start({str(pgdata)!r})\n"
             "embedded.stop(server)\nprint('started', uri.startswith('postgresql://'))")
     r = subprocess.run([sys.executable, "-W", "error", "-c", code], env=env, capture_output=True, text=True,
                        timeout=120)
@@ -64,10 +64,10 @@ def test_lock_directory_is_private_so_platformdirs_stays_quiet(tmp_path, existin
         assert d.stat().st_mode & 0o777 == 0o700, oct(d.stat().st_mode)
 
 
-def test_command_line_on_a_fresh_machine_prints_no_warning(tmp_path):
+def test_command_line_on_a_fresh_machine_prints_no_warning(tmp_path, pgdata):
     tmp = tmp_path / "tmp"
     tmp.mkdir(mode=0o700)
-    r = run_cli(tmp_path, "status", f"--JupyterArtifactsApp.embedded_data_dir={tmp_path / 'pgdata'}",
+    r = run_cli(tmp_path, "status", f"--JupyterArtifactsApp.embedded_data_dir={pgdata}",
                 extra_env={"TMPDIR": str(tmp), "PYTHONWARNINGS": "error::Warning"})
     assert r.returncode == 0, r.stderr
     assert "Warning" not in r.stderr and "warn" not in r.stderr.lower(), r.stderr

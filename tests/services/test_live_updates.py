@@ -145,12 +145,12 @@ async def test_rows_other_services_insert_are_announced_exactly_once(servers, sq
         assert not any(e["kind"] == "resync" for e in sub.events)
 
 
-async def test_a_database_restart_yields_resync_then_events_flow_again(tmp_path):
+async def test_a_database_restart_yields_resync_then_events_flow_again(tmp_path, embedded_pgdata):
     """PostgreSQL stops and starts again under a running server: its subscribers are told to
     re-fetch (`resync`), and changes are announced again with no server restart."""
     from jupyter_artifacts.db import embedded
 
-    pgdata = tmp_path / "restarting-pg"
+    pgdata = embedded_pgdata
     pg, url = embedded.start(pgdata)
     try:
         with JupyterServer(tmp_path, url, name="b") as b:
