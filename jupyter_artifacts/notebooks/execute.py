@@ -16,16 +16,28 @@ Decisions
 * The kernel gets an environment built from an allow-list (`kernel_environment`), never the
   server's `os.environ`, and is started with `HistoryManager.hist_file=:memory:` when it is an
   IPython kernel, so concurrent kernels never share a history database.
-* No process of the kernel survives the call. The kernel leads its own session and process group
-  (jupyter_client starts it with `start_new_session=True`); at the end, whatever the outcome,
-  SIGKILL goes to that group, to every process still in the session or group, to the kernel's
-  descendants recorded with psutil while it ran (children that started a session of their own),
-  and to every process whose environment carries the run's unique `ARTIFACTS_KERNEL_RUN` value
-  (orphans of a kernel that died before they were recorded); the sweep repeats until none is
-  left. An "ok"/"error" run first asks the kernel to shut down cleanly (so user code's buffered
-  files get flushed, 2 s at most); a timed-out, dead or never-ready kernel is killed at once.
-  (A process that both leaves the session and execs with a scrubbed environment before a
-  snapshot can still escape: real containment needs cgroups, out of scope here.)
+* No process of the kernel survives the call. On Linux a locally launched kernel is started
+  through a small launcher (`reaper.py`, put in front of whatever argv the kernelspec has by
+  `_ContainedKernelManager`) that makes itself a child subreaper (`prctl(PR_SET_CHILD_SUBREAPER)`,
+  no root needed): every process the kernel starts, even one that leaves the session, clears its
+  environment and daemonises (double fork), is re-parented to the launcher when orphaned, so it
+  stays a descendant. The launcher reaps those orphans, and when the kernel exits (or on SIGTERM,
+  or when the server is gone) kills its whole subtree before it exits itself. At the end of every
+  call, whatever the outcome, the server SIGKILLs every descendant of the launcher (psutil,
+  recursively, repeated until two listings in a row find none), then the launcher; then, as
+  before, the kernel's session and process group, the descendants recorded with psutil while it
+  ran, and every process whose environment carries the run's unique `ARTIFACTS_KERNEL_RUN`
+  value, repeated until none is left. An "ok"/"error" run first asks the kernel to shut down
+  cleanly (so user code's buffered files get flushed, 2 s at most); a timed-out, dead or
+  never-ready kernel is killed at once. The launcher keeps the kernel in its own session and
+  process group (jupyter_client's group signals and interrupts reach the kernel as before) and
+  passes on exactly the allow-listed environment (JPY_PARENT_PID aside, which names itself).
+  Limits: without a subreaper (not Linux; a warning is logged once) a process that both leaves
+  the session and execs with a scrubbed environment before a snapshot can still escape, as can,
+  on Linux, a descendant of user code that SIGKILLs the launcher itself (same user) and then
+  daemonises, or work handed to another service (cron, systemd-run, ssh to localhost): those
+  need cgroups or another user, not used here. Kernels launched by a non-local provisioner
+  (gateway, cluster) are not wrapped: their containment is their provisioner's.
 * `duration_ms` is the wall time of the new cell's execution (so a timed-out cell reports about
   `cell_timeout_s`); when the new cell never ran (startup failure, replay timeout, kernel death
   during replay) it is the wall time of the whole attempt.
@@ -42,11 +54,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -56,10 +70,12 @@ from typing import Any
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import output_from_msg
 
+from . import reaper
 from .kernel_env import kernel_environment
 from .outputs import (
     apply_control_chars,
@@ -198,6 +214,64 @@ class _Client(NotebookClient):
                 self._reset_sizes()
 
 
+_subreaper: bool | None = None
+
+
+def _subreaper_supported() -> bool:
+    """Whether kernels can be started under the subreaper launcher (asked once per process)."""
+    global _subreaper
+    if _subreaper is None:
+        _subreaper = bool(sys.executable) and reaper.subreaper_supported()
+        if not _subreaper:
+            log.warning(
+                "execute: no child subreaper on this system (prctl(PR_SET_CHILD_SUBREAPER) needs "
+                "Linux): kernel processes are found through their session, process group, "
+                "snapshots and environment marker only; one that leaves the session and clears "
+                "its environment at once can outlive the execution"
+            )
+    return _subreaper
+
+
+def _check_program(program: str, env: dict | None, cwd: str | None) -> None:
+    """Fail as Popen would for a program that cannot run, before the launcher is started (it
+    would only write the error to the kernel log and exit)."""
+    program = os.path.expanduser(program)
+    if os.path.dirname(program):  # a path: relative to the kernel's working directory
+        path = program if os.path.isabs(program) or not cwd else os.path.join(cwd, program)
+        found = path if os.path.isfile(path) else None
+    else:  # a name: looked up in the kernel's PATH
+        search = (env or {}).get("PATH", os.defpath)
+        found = shutil.which(program, mode=os.F_OK, path=search)
+    if found is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
+    if not os.access(found, os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), program)
+
+
+class _ContainedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts a locally launched kernel under `reaper.py`, a child
+    subreaper launcher that keeps every process of the kernel its descendant (`contained`).
+
+    The hook is `_async_launch_kernel` (the command is final: kernelspec argv, `{connection_file}`
+    substituted, `python` resolved) and only for a provisioner that launches with the
+    LocalProvisioner's own `launch_kernel` (a Popen here); one that starts kernels elsewhere (a
+    gateway, a cluster) gets its command untouched. Any command line is wrapped, not only
+    Python kernels'."""
+
+    contained = False
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        provisioner = self.provisioner
+        local = provisioner is not None and (
+            getattr(type(provisioner), "launch_kernel", None) is LocalProvisioner.launch_kernel
+        )
+        self.contained = bool(local and kernel_cmd and _subreaper_supported())
+        if self.contained:
+            _check_program(kernel_cmd[0], kw.get("env"), kw.get("cwd"))
+            kernel_cmd = reaper.command(kernel_cmd)
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
 def _resolve_kernel(nb: dict, kernel_name: str | None) -> tuple[str, KernelSpecManager, Any]:
     name = kernel_name
     if not name:
@@ -255,7 +329,7 @@ async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: 
         if execute_reply is not None:
             replies[cell_index] = execute_reply
 
-    km = AsyncKernelManager(
+    km = _ContainedKernelManager(
         kernel_name=kernel_name,
         kernel_spec_manager=ksm,
         connection_file=os.path.join(workdir, "kernel.json"),
@@ -294,9 +368,7 @@ async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: 
                                     stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file),
                     limits.startup_timeout_s,
                 )  # fmt: skip
-            provisioner = km.provisioner
-            if provisioner is not None and getattr(provisioner, "pid", None):
-                tree = ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
+            tree = _process_tree(km, marker)
             left = max(limits.startup_timeout_s - (time.monotonic() - started), 0.1)
             client.kc = km.client()
             client.kc.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
@@ -387,6 +459,23 @@ async def _execute(nb, *, kernel_name, ksm, spec, limits: ExecutionLimits, cwd: 
         await _teardown(km, client, tree, graceful=graceful, marker=marker)
 
 
+def _process_tree(km: _ContainedKernelManager, marker: str) -> ProcessTree | None:
+    provisioner = km.provisioner
+    if provisioner is None or not getattr(provisioner, "pid", None):
+        return None
+    return ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker,
+                       subreaper=km.contained)  # fmt: skip
+
+
+async def _wait_for_exit(km: AsyncKernelManager, timeout: float) -> None:
+    """Wait until the process jupyter_client started has exited, `timeout` at most."""
+    deadline = time.monotonic() + timeout
+    while km.provisioner is not None and await km.provisioner.poll() is None:
+        if time.monotonic() > deadline:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def _watch(tree: ProcessTree) -> None:
     """Record the kernel's descendants while it runs (catches those leaving its session)."""
     while True:
@@ -397,10 +486,8 @@ async def _watch(tree: ProcessTree) -> None:
 async def _teardown(km: AsyncKernelManager, client: _Client, tree: ProcessTree | None, *,
                     graceful: bool, marker: str) -> None:  # fmt: skip
     kc, client.kc = client.kc, None
-    provisioner = km.provisioner
-    if tree is None and provisioner is not None and getattr(provisioner, "pid", None):
-        # launched, but the start did not complete (startup timeout or failure)
-        tree = ProcessTree(provisioner.pid, getattr(provisioner, "pgid", None), marker)
+    if tree is None:  # launched, but the start did not complete (startup timeout or failure)
+        tree = _process_tree(km, marker)
     if kc is not None:
         with contextlib.suppress(Exception):
             kc.stop_channels()
@@ -408,12 +495,16 @@ async def _teardown(km: AsyncKernelManager, client: _Client, tree: ProcessTree |
         tree.snapshot()
     try:
         if graceful and tree is not None:
-            # Ask the kernel to exit (user code's files get flushed); kills it after 2 s.
-            await km.shutdown_kernel(now=False)
-        else:
-            if tree is not None:
-                await asyncio.to_thread(tree.kill)
-            await km.shutdown_kernel(now=True)
+            # Ask the kernel to exit (user code's files get flushed), 2 s at most. Under the
+            # launcher, the kernel's exit makes it kill what the kernel left and exit too.
+            with contextlib.suppress(Exception):
+                await km.request_shutdown()
+                await _wait_for_exit(km, km.shutdown_wait_time)
+        # Everything of the kernel first, the launcher last (never jupyter_client's group
+        # SIGKILL first: a launcher killed before its descendants would hand them to init).
+        if tree is not None:
+            await asyncio.to_thread(tree.kill)
+        await km.shutdown_kernel(now=True)  # reaps the launcher/kernel, frees its resources
     except Exception:  # noqa: BLE001
         log.warning("execute: kernel shutdown failed", exc_info=True)
         with contextlib.suppress(Exception):

@@ -12,6 +12,9 @@ try:  # a dependency of ipykernel; without it only the session/group sweep is do
 except ImportError:  # pragma: no cover
     psutil = None  # type: ignore[assignment]
 
+from . import reaper as _reaper
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         if psutil is not None:
@@ -48,13 +51,26 @@ def _environ_has(pid: int, entry: bytes) -> bool:
 
 
 class ProcessTree:
-    """Every process of one kernel, to be killed to the last one. Found three ways: its session
-    and process group (the kernel leads both), its descendants seen while it ran (`snapshot`,
-    catches children that left the session while the kernel lives), and a unique variable in the
-    environment it passed on (catches those orphaned by a kernel that died before a snapshot)."""
+    """Every process of one kernel, to be killed to the last one.
 
-    def __init__(self, pid: int, pgid: int | None, marker: str | None = None):
+    `pid` is the process jupyter_client started: the kernel, or (`subreaper=True`) the launcher
+    of `reaper.py` that holds the kernel as its child and is a child subreaper, so that every
+    process the kernel started, orphaned or daemonised ones included, stays its descendant. Then
+    `kill` first kills the launcher's descendants, repeatedly, until none is left, while the
+    launcher lives (once it is gone, orphans go to init and no ancestry leads to them), and only
+    then the launcher. Either way, processes are also found three more ways: the session and
+    process group (`pid` leads both), descendants seen while it ran (`snapshot`), and a unique
+    variable in the environment passed on (`marker`); these are all that is left where there is
+    no subreaper (not Linux), or when user code killed the launcher itself."""
+
+    def __init__(self, pid: int, pgid: int | None, marker: str | None = None, *,
+                 subreaper: bool = False):  # fmt: skip
         self.pid = pid
+        self.subreaper = subreaper
+        self.root = None  # psutil.Process of `pid`: kill() refuses a reused pid
+        if psutil is not None:
+            with contextlib.suppress(psutil.Error):
+                self.root = psutil.Process(pid)
         # A kernel started by jupyter_client leads its own session, so its group and session ids
         # are its pid. Never signal our own group or session (should that ever not hold).
         own = {os.getpgrp(), os.getsid(0), 0, 1}
@@ -86,9 +102,60 @@ class ProcessTree:
                 found.append(pid)
         return [p for p in found if not _is_zombie(p)]
 
+    def _descendants(self) -> list:
+        """Live descendants of `pid`, as psutil.Process (ints without psutil)."""
+        if psutil is None:
+            return [pid for pid, zombie in _reaper.descendants(self.pid) if not zombie]
+        if self.root is None:
+            return []
+        try:
+            if not self.root.is_running() or self.root.status() == psutil.STATUS_ZOMBIE:
+                return []  # a dead launcher holds nothing any more
+            found = self.root.children(recursive=True)
+        except psutil.Error:
+            return []
+        alive = []
+        for proc in found:
+            with contextlib.suppress(psutil.Error):
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(proc)
+        return alive
+
+    def kill_descendants(self, *, timeout: float = 10.0) -> list[int]:
+        """SIGKILL every descendant of `pid` (not `pid` itself), again and again, until two
+        listings in a row find none alive (a process forked while one listing was being read
+        shows in the next); return the pids still alive at `timeout` (normally [])."""
+        deadline = time.monotonic() + timeout
+        clean = 0
+        alive: list = []
+        while clean < 2:
+            alive = self._descendants()
+            if not alive:
+                clean += 1
+            else:
+                clean = 0
+                for proc in alive:
+                    if psutil is None:
+                        with contextlib.suppress(OSError):
+                            os.kill(proc, signal.SIGKILL)
+                        continue
+                    self.tracked.add(proc)
+                    with contextlib.suppress(psutil.Error):
+                        proc.kill()
+            if time.monotonic() > deadline:
+                return [getattr(p, "pid", p) for p in alive]
+            time.sleep(0.01)
+        return []
+
     def kill(self, *, rounds: int = 50) -> list[int]:
         """SIGKILL everything; return the pids still alive after `rounds` sweeps (normally [])."""
         self.snapshot()
+        if self.subreaper:
+            # While the launcher lives, every orphan of the kernel is its descendant.
+            self.kill_descendants()
+        if self.root is not None:
+            with contextlib.suppress(psutil.Error):
+                self.root.kill()
         survivors: list[int] = []
         for _ in range(rounds):
             if self.group is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -416,3 +417,153 @@ def test_kernel_that_cannot_start_is_a_kernel_error(install_kernel, argv, expect
     r = execute_appended_cell(notebook("1", kernel=name), limits=ExecutionLimits(startup_timeout_s=10))
     assert r.status == "kernel_error" and r.ename == "KernelStartupError", r
     assert expected in r.evalue
+
+
+# ------------------------------------------------------------------------------------ containment
+#
+# Processes that leave the kernel's session, scrub their environment (so the run's marker is gone)
+# and daemonise (double fork: orphaned at once) are still the kernel's: the launcher between the
+# server and the kernel is a child subreaper (Linux), so every orphan is re-parented to it.
+
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="child subreaper containment is Linux-only"
+)
+
+# A loop that writes its pid to the file named by its first argument, then runs forever.
+_LOOP = "import os, sys, time; open(sys.argv[1], 'a').write(f'{os.getpid()}\\n'); time.sleep(1e6)"
+
+# Defines escape(pidfile, daemonise): a child that leaves the kernel's session, clears its
+# environment and re-execs itself as a `python -c` loop with an empty environment, either directly
+# (it stays the kernel's child) or after a double fork (orphaned at once).
+ESCAPE = f"""
+import os, sys, time
+
+def escape(pidfile, daemonise=True):
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setsid()
+            os.environ.clear()
+            if not daemonise or os.fork() == 0:
+                os.execve(sys.executable, [sys.executable, "-c", {_LOOP!r}, pidfile], {{}})
+        finally:
+            os._exit(0)
+    if daemonise:
+        os.waitpid(child, 0)
+
+def wait_for_pids(pidfile, count):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if os.path.exists(pidfile) and open(pidfile).read().count("\\n") >= count:
+            return open(pidfile).read().split()
+        time.sleep(0.02)
+    return []
+"""
+
+
+def escaped_pids(pidfile) -> list[int]:
+    return [int(p) for p in pidfile.read_text().split()] if pidfile.exists() else []
+
+
+@pytest.fixture
+def pidfile(tmp_path):
+    """A file the escaping processes write their pids to; whatever a failing test leaves behind
+    is killed afterwards (only processes running the test's loop)."""
+    path = tmp_path / "escaped.pids"
+    yield path
+    for pid in escaped_pids(path):
+        with contextlib.suppress(psutil.Error):
+            proc = psutil.Process(pid)
+            if str(path) in proc.cmdline():
+                proc.kill()
+
+
+def wait_all_gone(pids: list[int], timeout: float = 10.0) -> list[int]:
+    """Wait (a deadline, not a timing assertion) until every pid is gone; returns the survivors."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [p for p in pids if not gone(p)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
+
+
+@linux_only
+@pytest.mark.slow
+def test_timeout_kills_processes_that_left_the_session_scrubbed_their_env_and_daemonised(pidfile):
+    code = (
+        ESCAPE
+        + f"escape({str(pidfile)!r})\nescape({str(pidfile)!r}, daemonise=False)\n"
+        + f"print(*wait_for_pids({str(pidfile)!r}, 2), flush=True)\n"
+        + "while True: pass"
+    )
+    r = execute_appended_cell(notebook(code), limits=ExecutionLimits(cell_timeout_s=5))
+
+    assert r.status == "timeout" and r.failed_cell_index == 0, r
+    pids = escaped_pids(pidfile)
+    assert len(pids) == 2 and text_of(r).split() == [str(p) for p in pids], (pids, r.outputs)
+    assert wait_all_gone(pids) == []
+
+
+@linux_only
+def test_a_normal_run_leaves_no_process_behind(pidfile):
+    code = (
+        SPAWN
+        + ESCAPE
+        + f"escape({str(pidfile)!r})\nescape({str(pidfile)!r}, daemonise=False)\n"
+        + f"print(*wait_for_pids({str(pidfile)!r}, 2), flush=True)\n"
+    )
+    r = execute_appended_cell(notebook(code))
+
+    assert r.status == "ok", r
+    escaped = escaped_pids(pidfile)
+    assert len(escaped) == 2 and text_of(r).split()[3:] == [str(p) for p in escaped]
+    pids = spawned_pids(r) + escaped
+    assert wait_all_gone(pids) == []
+
+
+@linux_only
+def test_kernel_that_is_not_python_is_contained_too(install_kernel, pidfile):
+    # The kernelspec's argv starts with a shell: the launcher wraps any command line.
+    name = install_kernel(
+        "artifacts-shell-kernel",
+        ["sh", "-c", 'exec "$0" -m ipykernel_launcher -f "$1"', sys.executable, "{connection_file}"],
+    )
+    code = ESCAPE + f"escape({str(pidfile)!r})\nprint(*wait_for_pids({str(pidfile)!r}, 1))"
+    r = execute_appended_cell(notebook(code, kernel=name))
+
+    assert r.status == "ok", r
+    pids = escaped_pids(pidfile)
+    assert len(pids) == 1 and text_of(r).split() == [str(pids[0])]
+    assert wait_all_gone(pids) == []
+
+
+def test_processes_of_the_kernel_see_only_allow_listed_variables(monkeypatch):
+    for k, v in SECRETS.items():
+        monkeypatch.setenv(k, v)
+    code = (
+        "import os, json, subprocess, sys\n"
+        "def initial_env(pid):\n"  # the environment a process was started with
+        "    raw = open(f'/proc/{pid}/environ', 'rb').read().split(b'\\0')\n"
+        "    return dict(e.decode().split('=', 1) for e in raw if e)\n"
+        "child = subprocess.run([sys.executable, '-c', 'import os, json; print(json.dumps(dict(os.environ)))'],\n"
+        "                       capture_output=True, text=True, check=True).stdout\n"
+        "print(json.dumps({'child': json.loads(child), 'kernel': dict(os.environ),\n"
+        "                  'kernel_initial': initial_env(os.getpid()), 'launcher': initial_env(os.getppid()),\n"
+        "                  'launcher_cmdline': open(f'/proc/{os.getppid()}/cmdline').read().split('\\0')}))"
+    )
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    r = execute_appended_cell(notebook(code), extra_env={"PROBE": "yes"})
+
+    assert r.status == "ok", r
+    seen = json.loads(text_of(r))
+    assert any(a.endswith("reaper.py") for a in seen["launcher_cmdline"]), seen["launcher_cmdline"]
+    allowed = set(kernel_environment({"PROBE": "yes"})) | {"ARTIFACTS_KERNEL_RUN", "JPY_PARENT_PID"}
+    assert set(seen["kernel_initial"]) <= allowed, set(seen["kernel_initial"]) - allowed
+    assert set(seen["launcher"]) <= allowed, set(seen["launcher"]) - allowed
+    assert seen["kernel_initial"]["PROBE"] == "yes"
+    assert seen["child"] == seen["kernel"]  # what the kernel itself set (e.g. MPLBACKEND) aside
+    dumped = json.dumps(seen)
+    assert not [v for v in SECRETS.values() if v in dumped]
+    assert not [k for k in seen["child"] if "TOKEN" in k or "SECRET" in k or k.startswith("PG")]
