@@ -61,5 +61,12 @@ class Unavailable(ArtifactsError):
     reason = "unavailable"
 
 
+class RenderFailed(ArtifactsError):
+    """The notebook renderer process died while rendering (e.g. out of memory)."""
+
+    status = 500
+    reason = "render_failed"
+
+
 class MigrationFailed(Unavailable):
     """The schema could not be brought up to date; nothing of the failed migration stays."""

@@ -8,10 +8,7 @@ schema of its own, dropped afterwards.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -30,23 +27,12 @@ def url_with_schema(base: str, schema: str) -> str:
     return make_conninfo(**params)
 
 
-@contextlib.contextmanager
-def embedded_data_dir(prefix: str = "ja-pg-"):
-    """A data directory for an embedded PostgreSQL, removed afterwards. Outside pytest's own
-    temporary tree on purpose: run as root, the server runs as a system user of its own that
-    must traverse the parents, and pytest keeps its tree at mode 0700."""
-    base = Path(tempfile.mkdtemp(prefix=prefix))
-    base.chmod(0o755)
-    try:
-        yield base / "pgdata"
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.fixture
 def embedded_pgdata():
     """A fresh embedded PostgreSQL data directory (not started)."""
-    with embedded_data_dir() as pgdata:
+    from .db import embedded
+
+    with embedded.temporary_data_dir() as pgdata:
         yield pgdata
 
 
@@ -59,7 +45,7 @@ def artifacts_server_url():
         return
     from .db import embedded
 
-    with embedded_data_dir("ja-tests-pg-") as pgdata:
+    with embedded.temporary_data_dir("ja-tests-pg-") as pgdata:
         server, uri = embedded.start(pgdata)
         yield uri
         embedded.stop(server)

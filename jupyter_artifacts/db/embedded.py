@@ -6,8 +6,10 @@ last process using it exits. Same schema and SQL as an external server.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -83,3 +85,16 @@ def stop(server) -> None:
         server.cleanup()
     except Exception:  # stopping is best effort at shutdown
         log.exception("jupyter_artifacts: could not stop the embedded PostgreSQL")
+
+
+@contextlib.contextmanager
+def temporary_data_dir(prefix: str = "ja-pg-"):
+    """A data directory for a throw-away embedded PostgreSQL (tests, benchmarks), removed
+    afterwards. Its parent is made 0755 on purpose: run as root, the server runs as a system
+    user of its own that must traverse it (pytest's and TemporaryDirectory's are 0700)."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    base.chmod(0o755)
+    try:
+        yield base / "pgdata"
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

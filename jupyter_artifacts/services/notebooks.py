@@ -22,8 +22,17 @@ from ..hashing import canonical_text, content_hash, normalize_json, notebook_has
 from ..json_limits import MAX_DEPTH, check_body
 from ..models import notebooks as m
 from ..notebooks.content import notebook_content, version_cells
-from ..notebooks.format import (assemble, make_cell, normalize_notebook, plain_text, render_key, skeleton,
-                                validate_cell, with_own_metadata)
+from ..notebooks.format import (
+    assemble,
+    make_cell,
+    normalize_notebook,
+    plain_text,
+    render_key,
+    skeleton,
+    validate_cell,
+    with_own_metadata,
+)
+from ..notebooks.render import RenderPool
 from ..refs import parse_bare, parse_ref, version_row_id
 from .actors import Actor
 from .versions import resolve
@@ -56,6 +65,7 @@ class NotebookService:
         self.settings = settings or NotebookSettings()
         self._executions = asyncio.Semaphore(self.settings.max_concurrent_executions)
         self._background: set[asyncio.Task] = set()
+        self.renderer = RenderPool()
 
     # -- registration ------------------------------------------------------------------------
 
@@ -143,7 +153,7 @@ class NotebookService:
             html = await nb_store.cached_render(conn, key)
             await conn.commit()  # the hit's recency
         if html is None:
-            html = await asyncio.to_thread(_render, nb)
+            html = await self.renderer.render(nb)
             if self.settings.render_cache_bytes > 0:
                 async with self.db.connection() as conn:
                     await nb_store.store_render(conn, key, html, self.settings.render_cache_bytes)
@@ -363,16 +373,11 @@ class NotebookService:
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
+        self.renderer.close()
 
 
 def _actor_columns(actor: Actor) -> dict:
     return {"actor_type": actor.actor_type, "actor_id": actor.actor_id, "recorded_by": actor.recorded_by}
-
-
-def _render(nb: dict) -> str:
-    from ..notebooks.render import render_html
-
-    return render_html(nb)
 
 
 async def _maybe_await(value):
