@@ -60,16 +60,9 @@ test-js: install
 test-browser: install browser-deps
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
-# Ratios measured side by side in one run (DESIGN.md's performance targets).
-bench: install
-	$(PY) benchmarks/citations.py
-	$(PY) benchmarks/append.py
-	$(PY) benchmarks/diff_speed.py
-	$(PY) benchmarks/lineage.py
-	$(PY) benchmarks/live.py
-	$(PY) benchmarks/search.py
-	$(PY) benchmarks/diff_view.py
-	$(PY) benchmarks/dag_view.py
+# Every benchmark, then one table of every figure against its goal (DESIGN.md's targets).
+bench: install browser-deps
+	$(PY) benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \

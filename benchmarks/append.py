@@ -36,6 +36,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from diff_speed import build_notebook  # noqa: E402
+from report import figure  # noqa: E402
 
 from jupyter_artifacts.notebooks.diff import diff_notebooks  # noqa: E402
 from jupyter_artifacts.pytest_plugin import url_with_schema  # noqa: E402
@@ -77,8 +78,8 @@ def database():
     else:
         from jupyter_artifacts.db import embedded
 
-        with tempfile.TemporaryDirectory() as tmp:
-            server, url = embedded.start(Path(tmp) / "pgdata")
+        with embedded.temporary_data_dir("ja-bench-pg-") as pgdata:
+            server, url = embedded.start(pgdata)
             try:
                 yield url
             finally:
@@ -113,7 +114,9 @@ def jupyter_server(url: str, app: str = "server", extra: tuple[str, ...] = ()):
                 if time.time() > deadline or proc.poll() is not None:
                     raise SystemExit(f"the server did not start: {(Path(tmp) / 'server.log').read_text()[-2000:]}")
                 time.sleep(0.3)
-            yield Client(port, token)
+            client = Client(port, token)
+            client.pid = proc.pid  # for benchmarks that watch the server's memory
+            yield client
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -186,6 +189,13 @@ def main() -> None:
     print(f"our diff function median          {od:8.1f} ms   ratio nbdime/ours {nd / od:6.1f}   (goal >= 10)")
     print(f"our REST diff request median      {rd:8.1f} ms   ratio nbdime/REST {nd / rd:6.1f}")
     print(f"results JSON-equal to nbdime      {equal}")
+    figure("append / contents save, 1,000-cell notebook", a / p, "<= 0.25", a / p <= 0.25,
+           f"{a:.1f} ms vs {p:.1f} ms")
+    figure("appends 101-120 / appends 11-30", late / early, "<= 1.2", late / early <= 1.2,
+           f"{late:.1f} ms vs {early:.1f} ms")
+    figure("nbdime / our diff function (adjacent, 1,000 cells)", nd / od, ">= 10", nd / od >= 10 and equal,
+           f"{nd:.0f} ms vs {od:.1f} ms, JSON-equal {equal}")
+    figure("nbdime / our whole REST diff request", nd / rd, ">= 10", nd / rd >= 10, f"{rd:.1f} ms")
 
 
 if __name__ == "__main__":

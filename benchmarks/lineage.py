@@ -27,6 +27,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from append import database  # noqa: E402
+from report import figure  # noqa: E402
 
 from jupyter_artifacts.db import lineage as store  # noqa: E402
 from jupyter_artifacts.db.migrate import apply_migrations  # noqa: E402
@@ -204,6 +205,12 @@ def main() -> None:
     print(f"backfill of {rows:,} legacy links: {ours:.1f} s ({rows / ours:,.0f} rows/s)")
     print(f"bare INSERT ... SELECT of the same rows into an equally indexed table: {bare:.1f} s ({rows / bare:,.0f} rows/s)")
     print(f"  throughput ratio backfill / bare  {bare / ours:8.3f}   (goal >= 0.5)")
+    figure("lineage, 1.35 M-step / 10 k-step graph", large_t / small_t, "<= 1.5", large_t / small_t <= 1.5,
+           f"{large_t * 1000:.2f} ms vs {small_t * 1000:.2f} ms")
+    figure("lineage right after backfill / 10 k-step graph", after_t / small_t, "<= 1.5", after_t / small_t <= 1.5,
+           f"{after_t * 1000:.2f} ms")
+    figure("backfill / bare INSERT ... SELECT throughput", bare / ours, ">= 0.5", bare / ours >= 0.5,
+           f"{rows:,} links in {ours:.1f} s")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from tornado.websocket import websocket_connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from append import database, jupyter_server  # noqa: E402
+from report import figure  # noqa: E402
 
 SCHEMA_ID = "https://events.jupyter.org/jupyter_artifacts/change/v1"
 ARTIFACTS = 10
@@ -181,6 +182,11 @@ async def run(url: str, a, b, changes: int, burst: int) -> None:
     print(f"   every notebook's last version announced: {missing == 0} ({len(notebooks) - missing}/{len(notebooks)}); "
           f"last announcement {lag * 1000:.0f} ms after the last reply; resyncs: {sock.resyncs}")
     reader.cancel()
+    p95 = percentile(upper, .95)
+    figure("live update, commit on A to socket on B, p95", p95 * 1000, "<= 1000 ms, none lost",
+           p95 <= 1.0 and not lost, f"p50 {percentile(upper, .5) * 1000:.0f} ms, {changes - lost}/{changes} delivered")
+    figure("burst of 1,000 appends: last announcement after last reply", lag * 1000, "all delivered",
+           missing == 0, f"{messages} socket messages")
     if lost or missing or sock.resyncs or percentile(upper, .95) > 1.0:
         raise SystemExit(1)
 
