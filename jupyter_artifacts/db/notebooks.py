@@ -14,9 +14,9 @@ CELL_COLUMNS = """c.cell_index, c.cell_id, c.cell_type, c.code, c.output, c.cell
 
 async def cells_of_version(conn, artifact_id: str, version_number: int) -> list[dict]:
     """Every cell of version N in one query: a version's cells are those its chain's
-    versions up to N added (earlier cells are never copied)."""
+    versions up to N added (earlier cells are never copied); `added_in` names that version."""
     return await _all(conn, f"""
-        SELECT {CELL_COLUMNS} FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
+        SELECT {CELL_COLUMNS}, a.version_number AS added_in FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
          WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt
          ORDER BY c.cell_index""", (artifact_id, version_number))
 

@@ -32,3 +32,24 @@ async def notebook_content(conn, row: dict) -> dict | None:
         return skel
     return assemble({k: v for k, v in skel.items() if k != "cells"},
                     await version_cells(conn, row["artifact_id"], row["version_number"]))
+
+
+async def notebook_contents(conn, rows: list[dict]) -> list[dict | None]:
+    """`notebook_content` of several versions of one notebook, with one query for their cells:
+    an earlier version's cells are those of the latest one added up to it (a diff reads two)."""
+    numbers = [r["version_number"] for r in rows if isinstance(r.get("content"), dict)
+               and r["version_number"] is not None]
+    if not numbers:
+        return [r.get("content") for r in rows]
+    artifact_id = rows[0]["artifact_id"]
+    cells = [(r["added_in"], row_to_cell(r)) for r in await nb_store.cells_of_version(conn, artifact_id, max(numbers))]
+    out = []
+    for row in rows:
+        skel = row.get("content")
+        if not isinstance(skel, dict) or row["version_number"] is None:
+            out.append(skel)
+            continue
+        n = row["version_number"]
+        out.append(assemble({k: v for k, v in skel.items() if k != "cells"},
+                            [cell for added_in, cell in cells if added_in <= n]))
+    return out

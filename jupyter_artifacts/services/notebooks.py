@@ -21,7 +21,7 @@ from ..errors import Closed, Conflict, Invalid, NotFound, StaleParent, TooLarge,
 from ..hashing import canonical_text, content_hash, normalize_json, notebook_hash
 from ..json_limits import MAX_DEPTH, check_body
 from ..models import notebooks as m
-from ..notebooks.content import notebook_content, version_cells
+from ..notebooks.content import notebook_content, notebook_contents, version_cells
 from ..notebooks.format import (
     assemble,
     make_cell,
@@ -167,20 +167,23 @@ class NotebookService:
             found = await self._notebook(conn, ref)
             to_n = query.to or found.row["version_number"]
             from_n = query.from_ or max(1, to_n - 1)
-            base = await self._content(conn, found.artifact_id, from_n)
-            remote = await self._content(conn, found.artifact_id, to_n)
+            base, remote = await self._contents(conn, found.artifact_id, from_n, to_n)
         diff, summary = await asyncio.to_thread(diff_notebooks, base, remote, ignore_outputs=query.ignore_outputs)
         return m.NotebookDiff(notebook_id=found.artifact_id, from_=from_n, to=to_n, base=base, diff=diff,
                               summary=m.DiffSummary(**summary))
 
-    async def _content(self, conn, artifact_id: str, n: int) -> dict:
-        row = await store.by_number(conn, artifact_id, n, content=True)
-        if row is None:
-            raise NotFound(f"{artifact_id} has no version {n}.")
-        nb = await notebook_content(conn, row)
-        if nb is None:
-            raise NotFound(f"The content of {artifact_id}@v{n} is unknown (an adopted legacy version).")
-        return nb
+    async def _contents(self, conn, artifact_id: str, *numbers: int) -> list[dict]:
+        rows = []
+        for n in numbers:
+            row = await store.by_number(conn, artifact_id, n, content=True)
+            if row is None:
+                raise NotFound(f"{artifact_id} has no version {n}.")
+            rows.append(row)
+        contents = await notebook_contents(conn, rows)
+        for n, nb in zip(numbers, contents):
+            if nb is None:
+                raise NotFound(f"The content of {artifact_id}@v{n} is unknown (an adopted legacy version).")
+        return contents
 
     @staticmethod
     async def _notebook(conn, ref):
