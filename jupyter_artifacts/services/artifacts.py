@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import secrets
+import uuid
 from datetime import datetime
 
 from psycopg import errors as pg_errors
@@ -20,6 +21,10 @@ from ..models.common import Version, VersionPage
 from ..refs import ID_PATTERN, Ref, parse_bare, parse_ref, version_row_id
 from .actors import Actor
 from .versions import Resolved, hydrate, resolve, to_version
+
+# artifact_links.strength is REAL (float4): a non-zero strength below its smallest normal
+# value would underflow in PostgreSQL; such a strength is stored (and recorded) as 0.
+FLOAT4_MIN_NORMAL = 1.1754943508222875e-38
 
 LINK_STEP = {"derives_from": "derive", "extends": "derive",
              "cites": "cite", "supports": "cite", "contradicts": "cite"}
@@ -335,21 +340,33 @@ class ArtifactService:
         source_ref, target_ref = parse_ref(body.source), parse_ref(body.target)
         parameters = normalize_json(body.parameters, "parameters")
         evidence = normalize_json(body.evidence, "evidence")
+        strength = body.strength
+        if strength is not None and abs(strength) < FLOAT4_MIN_NORMAL:
+            strength = 0.0
+        chamber = None
+        if body.chamber_id is not None:
+            try:
+                chamber = str(uuid.UUID(body.chamber_id))
+            except ValueError:
+                raise Invalid(f"{quote(body.chamber_id)} is not a chamber id (a UUID).") from None
 
         async def work(conn):
+            # The step names its chamber: an unknown one is a 404 like any unknown id (API.md).
+            if chamber is not None and await nb_store.chamber_state(conn, chamber) is None:
+                raise NotFound(f"There is no chamber {chamber}.")
             src = await self._exact(conn, source_ref, "source")
             tgt = await self._exact(conn, target_ref, "target")
             if src.row["id"] == tgt.row["id"]:
                 raise Invalid("A link needs two different versions; source and target name the same one.")
             link_id = await store.insert_link(conn, src.row["id"], tgt.row["id"], body.link_type,
-                                              body.strength, evidence)
+                                              strength, evidence)
             await store.insert_step(conn, {
                 # The link's target is the step's input, its source the output.
                 "source_artifact_id": tgt.artifact_id, "source_version_number": tgt.row["version_number"],
                 "target_artifact_id": src.artifact_id, "target_version_number": src.row["version_number"],
                 "step_type": link_step_type(body.link_type, src.artifact_id, tgt.artifact_id),
-                **actor.as_dict(), "method": body.method or body.link_type, "chamber_id": body.chamber_id,
-                "parameters": {**parameters, "link_type": body.link_type, "strength": body.strength,
+                **actor.as_dict(), "method": body.method or body.link_type, "chamber_id": chamber,
+                "parameters": {**parameters, "link_type": body.link_type, "strength": strength,
                                "evidence": evidence},
                 "link_id": link_id,
             })

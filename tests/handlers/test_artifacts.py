@@ -277,6 +277,38 @@ async def test_links_resolve_exact_versions_and_record_steps(api, sql):
     assert (await api("GET", "api/artifacts/nope/links")).status == 404
 
 
+async def test_link_in_a_chamber_names_an_existing_chamber(api, sql):
+    # Found by the state machine (issue 12): an unknown chamber_id was stored in the link's step (201).
+    await create(api, id="H-7")
+    await create(api, id="P-7", artifact_type="paper")
+    link = {"source": "H-7", "target": "P-7", "link_type": "cites"}
+    for chamber_id, status in [("00000000-0000-4000-8000-00000000dead", 404), ("-" * 36, 400)]:
+        r = await api("POST", "api/artifact-links", {**link, "chamber_id": chamber_id})
+        assert (r.status, r.json["reason"]) == (status, {404: "not_found", 400: "invalid"}[status]), r
+    assert sql("SELECT count(*) AS n FROM artifact_links")[0]["n"] == 0
+    assert sql("SELECT count(*) AS n FROM processing_steps")[0]["n"] == 0
+    chamber = (await api("POST", "api/chambers", {"name": "c", "purpose": "experiment_design"})).json["id"]
+    r = await api("POST", "api/artifact-links", {**link, "chamber_id": chamber.upper()})
+    assert r.status == 201, r
+    assert sql("SELECT chamber_id::text AS c FROM processing_steps") == [{"c": chamber}]
+
+
+async def test_link_strength_smaller_than_real_holds_is_stored_as_zero(api, sql):
+    # Found by the state machine (issue 12): strength 1.5e-207 (inside 0..1) underflowed the REAL column (400).
+    await create(api, id="H-6")
+    await create(api, id="P-6", artifact_type="paper")
+    for i, strength in enumerate((1.475903364514367e-207, 5e-324, 1e-40)):
+        r = await api("POST", "api/artifact-links", {"source": "H-6", "target": "P-6", "link_type": "cites",
+                                                     "strength": strength, "evidence": str(i)})
+        assert r.status == 201, r
+        assert r.json["strength"] == 0
+    r = await api("POST", "api/artifact-links", {"source": "H-6", "target": "P-6", "link_type": "cites", "strength": 0.25})
+    assert r.status == 201 and r.json["strength"] == 0.25
+    rows = sql("SELECT l.strength, p.parameters->'strength' AS recorded FROM artifact_links l "
+               "JOIN processing_steps p ON p.link_id = l.id ORDER BY l.id")
+    assert [(x["strength"], x["recorded"]) for x in rows] == [(0, 0)] * 3 + [(0.25, 0.25)]
+
+
 async def test_unknown_method_and_route(api):
     r = await api("DELETE", "api/artifacts/H-1")
     assert r.status == 405
