@@ -92,6 +92,8 @@ def test_chambers_lineage_and_debates(demo_lab: Lab, tmp_path: Path) -> None:
             status, chamber = lab.request("GET", f"api/chambers/{chamber_id}")
             assert shown == chamber["provenance_hash"] == provenance(chamber["artifacts"]), (shown, chamber)
             expect(view.locator(".jp-Artifacts-verify")).to_contain_text(f"export-chamber {chamber_id}")
+            # Closed is final: the view offers neither a pull nor another close.
+            expect(view.locator(".jp-Artifacts-actions button")).to_have_count(0)
             screenshot(page, "11-chamber-closed")
 
             # 4. Where did NB-12@v3 come from: by id, and by a click in its version view.

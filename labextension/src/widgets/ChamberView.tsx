@@ -98,33 +98,34 @@ function ChamberBody(props: {
           )}
         </dl>
         {closed && <Verify id={c.id} />}
-        <div className="jp-Artifacts-actions">
-          <button
-            type="button"
-            className="jp-Button jp-mod-styled jp-Artifacts-action"
-            disabled={closed}
-            data-command={CommandIDs.pullIntoChamber}
-            onClick={() =>
-              void commands.execute(CommandIDs.pullIntoChamber, {
-                chamber_id: c.id,
-                choose: true
-              })
-            }
-          >
-            Pull a version…
-          </button>
-          <button
-            type="button"
-            className="jp-Button jp-mod-styled jp-mod-warn jp-Artifacts-action"
-            disabled={closed}
-            data-command={CommandIDs.closeChamber}
-            onClick={() =>
-              void commands.execute(CommandIDs.closeChamber, { id: c.id })
-            }
-          >
-            Close chamber…
-          </button>
-        </div>
+        {/* A closed chamber is final: no action is offered rather than a disabled one. */}
+        {!closed && (
+          <div className="jp-Artifacts-actions">
+            <button
+              type="button"
+              className="jp-Button jp-mod-styled jp-Artifacts-action"
+              data-command={CommandIDs.pullIntoChamber}
+              onClick={() =>
+                void commands.execute(CommandIDs.pullIntoChamber, {
+                  chamber_id: c.id,
+                  choose: true
+                })
+              }
+            >
+              Pull a version…
+            </button>
+            <button
+              type="button"
+              className="jp-Button jp-mod-styled jp-mod-warn jp-Artifacts-action"
+              data-command={CommandIDs.closeChamber}
+              onClick={() =>
+                void commands.execute(CommandIDs.closeChamber, { id: c.id })
+              }
+            >
+              Close chamber…
+            </button>
+          </div>
+        )}
       </div>
       <table className="jp-Artifacts-history-table jp-Artifacts-pins">
         <thead>

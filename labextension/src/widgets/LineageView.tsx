@@ -147,7 +147,7 @@ function Details(props: { item: Selection | null; services: IViewServices; onClo
         ['Type', <span className="jp-Artifacts-step-type">{s.step_type}</span>],
         ['From', chip(s.source)],
         ['To', chip(s.target)],
-        ['Actor', <ActorBadge actorType={s.actor_type} actorId={s.actor_id} recordedBy={s.recorded_by} />],
+        ['Actor', <ActorBadge actorType={s.actor_type} actorId={s.actor_id} recordedBy={null} />],
         ['Recorded by', s.recorded_by ?? '—'],
         ['Method', s.method ? <span className="jp-Artifacts-step-method">{s.method}</span> : '—'],
         ['Parameters', <pre className="jp-Artifacts-json">{JSON.stringify(s.parameters ?? {}, null, 2)}</pre>],
