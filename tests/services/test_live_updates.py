@@ -93,6 +93,8 @@ async def test_every_kind_written_through_one_server_arrives_at_the_other(server
         ok(a.call("POST", "/api/artifacts", {"id": "P-1", "artifact_type": "paper", "title": "p"}))
         ok(a.call("POST", "/api/artifact-links", {"source": "H-1", "target": "P-1", "link_type": "cites"}))
         await sub.until(has(kind="step", action="cite", artifact_id="H-1", version_number=2))
+        # Both ends of the step: a view of P-1's descendants learns of it too.
+        await sub.until(has(kind="step", action="cite", artifact_id="P-1", version_number=1))
 
         nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}
         ok(a.call("POST", "/api/notebooks", {"id": "NB-1", "notebook": nb}))
@@ -138,6 +140,7 @@ async def test_rows_other_services_insert_are_announced_exactly_once(servers, sq
         sql("INSERT INTO artifact_links (source_artifact_id, target_artifact_id, link_type) "
             "VALUES ('legacy-9', 'H-1-v2', 'cites')")
         await sub.until(has(kind="step", action="cite", artifact_id="legacy-9"))
+        await sub.until(has(kind="step", action="cite", ref="H-1@v2"))
         await sub.quiet(1.0)
         assert sum(1 for e in sub.events if e.get("artifact_id") == "legacy-9" and e["kind"] == "version") == 1, sub.events
         assert sum(1 for e in sub.events if e.get("ref") == "H-1@v2" and e["kind"] == "version") == 1
