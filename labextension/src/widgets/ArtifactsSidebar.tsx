@@ -4,11 +4,7 @@
  * once expanded. Follows live updates. Every server string is text.
  */
 import { ReactWidget } from '@jupyterlab/apputils';
-import {
-  caretDownIcon,
-  caretRightIcon,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { refreshIcon } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
 import { Panel } from '@lumino/widgets';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
@@ -21,8 +17,7 @@ import {
   Version
 } from '../api';
 import type { ChipMenu } from '../chipmenu';
-import { Tags } from '../components/Tags';
-import { VersionChip } from '../components/VersionChip';
+import { ArtifactRow, IVersionsState } from '../components/ArtifactRow';
 import { IChangeEvent, LiveUpdates } from '../events';
 import { ArtifactsAPIError, describeError } from '../request';
 import { ChambersSection, IChambersOptions } from './ChambersSection';
@@ -45,12 +40,6 @@ export interface ISidebarOptions {
   pageSize: () => number;
 }
 
-interface IVersionsState {
-  loading: boolean;
-  versions: Version[] | null;
-  error: string | null;
-}
-
 function describeListError(error: unknown): string {
   if (error instanceof ArtifactsAPIError && error.status === 404) {
     return (
@@ -59,104 +48,6 @@ function describeListError(error: unknown): string {
     );
   }
   return describeError(error);
-}
-
-function Chips(props: {
-  state: IVersionsState | undefined;
-  openVersion: (ref: string) => void;
-  chipMenu: ChipMenu;
-}): JSX.Element {
-  const { state } = props;
-  // While a reload runs, the chips already shown stay (no flicker on live updates).
-  if (!state || (state.loading && state.versions === null)) {
-    return <div className="jp-Artifacts-versions-status">Loading versions…</div>;
-  }
-  if (state.error !== null) {
-    return <div className="jp-Artifacts-error">{state.error}</div>;
-  }
-  const versions = [...(state.versions ?? [])].reverse(); // newest first
-  if (versions.length === 0) {
-    return <div className="jp-Artifacts-versions-status">No versions.</div>;
-  }
-  return (
-    <ul className="jp-Artifacts-chips" aria-label="Versions, newest first">
-      {versions.map(v => (
-        <li key={v.id} className="jp-Artifacts-chip-item">
-          <VersionChip
-            artifactId={v.artifact_id}
-            versionNumber={v.version_number}
-            short
-            latest={v.is_latest}
-            lifecycle={v.lifecycle_state}
-            detail={`${v.title} · ${v.created_at}`}
-            onOpen={props.openVersion}
-            onContextMenu={props.chipMenu}
-          />
-          <Tags tags={v.tags ?? []} />
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function ArtifactRow(props: {
-  artifact: Version;
-  expanded: boolean;
-  versions: IVersionsState | undefined;
-  onToggle: (id: string) => void;
-  openVersion: (ref: string) => void;
-  chipMenu: ChipMenu;
-}): JSX.Element {
-  const { artifact, expanded } = props;
-  const Caret = expanded ? caretDownIcon : caretRightIcon;
-  return (
-    <li
-      className="jp-Artifacts-row"
-      data-artifact-id={artifact.artifact_id}
-      data-expanded={expanded ? 'true' : 'false'}
-    >
-      <div className="jp-Artifacts-row-line">
-        <button
-          type="button"
-          className="jp-Artifacts-row-header"
-          aria-expanded={expanded}
-          title={`${artifact.title}\n${artifact.artifact_id} · ${artifact.artifact_type} · latest v${artifact.version_number}`}
-          onClick={() => props.onToggle(artifact.artifact_id)}
-        >
-          <Caret.react tag="span" className="jp-Artifacts-caret" />
-          <span className="jp-Artifacts-row-text">
-            <span className="jp-Artifacts-title">{artifact.title}</span>
-            <span className="jp-Artifacts-meta">
-              <span className="jp-Artifacts-type">{artifact.artifact_type}</span>
-              <span className="jp-Artifacts-id">{artifact.artifact_id}</span>
-            </span>
-          </span>
-        </button>
-        <span className="jp-Artifacts-row-latest">
-          <VersionChip
-            artifactId={artifact.artifact_id}
-            versionNumber={artifact.version_number}
-            short
-            latest
-            lifecycle={artifact.lifecycle_state}
-            detail={artifact.title}
-            onOpen={props.openVersion}
-            onContextMenu={props.chipMenu}
-          />
-        </span>
-      </div>
-      {!expanded && (artifact.tags ?? []).length > 0 && (
-        <div className="jp-Artifacts-row-tags">
-          <Tags tags={artifact.tags} />
-        </div>
-      )}
-      {expanded && (
-        <div className="jp-Artifacts-versions">
-          <Chips state={props.versions} openVersion={props.openVersion} chipMenu={props.chipMenu} />
-        </div>
-      )}
-    </li>
-  );
 }
 
 /** The sidebar contents. `refreshKey` changes on every refresh (manual, live, resync). */

@@ -10,9 +10,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import React from 'react';
 
 import { getLineage, LineageDirection, LineageGraph, queryString } from '../api';
-import { ActorBadge } from '../components/Actor';
-import { Hash } from '../components/Hash';
-import { VersionChip } from '../components/VersionChip';
+import { Details, Selection } from '../components/LineageDetails';
 import { IChangeEvent } from '../events';
 import * as G from '../graph';
 import { describeError, requestAPI } from '../request';
@@ -26,7 +24,6 @@ export interface ILineageOptions {
   maxDepth?: number;
 }
 
-type Selection = { kind: 'node'; node: G.IPositionedNode } | { kind: 'edge'; edge: G.IPositionedEdge };
 type Drawn<S extends Selection> = S & { el: SVGGElement };
 
 const LIVE_DEBOUNCE_MS = 300;
@@ -92,72 +89,6 @@ function Toolbar(props: { view: LineageView }): JSX.Element {
           ? `${v.dagLayout?.nodes.length ?? 0} versions, ${graph.edges.length} steps, depth ${graph.depth_reached}` : ''}
       </span>
     </>
-  );
-}
-
-function Details(props: { item: Selection | null; services: IViewServices; onClose: () => void }): JSX.Element {
-  const { item, services } = props;
-  const { commands } = services;
-  const action = (label: string, id: string, args: Record<string, unknown>, cls = 'jp-Artifacts-action') => (
-    <button type="button" className={`jp-Button jp-mod-styled ${cls}`} data-command={id} disabled={!commands.hasCommand(id)}
-      onClick={() => runIfAvailable(commands, id, args)}>{label}</button>
-  );
-  const chip = (text: string) => {
-    const ref = G.splitRef(text);
-    return ref === null ? <code>{text}</code> : <VersionChip artifactId={ref.artifactId} versionNumber={ref.version}
-      onOpen={r => runIfAvailable(commands, CommandIDs.openVersion, { ref: r })} />;
-  };
-  const fields = (rows: [string, React.ReactNode][]) => (
-    <dl className="jp-Artifacts-fields">
-      {rows.map(([name, value]) => <React.Fragment key={name}><dt>{name}</dt><dd>{value}</dd></React.Fragment>)}
-    </dl>
-  );
-  if (item === null) {
-    return <p className="jp-Artifacts-muted">Select a step (an arrow) to see who made it, how and when. Activate a version
-      to open it; right-click it (or Shift+F10) for its actions.</p>;
-  }
-  const close = <button type="button" className="jp-Button jp-mod-minimal jp-Artifacts-dag-close"
-    aria-label="Close the details" title="Close the details" onClick={props.onClose}>×</button>;
-  if (item.kind === 'node') {
-    const n = item.node;
-    return (
-      <div data-ref={n.ref}>
-        <h3>Version {close}</h3>
-        {chip(n.ref)}
-        {fields([
-          ['Title', n.title ?? <span className="jp-Artifacts-muted">not loaded (truncated reply)</span>],
-          ['Type', n.artifactType ?? '—'],
-          ['Content hash', <Hash value={n.contentHash} label="content hash" />],
-          ['State', [n.isLatest ? 'latest' : 'not the latest', n.isRoot ? 'lineage root' : ''].filter(Boolean).join(', ')]
-        ])}
-        <div className="jp-Artifacts-actions">
-          {action('Open', CommandIDs.openVersion, { ref: n.ref })}
-          {action('Pull into chamber', CommandIDs.pullIntoChamber, { ref: n.ref }, 'jp-Artifacts-action jp-Artifacts-dag-pull')}
-          {action('Lineage from here', CommandIDs.openLineage, { ref: n.ref })}
-          {action('History', CommandIDs.showHistory, { id: n.artifactId })}
-        </div>
-      </div>
-    );
-  }
-  const s = item.edge.step;
-  return (
-    <div data-step-id={item.edge.id}>
-      <h3>Step {close}</h3>
-      {fields([
-        ['Type', <span className="jp-Artifacts-step-type">{s.step_type}</span>],
-        ['From', chip(s.source)],
-        ['To', chip(s.target)],
-        ['Actor', <ActorBadge actorType={s.actor_type} actorId={s.actor_id} recordedBy={null} />],
-        ['Recorded by', s.recorded_by ?? '—'],
-        ['Method', s.method ? <span className="jp-Artifacts-step-method">{s.method}</span> : '—'],
-        ['Parameters', <pre className="jp-Artifacts-json">{JSON.stringify(s.parameters ?? {}, null, 2)}</pre>],
-        ['Chamber', s.chamber_id
-          ? action(`Open chamber ${s.chamber_id}`, CommandIDs.openChamber, { id: s.chamber_id }, 'jp-Artifacts-dag-chamber')
-          : '—'],
-        ['Time', <time dateTime={s.created_at}>{s.created_at}</time>],
-        ['Step id', <code>{s.id}</code>]
-      ])}
-    </div>
   );
 }
 

@@ -1,0 +1,116 @@
+/**
+ * One artifact of the sidebar's list: its title, type, id and latest version's chip;
+ * expanded, every version's chip (newest first) with its tags. Server strings are text.
+ */
+import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { Version } from '../api';
+import type { ChipMenu } from '../chipmenu';
+import { Tags } from './Tags';
+import { VersionChip } from './VersionChip';
+
+/** The versions of an expanded artifact, as loaded. */
+export interface IVersionsState {
+  loading: boolean;
+  versions: Version[] | null;
+  error: string | null;
+}
+
+function Chips(props: {
+  state: IVersionsState | undefined;
+  openVersion: (ref: string) => void;
+  chipMenu: ChipMenu;
+}): JSX.Element {
+  const { state } = props;
+  // While a reload runs, the chips already shown stay (no flicker on live updates).
+  if (!state || (state.loading && state.versions === null)) {
+    return <div className="jp-Artifacts-versions-status">Loading versions…</div>;
+  }
+  if (state.error !== null) {
+    return <div className="jp-Artifacts-error">{state.error}</div>;
+  }
+  const versions = [...(state.versions ?? [])].reverse(); // newest first
+  if (versions.length === 0) {
+    return <div className="jp-Artifacts-versions-status">No versions.</div>;
+  }
+  return (
+    <ul className="jp-Artifacts-chips" aria-label="Versions, newest first">
+      {versions.map(v => (
+        <li key={v.id} className="jp-Artifacts-chip-item">
+          <VersionChip
+            artifactId={v.artifact_id}
+            versionNumber={v.version_number}
+            short
+            latest={v.is_latest}
+            lifecycle={v.lifecycle_state}
+            detail={`${v.title} · ${v.created_at}`}
+            onOpen={props.openVersion}
+            onContextMenu={props.chipMenu}
+          />
+          <Tags tags={v.tags ?? []} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function ArtifactRow(props: {
+  artifact: Version;
+  expanded: boolean;
+  versions: IVersionsState | undefined;
+  onToggle: (id: string) => void;
+  openVersion: (ref: string) => void;
+  chipMenu: ChipMenu;
+}): JSX.Element {
+  const { artifact, expanded } = props;
+  const Caret = expanded ? caretDownIcon : caretRightIcon;
+  return (
+    <li
+      className="jp-Artifacts-row"
+      data-artifact-id={artifact.artifact_id}
+      data-expanded={expanded ? 'true' : 'false'}
+    >
+      <div className="jp-Artifacts-row-line">
+        <button
+          type="button"
+          className="jp-Artifacts-row-header"
+          aria-expanded={expanded}
+          title={`${artifact.title}\n${artifact.artifact_id} · ${artifact.artifact_type} · latest v${artifact.version_number}`}
+          onClick={() => props.onToggle(artifact.artifact_id)}
+        >
+          <Caret.react tag="span" className="jp-Artifacts-caret" />
+          <span className="jp-Artifacts-row-text">
+            <span className="jp-Artifacts-title">{artifact.title}</span>
+            <span className="jp-Artifacts-meta">
+              <span className="jp-Artifacts-type">{artifact.artifact_type}</span>
+              <span className="jp-Artifacts-id">{artifact.artifact_id}</span>
+            </span>
+          </span>
+        </button>
+        <span className="jp-Artifacts-row-latest">
+          <VersionChip
+            artifactId={artifact.artifact_id}
+            versionNumber={artifact.version_number}
+            short
+            latest
+            lifecycle={artifact.lifecycle_state}
+            detail={artifact.title}
+            onOpen={props.openVersion}
+            onContextMenu={props.chipMenu}
+          />
+        </span>
+      </div>
+      {!expanded && (artifact.tags ?? []).length > 0 && (
+        <div className="jp-Artifacts-row-tags">
+          <Tags tags={artifact.tags} />
+        </div>
+      )}
+      {expanded && (
+        <div className="jp-Artifacts-versions">
+          <Chips state={props.versions} openVersion={props.openVersion} chipMenu={props.chipMenu} />
+        </div>
+      )}
+    </li>
+  );
+}
