@@ -141,7 +141,19 @@ def test_register_append_open_diff_history_search(demo_lab: Lab, database_url: s
             history = page.locator('.jp-Artifacts-history-view[data-artifact-id="NB-12"]')
             expect(history.locator("tbody tr").first).to_have_attribute("data-ref", "NB-12@v3", timeout=20_000)
             expect(history.locator('tr[data-ref="NB-12@v3"]')).to_contain_text("differential-expression")
+            # Compare waits for two picks, and looks it: JupyterLab's styled buttons do not dim when disabled.
+            compare = history.locator(".jp-Artifacts-compare")
+            expect(compare).to_be_disabled()
+            assert float(compare.evaluate("b => getComputedStyle(b).opacity")) < 0.8
             screenshot(page, "10-history")
+            history.locator('tr[data-ref="NB-12@v1"] input[type="checkbox"]').check()
+            history.locator('tr[data-ref="NB-12@v3"] input[type="checkbox"]').check()
+            expect(compare).to_have_text("Compare v1 → v3")
+            assert float(compare.evaluate("b => getComputedStyle(b).opacity")) == 1
+            compare.click()
+            picked = page.locator('.jp-Artifacts-diff-view[data-artifact-id="NB-12"][data-ready="true"]')
+            expect(picked).to_be_visible(timeout=30_000)
+            expect(picked).to_contain_text("NB-12@v1 → v3")
 
             # 6. Search by a word only in a cell's source; 7. filter by type.
             search = sidebar.locator(".jp-Artifacts-search-input")
