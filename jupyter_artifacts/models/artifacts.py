@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..refs import ID_PATTERN
-from .common import ActorFields, Page, Request, Version, non_blank
+from .common import UUID_PATTERN, ActorFields, Page, Request, Version, non_blank
 
 TYPE_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 LinkType = Literal["derives_from", "cites", "extends", "supports", "contradicts"]
@@ -106,7 +106,7 @@ class CreateLink(ActorFields):
     evidence: str | None = Field(None, max_length=20_000)
     method: str | None = Field(None, min_length=1, max_length=200)
     parameters: dict[str, Any] = Field(default_factory=dict)
-    chamber_id: str | None = Field(None, pattern=r"^[0-9a-fA-F-]{36}$")
+    chamber_id: str | None = Field(None, pattern=UUID_PATTERN)
 
 
 class Link(BaseModel):

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..refs import ID_PATTERN
 
+# A chamber id as requests name it (any case; PostgreSQL's uuid type normalises it).
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
 ActorType = Literal["agent", "persona", "user"]
 
 

@@ -7,9 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..refs import ID_PATTERN
-from .common import ActorFields, Request
+from .common import UUID_PATTERN, ActorFields, Request
 
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 class RegisterNotebook(ActorFields):

@@ -6,7 +6,6 @@ import base64
 import json
 import re
 import secrets
-import uuid
 from datetime import datetime
 
 from psycopg import errors as pg_errors
@@ -343,17 +342,11 @@ class ArtifactService:
         strength = body.strength
         if strength is not None and abs(strength) < FLOAT4_MIN_NORMAL:
             strength = 0.0
-        chamber = None
-        if body.chamber_id is not None:
-            try:
-                chamber = str(uuid.UUID(body.chamber_id))
-            except ValueError:
-                raise Invalid(f"{quote(body.chamber_id)} is not a chamber id (a UUID).") from None
 
         async def work(conn):
             # The step names its chamber: an unknown one is a 404 like any unknown id (API.md).
-            if chamber is not None and await nb_store.chamber_state(conn, chamber) is None:
-                raise NotFound(f"There is no chamber {chamber}.")
+            if body.chamber_id is not None and await nb_store.chamber_state(conn, body.chamber_id) is None:
+                raise NotFound(f"There is no chamber {body.chamber_id}.")
             src = await self._exact(conn, source_ref, "source")
             tgt = await self._exact(conn, target_ref, "target")
             if src.row["id"] == tgt.row["id"]:
@@ -365,7 +358,7 @@ class ArtifactService:
                 "source_artifact_id": tgt.artifact_id, "source_version_number": tgt.row["version_number"],
                 "target_artifact_id": src.artifact_id, "target_version_number": src.row["version_number"],
                 "step_type": link_step_type(body.link_type, src.artifact_id, tgt.artifact_id),
-                **actor.as_dict(), "method": body.method or body.link_type, "chamber_id": chamber,
+                **actor.as_dict(), "method": body.method or body.link_type, "chamber_id": body.chamber_id,
                 "parameters": {**parameters, "link_type": body.link_type, "strength": strength,
                                "evidence": evidence},
                 "link_id": link_id,
