@@ -12,6 +12,7 @@ from .db import embedded
 from .db.listen import ChangeListener
 from .db.pool import Database
 from .handlers import artifacts as artifacts_handlers
+from .handlers import branches as branch_handlers
 from .handlers import chambers as chamber_handlers
 from .handlers import debates as debate_handlers
 from .handlers import lineage as lineage_handlers
@@ -26,8 +27,9 @@ from .services.registry import Services
 
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "change" / "v1.yaml"
-ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, chamber_handlers, debate_handlers,
-                 service_handlers)
+ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, branch_handlers, chamber_handlers,
+                 debate_handlers, service_handlers)
+
 
 class JupyterArtifactsApp(ExtensionApp):
     name = "jupyter_artifacts"

@@ -22,10 +22,12 @@ class ArtifactsError(Exception):
     status = 500
     reason = "error"
 
-    def __init__(self, message: str, *, errors: list[dict] | None = None):
+    def __init__(self, message: str, *, errors: list[dict] | None = None, extra: dict | None = None):
         super().__init__(message)
         self.message = message
         self.errors = errors
+        # Fields the reply carries beside message and reason (e.g. a stale parent's head).
+        self.extra = extra or {}
 
 
 class Invalid(ArtifactsError):
@@ -49,6 +51,27 @@ class Closed(Conflict):
 
 class StaleParent(Conflict):
     reason = "stale_parent"
+
+    def __init__(self, artifact_id: str, given: int, current: int):
+        super().__init__(f"Version {given} of {artifact_id} is not the latest; the latest is v{current}.",
+                         extra={"current_version": current, "current_ref": f"{artifact_id}@v{current}"})
+
+
+class MergeConflict(Conflict):
+    """nbdime found conflicts: the reply carries what a person or agent needs to resolve them."""
+
+    reason = "merge_conflict"
+
+
+class NoCommonAncestor(Conflict):
+    reason = "no_common_ancestor"
+
+
+class IdempotencyMismatch(ArtifactsError):
+    """An idempotency key reused for a different request."""
+
+    status = 422
+    reason = "idempotency_mismatch"
 
 
 class TooLarge(ArtifactsError):

@@ -187,3 +187,27 @@ class ThreadedRelay:
     def close(self) -> None:
         self.down()
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def expected_hash(v: dict) -> str:
+    """API.md's content_hash of a version object (with content), recomputed as any client would."""
+    import hashlib
+    import json
+
+    payload = {k: v[k] for k in ("artifact_type", "title", "metadata", "content")}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def notebook(*sources: str, minor: int = 4) -> dict:
+    """An nbformat 4 notebook of code cells (4.4 by default: no cell ids)."""
+    return {"nbformat": 4, "nbformat_minor": minor,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "cells": [{"cell_type": "code", "source": s.splitlines(keepends=True), "metadata": {},
+                       "outputs": [], "execution_count": None} for s in sources]}
+
+
+async def register(api, nb_id="NB-1", nb=None, **extra) -> dict:
+    r = await api("POST", "api/notebooks", {"id": nb_id, "notebook": nb or notebook("x = 1", "y = x + 1"), **extra})
+    assert r.status == 201, r
+    return r.json

@@ -12,6 +12,7 @@ VERSION_COLUMNS = """
     a.content_hash, COALESCE(a.is_latest, FALSE) AS is_latest, a.version_tag, a.changelog,
     a.lifecycle_state, a.deprecated_at, a.superseded_by, COALESCE(a.metadata, '{}'::jsonb) AS metadata,
     a.created_at, a.created_by_actor_type, a.created_by_actor_id, a.recorded_by,
+    (SELECT p.artifact_id || '@v' || p.version_number FROM artifacts p WHERE p.id = a.parent_version_id) AS parent_ref,
     COALESCE((SELECT array_agg(t.tag ORDER BY t.created_at, t.tag)
                 FROM artifact_tags t WHERE t.version_id = a.id), '{}') AS tags"""
 

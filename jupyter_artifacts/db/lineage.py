@@ -88,3 +88,34 @@ async def start_nodes(conn, artifact_id: str) -> list[tuple[str, int]]:
     rows = await _all(conn, "SELECT DISTINCT version_number FROM artifacts WHERE artifact_id = %s "
                             "AND version_number IS NOT NULL ORDER BY version_number", (artifact_id,))
     return [(artifact_id, r["version_number"]) for r in rows]
+
+
+# Steps that carry a notebook's content from one version to another (a citation does not).
+CONTENT_STEPS = ["cell_append", "derive", "fork", "merge", "split"]
+
+
+async def common_ancestor(conn, left: tuple[str, int], right: tuple[str, int], max_depth: int) -> dict | None:
+    """The nearest notebook version that is an ancestor (or itself) of both `left` and `right`
+    along content-carrying steps: the one with the fewest steps to the farther of the two,
+    then to both, then the newest. None when they share none within `max_depth` steps."""
+    return await _one(conn, """
+        WITH RECURSIVE walk (a, v, side, depth) AS (
+            SELECT * FROM (VALUES (%(la)s::text, %(lv)s::int, 0, 0), (%(ra)s::text, %(rv)s::int, 1, 0)) s
+          UNION
+            SELECT p.source_artifact_id, p.source_version_number, w.side, w.depth + 1
+              FROM walk w JOIN processing_steps p
+                ON p.target_artifact_id = w.a AND p.target_version_number = w.v
+             WHERE w.depth < %(max_depth)s AND p.step_type = ANY(%(kinds)s)
+        ), reached AS (
+            SELECT a, v, min(depth) FILTER (WHERE side = 0) AS dl, min(depth) FILTER (WHERE side = 1) AS dr
+              FROM walk GROUP BY a, v
+        )
+        SELECT r.a AS artifact_id, r.v AS version_number, r.dl, r.dr
+          FROM reached r
+          JOIN LATERAL (SELECT x.created_at FROM artifacts x
+                         WHERE x.artifact_id = r.a AND x.version_number = r.v AND x.artifact_type = 'notebook'
+                           AND NOT x.adoption_exempt LIMIT 1) x ON TRUE
+         WHERE r.dl IS NOT NULL AND r.dr IS NOT NULL
+         ORDER BY greatest(r.dl, r.dr), r.dl + r.dr, x.created_at DESC
+         LIMIT 1""", {"la": left[0], "lv": left[1], "ra": right[0], "rv": right[1],
+                      "max_depth": max_depth, "kinds": CONTENT_STEPS})

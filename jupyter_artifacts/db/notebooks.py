@@ -12,32 +12,56 @@ CELL_COLUMNS = """c.cell_index, c.cell_id, c.cell_type, c.code, c.output, c.cell
                   c.execution_count, c.attachments"""
 
 
+# The versions whose cells make up version %(n)s of %(a)s: from its chain's latest snapshot at or
+# before it (migration 0011; v1 when there is none) up to it.
+_OWNERS = """a.artifact_id = %(a)s AND a.version_number <= %(n)s AND NOT a.adoption_exempt
+             AND a.version_number >= COALESCE((SELECT max(s.version_number) FROM notebook_snapshots s
+                                                WHERE s.artifact_id = %(a)s AND s.version_number <= %(n)s), 0)"""
+
+
 async def cells_of_version(conn, artifact_id: str, version_number: int) -> list[dict]:
-    """Every cell of version N in one query: a version's cells are those its chain's
-    versions up to N added (earlier cells are never copied); `added_in` names that version."""
+    """Every cell of version N in one query: a version's cells are those its chain's versions
+    added since the latest snapshot (earlier cells are never copied); `added_in` names the
+    version that stored the cell."""
     return await _all(conn, f"""
         SELECT {CELL_COLUMNS}, a.version_number AS added_in FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
-         WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt
-         ORDER BY c.cell_index""", (artifact_id, version_number))
+         WHERE {_OWNERS} ORDER BY c.cell_index""", {"a": artifact_id, "n": version_number})
+
+
+async def cells_between(conn, artifact_id: str, low: int, high: int) -> list[dict]:
+    """The cells stored by versions low..high of one chain (`added_in` as above), for reading
+    several versions at once; `snapshot_bases` says which of them each version holds."""
+    return await _all(conn, f"""
+        SELECT {CELL_COLUMNS}, a.version_number AS added_in FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
+         WHERE a.artifact_id = %s AND a.version_number BETWEEN %s AND %s AND NOT a.adoption_exempt
+         ORDER BY c.cell_index""", (artifact_id, low, high))
+
+
+async def snapshot_bases(conn, artifact_id: str, numbers: list[int]) -> dict[int, int]:
+    """For each version number, the first version whose cells it holds (its latest snapshot, or 0)."""
+    rows = await _all(conn, """
+        SELECT n.v, COALESCE((SELECT max(s.version_number) FROM notebook_snapshots s
+                               WHERE s.artifact_id = %s AND s.version_number <= n.v), 0) AS base
+          FROM unnest(%s::int[]) AS n(v)""", (artifact_id, numbers))
+    return {r["v"]: r["base"] for r in rows}
 
 
 async def cell_count(conn, artifact_id: str, version_number: int) -> int:
-    row = await _one(conn, """
+    row = await _one(conn, f"""
         SELECT count(*) AS n FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
-         WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt""",
-        (artifact_id, version_number))
+         WHERE {_OWNERS}""", {"a": artifact_id, "n": version_number})
     return row["n"]
 
 
 async def canonical_cells(conn, artifact_id: str, version_number: int) -> dict:
     """{"text": cells' canonical JSON joined by commas, "n": cell count, "known": how many had
-    it, "next": the index after the last cell (the count, unless another writer left a gap)}."""
-    return await _one(conn, """
+    it, "next": the cell_index after the last cell (the count, unless another writer left a
+    gap or the version is a snapshot, whose cells start after the notebook's earlier ones)}."""
+    return await _one(conn, f"""
         SELECT COALESCE(string_agg(c.canonical, ',' ORDER BY c.cell_index), '') AS text,
                count(*) AS n, count(c.canonical) AS known, COALESCE(max(c.cell_index) + 1, 0) AS next
           FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
-         WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt""",
-        (artifact_id, version_number))
+         WHERE {_OWNERS}""", {"a": artifact_id, "n": version_number})
 
 
 async def notebook_row_id(conn, artifact_id: str) -> str | None:
@@ -80,10 +104,32 @@ async def insert_cell(conn, notebook_id: str, version_id: str, index: int, cell:
     await conn.execute(_INSERT_CELL, _cell_params(notebook_id, version_id, index, cell, text))
 
 
-async def insert_cells(conn, notebook_id: str, version_id: str, cells: list[dict], texts: list) -> None:
-    async with conn.cursor() as cur:
-        await cur.executemany(_INSERT_CELL, [_cell_params(notebook_id, version_id, i, c, t)
-                                             for i, (c, t) in enumerate(zip(cells, texts))])
+async def insert_cells(conn, notebook_id: str, version_id: str, cells: list[dict], texts: list,
+                       first_index: int = 0) -> None:
+    """Every cell of a version at once (registration, commit, merge, fork, split), with COPY:
+    a 1,000-cell notebook is one round trip, not a thousand."""
+    async with conn.cursor() as cur, cur.copy(_COPY_CELLS) as copy:
+        for i, (c, t) in enumerate(zip(cells, texts)):
+            await copy.write_row(_cell_params(notebook_id, version_id, first_index + i, c, t))
+
+
+_COPY_CELLS = """
+    COPY notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id,
+                         cell_id, cell_metadata, outputs, execution_count, attachments, canonical) FROM STDIN"""
+
+
+async def next_cell_index(conn, notebook_id: str) -> int:
+    """The cell_index after every cell the notebook's rows hold (of any version)."""
+    row = await _one(conn, "SELECT COALESCE(max(cell_index) + 1, 0) AS n FROM notebook_cells WHERE notebook_id = %s",
+                     (notebook_id,))
+    return row["n"]
+
+
+async def insert_snapshot(conn, artifact_id: str, version_number: int, version_id: str, first_index: int) -> None:
+    """Version N holds all of its cells from `first_index` on (migration 0011)."""
+    await conn.execute("""
+        INSERT INTO notebook_snapshots (artifact_id, version_number, version_id, first_index)
+        VALUES (%s, %s, %s, %s)""", (artifact_id, version_number, version_id, first_index))
 
 
 async def idempotent_reply(conn, notebook_id: str, key: str) -> dict | None:

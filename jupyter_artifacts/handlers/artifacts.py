@@ -62,13 +62,15 @@ class Versions(Base):
     async def get(self, ref: str):
         self.reply(await self.artifacts.versions(ref))
 
-    @api_doc("Create the next version from the latest; omitted fields carry over", body=m.NewVersion,
-             reply=Version, status=201, errors=WRITE_ERRORS)
+    @api_doc("Create the next version from the latest; omitted fields carry over. A notebook's `content` is a "
+             "commit (as POST /api/notebooks/{id}/versions; 200 with the head when nothing changed)",
+             body=m.NewVersion, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version})
     @web.authenticated
     @authorized
     async def post(self, ref: str):
         body = self.parse_body(m.NewVersion)
-        self.reply(await self.artifacts.new_version(ref, body, self.actor(body)), 201)
+        version, status = await self.artifacts.post_version(ref, body, self.actor(body))
+        self.reply(version, status)
 
 
 class VersionItem(Base):

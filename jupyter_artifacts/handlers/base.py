@@ -23,22 +23,23 @@ log = logging.getLogger("jupyter_artifacts")
 M = TypeVar("M", bound=BaseModel)
 
 _REASONS = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "invalid", 409: "conflict",
-            413: "too_large", 503: "unavailable"}
+            413: "too_large", 422: "invalid", 503: "unavailable"}
 
 
 def api_doc(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
             reply: Any = None, status: int = 200, errors: tuple[int, ...] = (400, 404),
             also: dict[int, Any] | None = None, media: dict[str, dict] | None = None,
-            body_optional: bool = False):
+            body_optional: bool = False, error_replies: dict[int, Any] | None = None):
     """Describe a handler method for the OpenAPI document (handlers/openapi.py reads it).
 
     `also`: other success statuses and their replies (e.g. 200 beside 201); `media`: other
-    content types of the main reply, as JSON schemas; `body_optional`: an empty body is fine."""
+    content types of the main reply, as JSON schemas; `body_optional`: an empty body is fine;
+    `error_replies`: error statuses whose replies carry more than ErrorReply (e.g. a merge conflict)."""
 
     def mark(fn):
         fn.__api_doc__ = {"summary": summary, "body": body, "query": query, "reply": reply,
                           "status": status, "errors": errors, "also": also or {}, "media": media or {},
-                          "body_optional": body_optional}
+                          "body_optional": body_optional, "error_replies": error_replies or {}}
         return fn
 
     return mark
@@ -158,7 +159,7 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
         body: dict[str, Any]
         if isinstance(exc, ArtifactsError):
             status_code = exc.status
-            body = {"message": exc.message, "reason": exc.reason}
+            body = {"message": exc.message, "reason": exc.reason, **exc.extra}
             if exc.errors:
                 body["errors"] = exc.errors
         elif isinstance(exc, ValidationError):  # a model built inside a service
@@ -176,7 +177,7 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
                     "reason": "error"}
         self.set_status(status_code)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(body))
+        self.finish(json_limits.dumps(body))
 
     def log_exception(self, typ, value, tb) -> None:
         if isinstance(value, (ArtifactsError, ValidationError)):

@@ -88,6 +88,14 @@ class Diff(Base):
     async def get(self, ref: str):
         self.reply(await self.notebooks.diff(ref, self.parse_query(m.DiffQuery)))
 
+    @api_doc("nbdime's diff of a version (default: the latest) against an edited copy sent in the body, "
+             "as a commit would record it; nothing is stored (`to` is null)", body=m.DiffCopy,
+             reply=m.NotebookDiff, errors=(400, 404, 409, 413))
+    @web.authenticated
+    @authorized("read")  # a computation on the body: nothing is written
+    async def post(self, ref: str):
+        self.reply(await self.notebooks.diff_copy(ref, self.parse_body(m.DiffCopy)))
+
 
 routes = [
     Route("/api/notebooks", NotebookCollection),

@@ -33,7 +33,8 @@ PATH_PARAMS = {
 }
 ERROR_TEXT = {400: "invalid input (the message says what)", 403: "not authenticated or not authorized",
               404: "an id or version that does not exist", 409: "a conflict with the stored state",
-              413: "a body or value over its size limit", 503: "the database is unavailable (retry)"}
+              413: "a body or value over its size limit", 422: "an idempotency key reused for another request",
+              503: "the database is unavailable (retry)"}
 
 
 def _schema(model, components: dict, mode: str) -> dict:
@@ -78,8 +79,10 @@ def _operation(method: str, route: Route, doc: dict, components: dict) -> dict:
     if names or doc["query"] is not None:
         errors.add(400)
     error = _schema(ErrorReply, components, "serialization")
-    for code in sorted(errors):
-        responses.setdefault(str(code), {"description": ERROR_TEXT.get(code, "error"), "content": _json(error)})
+    for code in sorted(errors | set(doc.get("error_replies", {}))):
+        model = doc.get("error_replies", {}).get(code)
+        schema = _schema(model, components, "serialization") if model is not None else error
+        responses.setdefault(str(code), {"description": ERROR_TEXT.get(code, "error"), "content": _json(schema)})
     op = {
         "summary": doc["summary"],
         "operationId": f"{method}_{route.handler.__module__.rsplit('.', 1)[-1]}_{route.handler.__name__}",

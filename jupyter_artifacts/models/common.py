@@ -45,6 +45,7 @@ class Version(BaseModel):
     title: str
     version_number: int | None
     parent_version_id: str | None
+    parent_ref: str | None = None
     content_hash: str | None
     is_latest: bool
     version_tag: str | None
@@ -70,10 +71,15 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorReply(BaseModel):
-    message: str
+    """Every refusal: a sentence saying what is wrong, and a stable code to act on."""
+
+    message: str = Field(description="What is wrong, as a sentence (quoting at most a short excerpt of the input).")
     reason: Literal["invalid", "not_found", "conflict", "closed", "stale_parent", "too_large",
-                    "unavailable", "forbidden", "error"]
-    errors: list[ErrorDetail] | None = None
+                    "unavailable", "forbidden", "error", "merge_conflict", "no_common_ancestor",
+                    "idempotency_mismatch"] = Field(description="A stable code for programs.")
+    errors: list[ErrorDetail] | None = Field(None, description="Each schema problem of an `invalid` body.")
+    current_version: int | None = Field(None, description="With `stale_parent`: the latest version's number.")
+    current_ref: str | None = Field(None, description="With `stale_parent`: the latest version's reference.")
 
 
 def non_blank(value: str | None, what: str) -> str | None:

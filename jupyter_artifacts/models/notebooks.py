@@ -104,10 +104,18 @@ class DiffSummary(BaseModel):
     unchanged_count: int
 
 
+class DiffCopy(Request):
+    """An edited copy of a notebook (not a version yet), to compare with one of its versions."""
+
+    notebook: dict[str, Any] = Field(description="The edited notebook, nbformat 4 JSON.")
+    from_: int | None = Field(None, alias="from", ge=1, description="The version to compare with (default: the latest).")
+    ignore_outputs: bool = Field(False, description="Compare as nbdime does with its outputs ignored.")
+
+
 class NotebookDiff(BaseModel):
     notebook_id: str
     from_: int = Field(serialization_alias="from")
-    to: int
+    to: int | None = Field(description="The later version; null for an edited copy (POST).")
     base: dict[str, Any]
     diff: list[Any]
     summary: DiffSummary

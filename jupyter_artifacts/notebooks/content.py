@@ -36,13 +36,15 @@ async def notebook_content(conn, row: dict) -> dict | None:
 
 async def notebook_contents(conn, rows: list[dict]) -> list[dict | None]:
     """`notebook_content` of several versions of one notebook, with one query for their cells:
-    an earlier version's cells are those of the latest one added up to it (a diff reads two)."""
+    a version holds the cells its chain stored from its latest snapshot up to it (a diff reads two)."""
     numbers = [r["version_number"] for r in rows if isinstance(r.get("content"), dict)
                and r["version_number"] is not None]
     if not numbers:
         return [r.get("content") for r in rows]
     artifact_id = rows[0]["artifact_id"]
-    cells = [(r["added_in"], row_to_cell(r)) for r in await nb_store.cells_of_version(conn, artifact_id, max(numbers))]
+    bases = await nb_store.snapshot_bases(conn, artifact_id, numbers)
+    stored = await nb_store.cells_between(conn, artifact_id, min(bases.values()), max(numbers))
+    cells = [(r["added_in"], row_to_cell(r)) for r in stored]
     out = []
     for row in rows:
         skel = row.get("content")
@@ -51,5 +53,5 @@ async def notebook_contents(conn, rows: list[dict]) -> list[dict | None]:
             continue
         n = row["version_number"]
         out.append(assemble({k: v for k, v in skel.items() if k != "cells"},
-                            [cell for added_in, cell in cells if added_in <= n]))
+                            [cell for added_in, cell in cells if bases[n] <= added_in <= n]))
     return out

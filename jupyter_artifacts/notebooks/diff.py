@@ -58,7 +58,7 @@ from nbdime.diffing import notebooks as nbd
 from nbdime.diffing.generic import diff as generic_diff
 from nbdime.diffing.generic import diff_sequence_multilevel
 
-__all__ = ["diff_notebooks", "summarize_cells_diff"]
+__all__ = ["diff_notebooks", "nbdime_stock", "summarize_cells_diff"]
 
 _LOCK = threading.Lock()
 _OUTPUTS_PATH = "/cells/*/outputs"
@@ -116,6 +116,12 @@ class _NbdimeConfigured:
         finally:
             _LOCK.release()
         return False
+
+
+def nbdime_stock():
+    """nbdime in its stock configuration for the duration of a `with` block (merges and
+    alignments call nbdime's own functions, which read the same module globals)."""
+    return _NbdimeConfigured(False)
 
 
 def _stock_cells_alignment() -> bool:

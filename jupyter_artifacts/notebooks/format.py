@@ -31,6 +31,29 @@ def normalize_notebook(data: Any) -> dict:
     """Validate any nbformat-4 notebook and return it as nbformat 4.5: cell ids, every
     `source` and multi-line output text a single string, our own metadata removed.
     Raises Invalid naming the problem."""
+    return normalize_with_ids(data)[0]
+
+
+def carried_ids(data: Any) -> list[bool] | None:
+    """Per cell of an nbformat-4 notebook as sent: whether it carries its own id (a non-empty
+    string no earlier cell has); None when the cells cannot be told (not a v4 cell list)."""
+    cells = data.get("cells") if isinstance(data, dict) and data.get("nbformat") == 4 else None
+    if not isinstance(cells, list):
+        return None
+    seen: set[str] = set()
+    out = []
+    for cell in cells:
+        cid = cell.get("id") if isinstance(cell, dict) else None
+        own = isinstance(cid, str) and bool(cid) and cid not in seen
+        out.append(own)
+        if own:
+            seen.add(cid)
+    return out
+
+
+def normalize_with_ids(data: Any) -> tuple[dict, list[bool]]:
+    """`normalize_notebook`, and which of its cells kept an id they carried (the others got a
+    new one: nbformat before 4.5 has no cell ids)."""
     if not isinstance(data, dict):
         raise Invalid("The notebook must be a JSON object in nbformat.")
     if data.get("nbformat") not in (3, 4):
@@ -57,7 +80,10 @@ def normalize_notebook(data: Any) -> dict:
         nbformat.validate(nb, version=4)
     except nbformat.ValidationError as e:
         raise Invalid(f"The notebook is not valid nbformat 4.5: {_first_line(e)}.") from None
-    return normalize_json(json.loads(json.dumps(nb)), "notebook")
+    carried = carried_ids(data)
+    if carried is None or len(carried) != len(nb.cells):
+        carried = [False] * len(nb.cells)
+    return normalize_json(json.loads(json.dumps(nb)), "notebook"), carried
 
 
 def _first_line(e: Exception) -> str:

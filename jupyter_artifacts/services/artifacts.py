@@ -109,6 +109,7 @@ async def insert_first_version(conn, row: dict) -> dict:
 class ArtifactService:
     def __init__(self, db: Database):
         self.db = db
+        self.commits = None  # services.commits.CommitService, set by the registry
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -228,6 +229,25 @@ class ArtifactService:
                                 body.changelog, actor)
         return to_version(await self.db.run(lambda conn: insert_first_version(conn, row)), with_content=True)
 
+    async def post_version(self, ref: str, body: m.NewVersion, actor: Actor) -> tuple[Version, int]:
+        """POST .../versions: a new version (201); for a notebook whose content is sent, a commit
+        (201, or 200 with the head when the notebook is unchanged)."""
+        if "content" in body.model_fields_set:
+            async with self.db.connection() as conn:
+                found = await resolve(conn, parse_bare(ref))
+            if found.row is not None and found.row["artifact_type"] == "notebook":
+                return await self._commit(ref, body, actor)
+        return await self.new_version(ref, body, actor), 201
+
+    async def _commit(self, ref: str, body: m.NewVersion, actor: Actor) -> tuple[Version, int]:
+        from .commits import Commit
+
+        commit = Commit(data=body.content, parent_version=body.parent_version, method=body.method,
+                        parameters=body.parameters, rationale=body.changelog, title=body.title,
+                        metadata=body.metadata, changelog=body.changelog)
+        reply, status, _ = await self.commits.commit(ref, commit, actor, body.model_dump(mode="json"))
+        return await self.commits.with_content(reply), status
+
     async def new_version(self, ref: str, body: m.NewVersion, actor: Actor) -> Version:
         target = parse_bare(ref)
         sent = body.model_fields_set
@@ -244,18 +264,17 @@ class ArtifactService:
                 raise Conflict(f"{artifact_id} has no numbered latest version to build on; "
                                "see `jupyter artifacts status`.")
             if body.parent_version is not None and body.parent_version != parent["version_number"]:
-                raise StaleParent(f"Version {body.parent_version} of {artifact_id} is not the latest; "
-                                  f"the latest is v{parent['version_number']}.")
+                raise StaleParent(artifact_id, body.parent_version, parent["version_number"])
             n = parent["version_number"] + 1
             title = body.title if body.title is not None else parent["title"]
             metadata = new_metadata if new_metadata is not None else parent["metadata"]
             content = new_content if "content" in sent else parent.get("content")
             hashed = content
             if parent["artifact_type"] == "notebook":
-                # A notebook's cells change only by cell append; this version keeps its parent's.
+                # New cells come by commit (post_version); this version keeps its parent's.
                 if "content" in sent:
-                    raise Invalid("A notebook's content changes through POST /api/notebooks/{id}/cells; "
-                                  "this route may change its title and metadata only.")
+                    raise Conflict(f"{artifact_id} became a notebook while this version was being written; "
+                                   "send it again.")
                 hashed = (await hydrate(conn, parent))["content"]
             row = {
                 "id": version_row_id(artifact_id, n), "artifact_id": artifact_id,

@@ -17,7 +17,7 @@ from .. import json_limits
 from ..db import artifacts as store
 from ..db import notebooks as nb_store
 from ..db.pool import Database, Retry
-from ..errors import Closed, Conflict, Invalid, NotFound, StaleParent, TooLarge, quote
+from ..errors import Conflict, IdempotencyMismatch, Invalid, NotFound, StaleParent, TooLarge, quote
 from ..hashing import canonical_text, content_hash, normalize_json, notebook_hash
 from ..json_limits import MAX_DEPTH, check_body
 from ..models import notebooks as m
@@ -26,6 +26,7 @@ from ..notebooks.format import (
     assemble,
     make_cell,
     normalize_notebook,
+    normalize_with_ids,
     plain_text,
     render_key,
     skeleton,
@@ -35,6 +36,7 @@ from ..notebooks.format import (
 from ..notebooks.render import RenderPool
 from ..refs import parse_bare, parse_ref, version_row_id
 from .actors import Actor
+from .snapshots import actor_columns, ensure_open_chamber, write_first_version
 from .versions import resolve
 
 log = logging.getLogger("jupyter_artifacts")
@@ -73,7 +75,7 @@ class NotebookService:
         path = None
         if body.path is not None:
             path = body.path.strip("/")
-            data = await self._read_contents(contents_manager, path)
+            data = await self.read_contents(contents_manager, path)
         else:
             data = body.notebook
         nb = normalize_notebook(data)
@@ -82,27 +84,19 @@ class NotebookService:
         title = normalize_json(title or notebook_id, "title")
         metadata = normalize_json(body.metadata, "metadata")
         digest = content_hash("notebook", title, metadata, nb)
-        texts = [plain_text(c.get("outputs", [])) for c in nb["cells"]]
 
         async def work(conn):
-            if await store.artifact_exists(conn, notebook_id) or await nb_store.notebook_row_id(conn, notebook_id):
-                raise Conflict(f"A notebook or artifact with the id {notebook_id!r} already exists.")
-            await store.lock_artifact(conn, notebook_id)
-            row = await store.insert_version(conn, {
-                "id": notebook_id, "artifact_id": notebook_id, "artifact_type": "notebook", "title": title,
-                "metadata": metadata, "content": skeleton(nb), "content_hash": digest, "version_number": 1,
-                "parent_version_id": None, "changelog": "registered", **_actor_columns(actor)})
-            if row is None:
-                raise Conflict(f"The id {notebook_id!r} is already taken by a version row.")
-            await nb_store.insert_notebook_row(conn, notebook_id, title, notebook_id, path)
-            await nb_store.insert_cells(conn, notebook_id, notebook_id, nb["cells"], texts)
+            await write_first_version(conn, artifact_id=notebook_id, nb=nb, title=title, metadata=metadata,
+                                      digest=digest, actor=actor, changelog="registered", path=path)
 
         await self.db.run(work)
         return m.Registered(notebook_id=notebook_id, version_number=1, content_hash=digest,
                            cell_count=len(nb["cells"]))
 
     @staticmethod
-    async def _read_contents(contents_manager, path: str) -> dict:
+    async def read_contents(contents_manager, path: str) -> dict:
+        """The notebook at `path` in the server's contents, as JSON (held to the body limits)."""
+        path = path.strip("/")
         if contents_manager is None:
             raise Invalid("This server has no contents manager to read notebooks from.")
         if any(part in ("", "..") for part in path.split("/")):
@@ -172,6 +166,24 @@ class NotebookService:
         return m.NotebookDiff(notebook_id=found.artifact_id, from_=from_n, to=to_n, base=base, diff=diff,
                               summary=m.DiffSummary(**summary))
 
+    async def diff_copy(self, ref: str, body: m.DiffCopy) -> m.NotebookDiff:
+        """A version against an edited copy, normalised and with cell ids as a commit keeps them."""
+        from ..notebooks.diff import diff_notebooks
+        from ..notebooks.merge import inherit_cell_ids
+
+        async with self.db.connection() as conn:
+            found = await self._notebook(conn, ref)
+            from_n = body.from_ or found.row["version_number"]
+            (base,) = await self._contents(conn, found.artifact_id, from_n)
+
+        def compute():
+            nb, carried = normalize_with_ids(body.notebook)
+            return diff_notebooks(base, inherit_cell_ids(base, nb, carried), ignore_outputs=body.ignore_outputs)
+
+        diff, summary = await asyncio.to_thread(compute)
+        return m.NotebookDiff(notebook_id=found.artifact_id, from_=from_n, to=None, base=base, diff=diff,
+                              summary=m.DiffSummary(**summary))
+
     async def _contents(self, conn, artifact_id: str, *numbers: int) -> list[dict]:
         rows = []
         for n in numbers:
@@ -210,7 +222,7 @@ class NotebookService:
                 found = await self._notebook(conn, target)
                 earlier = await nb_store.idempotent_reply(conn, found.artifact_id, body.idempotency_key)
             if earlier is not None:
-                return m.Appended(**earlier)
+                return m.Appended(**_appended(earlier, found.artifact_id, body.idempotency_key))
 
         for _attempt in range(self.settings.max_reexecutions + 1):
             execution: dict = {"status": "not_requested"}
@@ -220,8 +232,7 @@ class NotebookService:
                     found = await self._notebook(conn, target)
                     head = await store.latest(conn, found.artifact_id, content=True)
                     if body.parent_version is not None and body.parent_version != head["version_number"]:
-                        raise StaleParent(f"Version {body.parent_version} of {found.artifact_id} is not the "
-                                          f"latest; the latest is v{head['version_number']}.")
+                        raise StaleParent(found.artifact_id, body.parent_version, head["version_number"])
                     nb = await notebook_content(conn, head)
                 if nb is None:
                     raise Conflict(f"{found.artifact_id}@v{head['version_number']} has unknown content (an adopted "
@@ -255,26 +266,23 @@ class NotebookService:
         if body.idempotency_key:
             earlier = await nb_store.idempotent_reply(conn, artifact_id, body.idempotency_key)
             if earlier is not None:
-                return earlier
+                return _appended(earlier, artifact_id, body.idempotency_key)
         parent = await store.latest(conn, artifact_id, content=True)
         n = parent["version_number"]
         if body.parent_version is not None and body.parent_version != n:
-            raise StaleParent(f"Version {body.parent_version} of {artifact_id} is not the latest; the latest is v{n}.")
+            raise StaleParent(artifact_id, body.parent_version, n)
         if expected is not None and expected != n:
             raise HeadMoved()
         if parent["content"] is None:
             raise Conflict(f"{artifact_id}@v{n} has unknown content (an adopted legacy version); "
                            "cells cannot be appended to it.")
-        if body.chamber_id is not None:
-            chamber = await nb_store.chamber_state(conn, body.chamber_id)
-            if chamber is None:
-                raise NotFound(f"There is no chamber {body.chamber_id}.")
-            if chamber["closed_at"] is not None:
-                raise Closed(f"Chamber {body.chamber_id} is closed; nothing can be added to it.")
+        await ensure_open_chamber(conn, body.chamber_id)
 
         skel = skeleton(parent["content"])
         known = await nb_store.canonical_cells(conn, artifact_id, n)
-        index = known["next"]
+        # Stored after the version's last cell; its position in the notebook is the cell count
+        # (the two differ after a snapshot, whose cells start after every earlier row).
+        index, position = known["next"], known["n"]
         if known["known"] == known["n"]:  # every earlier cell's canonical text is stored
             joined = f"{known['text']},{canonical_text(cell)}" if known["n"] else canonical_text(cell)
             digest = notebook_hash(parent["title"], parent["metadata"], skel, joined)
@@ -288,7 +296,7 @@ class NotebookService:
                 row = await store.insert_version(conn, {
                     "id": new_id, "artifact_id": artifact_id, "artifact_type": "notebook", "title": parent["title"],
                     "metadata": parent["metadata"], "content": skel, "content_hash": digest, "version_number": n + 1,
-                    "parent_version_id": parent["id"], "changelog": body.rationale, **_actor_columns(actor)})
+                    "parent_version_id": parent["id"], "changelog": body.rationale, **actor_columns(actor)})
         except pg_errors.UniqueViolation as e:
             raise Retry(f"version {n + 1} of {artifact_id} was written concurrently") from e
         if row is None:
@@ -300,7 +308,7 @@ class NotebookService:
         await nb_store.insert_cell(conn, notebook_id, new_id, index, cell, plain_text(cell.get("outputs", [])))
         await nb_store.point_notebook_at(conn, notebook_id, new_id)
         link_id = await store.insert_link(conn, new_id, parent["id"], "extends", None, None)
-        step_parameters = {**parameters, "rationale": body.rationale, "cell_index": index, "cell_id": cell["id"],
+        step_parameters = {**parameters, "rationale": body.rationale, "cell_index": position, "cell_id": cell["id"],
                            "cell_type": cell["cell_type"], "execute": body.execute,
                            "execution_status": execution["status"]}
         step_id = await store.insert_step(conn, {
@@ -311,7 +319,7 @@ class NotebookService:
         if body.chamber_id is not None:
             await nb_store.pin(conn, body.chamber_id, artifact_id, n + 1, digest, "workbench", actor.as_dict())
         reply = {"notebook_id": artifact_id, "new_artifact_id": new_id, "parent_artifact_id": parent["id"],
-                 "version_number": n + 1, "content_hash": digest, "cell_index": index, "cell_id": cell["id"],
+                 "version_number": n + 1, "content_hash": digest, "cell_index": position, "cell_id": cell["id"],
                  "cell_type": cell["cell_type"], "outputs": cell.get("outputs", []),
                  "execution": {k: v for k, v in execution.items() if v is not None},
                  "processing_step_id": step_id}
@@ -379,8 +387,12 @@ class NotebookService:
         self.renderer.close()
 
 
-def _actor_columns(actor: Actor) -> dict:
-    return {"actor_type": actor.actor_type, "actor_id": actor.actor_id, "recorded_by": actor.recorded_by}
+def _appended(stored: dict, artifact_id: str, key: str) -> dict:
+    """An append's first reply; a key first used for another kind of request is refused."""
+    if "kind" in stored:  # a commit's record (services/commits.py)
+        raise IdempotencyMismatch(f"The idempotency key {key!r} was used for another request on {artifact_id}; "
+                                  "use a new key for a new request.")
+    return stored
 
 
 async def _maybe_await(value):

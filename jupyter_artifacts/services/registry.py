@@ -5,8 +5,11 @@ from __future__ import annotations
 from ..db.pool import Database
 from .artifacts import ArtifactService
 from .chambers import ChamberService
+from .commits import CommitService
 from .debates import DebateService
+from .forks import ForkService
 from .lineage import LineageService, check_steps
+from .merges import MergeService
 from .notebooks import NotebookService, NotebookSettings
 from .status import StatusService
 
@@ -22,3 +25,8 @@ class Services:
         self.debates = DebateService(db)
         self.notebooks = NotebookService(db, notebook_settings)
         self.status = StatusService(db)
+        self.commits = CommitService(db)
+        self.merges = MergeService(db)
+        self.forks = ForkService(db)
+        # A notebook's new content through the artifacts route is a commit (API.md).
+        self.artifacts.commits = self.commits

@@ -16,6 +16,7 @@ def to_version(row: dict, *, with_content: bool = False) -> Version:
         ref=f"{row['artifact_id']}@v{n}" if n is not None else row["id"],
         id=row["id"], artifact_id=row["artifact_id"], artifact_type=row["artifact_type"],
         title=row["title"] or "", version_number=n, parent_version_id=row["parent_version_id"],
+        parent_ref=row.get("parent_ref"),
         content_hash=row["content_hash"], is_latest=bool(row["is_latest"]), version_tag=row["version_tag"],
         tags=list(row["tags"] or []), changelog=row["changelog"], lifecycle_state=row["lifecycle_state"],
         deprecated_at=row["deprecated_at"], superseded_by=row["superseded_by"],

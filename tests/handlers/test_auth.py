@@ -49,7 +49,11 @@ async def test_read_only_user_cannot_write_and_nothing_changes(api, sql):
     assert (await api("GET", "api/artifacts")).status == 200
     sql("INSERT INTO artifacts (id, artifact_type, title, version_number) VALUES ('H-1', 'hypothesis', 't', 1)")
     before = sql("SELECT * FROM artifacts")
-    writes = [(m, p) for m, p in operations() if m != "GET"]
+    # Computations on a body that store nothing are reads.
+    reads = {("POST", "api/notebooks/H-1/diff"): {"notebook": {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                                                "cells": []}},
+             ("POST", "api/notebooks/H-1/merge-preview"): {"other": "H-1"}}
+    writes = [(m, p) for m, p in operations() if m != "GET" and (m, p) not in reads]
     assert {m for m, _ in writes} == {"POST", "PATCH"}
     bodies = {"api/artifacts": {"artifact_type": "paper", "title": "x"},
               "api/artifacts/H-1/versions": {"title": "x"},
@@ -64,7 +68,12 @@ async def test_read_only_user_cannot_write_and_nothing_changes(api, sql):
               "api/personas/H-1/workspace": {},
               "api/debates": {"target_artifact_id": "H-1", "topic": "t"},
               "api/debates/deb-1/rounds": {"actor_id": "p", "content": "c"},
-              "api/debates/deb-1/close": {}}
+              "api/debates/deb-1/close": {},
+              "api/notebooks/H-1/versions": {"notebook": {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                                                          "cells": []}},
+              "api/notebooks/H-1/merge": {"other": "H-1"},
+              "api/notebooks/H-1/split": {"cells": [0]},
+              "api/artifacts/H-1/fork": {}}
     for method, path in writes:
         r = await api(method, path, bodies[path])
         assert r.status == 403, (method, path, r)
@@ -73,6 +82,9 @@ async def test_read_only_user_cannot_write_and_nothing_changes(api, sql):
         if method == "GET":
             r = await api(method, path)
             assert r.status in (200, 400, 404), (path, r)
+    for (method, path), body in reads.items():
+        r = await api(method, path, body)
+        assert r.status in (200, 400, 404), (path, r)
     assert sql("SELECT * FROM artifacts") == before
     assert sql("SELECT count(*) AS n FROM artifact_tags")[0]["n"] == 0
     assert sql("SELECT count(*) AS n FROM processing_steps")[0]["n"] == 0

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 
 import nbdime
 import pytest
 from nbdime.diffing.notebooks import diff_notebooks as nbdime_diff_notebooks, set_notebook_diff_targets
 
-
-def expected_hash(v: dict) -> str:
-    payload = {k: v[k] for k in ("artifact_type", "title", "metadata", "content")}
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def notebook(*sources: str, minor: int = 4) -> dict:
-    return {"nbformat": 4, "nbformat_minor": minor,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "cells": [{"cell_type": "code", "source": s.splitlines(keepends=True), "metadata": {},
-                       "outputs": [], "execution_count": None} for s in sources]}
-
-
-async def register(api, nb_id="NB-1", nb=None, **extra):
-    r = await api("POST", "api/notebooks", {"id": nb_id, "notebook": nb or notebook("x = 1", "y = x + 1"), **extra})
-    assert r.status == 201, r
-    return r.json
+from tests_helpers import expected_hash, notebook, register
 
 
 async def test_register_normalises_and_hashes(api, sql):
@@ -310,8 +292,9 @@ async def test_generic_version_of_a_notebook_keeps_its_cells(api, sql):
     # The notebooks row follows the head, as it does after a cell append.
     assert sql("SELECT notebook_artifact_id FROM notebooks WHERE id = 'NB-1'") == [{"notebook_artifact_id": "NB-1@v2"}]
     assert len(v2["content"]["cells"]) == 2 and v2["content_hash"] == expected_hash(v2)
+    # New content is a commit (tests/handlers/test_commit.py): it must be a notebook.
     r = await api("POST", "api/artifacts/NB-1/versions", {"content": {"cells": []}})
-    assert r.status == 400 and "cells" in r.json["message"]
+    assert r.status == 400 and "nbformat" in r.json["message"]
     a = (await api("POST", "api/notebooks/NB-1/cells", {"source": "after rename"})).json
     assert a["version_number"] == 3 and a["cell_index"] == 2
 

@@ -1,0 +1,101 @@
+"""Three-way notebook merges and cell alignment, by nbdime (never a merge of our own).
+
+nbdime's `merge_notebooks(base, local, remote)` returns `(merged, decisions)` from 2.0 on
+(older releases returned `(resolved, local_diffs, remote_diffs)`); pyproject pins
+`nbdime>=4,<5`. It is `decide_notebook_merge` followed by `apply_decisions`; calling the two
+here gives the same notebook with the decisions at hand, so a merge costs one nbdime merge.
+With its default arguments nbdime resolves what it can and marks the rest as conflicts
+(`conflict: true`), writing inline markers into the merged notebook; a merge with any
+conflict is not stored (API.md), so those markers are never a version's content.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import nbformat
+from nbdime.diff_format import DiffOp
+from nbdime.diffing import notebooks as nbd
+from nbdime.merging.decisions import apply_decisions
+from nbdime.merging.notebooks import decide_notebook_merge
+
+from .diff import nbdime_stock
+
+
+@dataclass
+class Merge:
+    merged: dict
+    decisions: list[dict]  # as JSON (nbdime's MergeDecision objects, serialised)
+    conflicts: int
+
+
+def _plain(value: Any) -> Any:
+    """nbdime's objects (NotebookNode, MergeDecision, DiffEntry) as plain JSON values."""
+    return json.loads(json.dumps(value))
+
+
+def merge_notebooks(base: dict, local: dict, remote: dict) -> Merge:
+    """nbdime's three-way merge; the inputs are not modified (nbdime sees copies)."""
+    with nbdime_stock():
+        b, lo, r = (nbformat.from_dict(_plain(nb)) for nb in (base, local, remote))
+        decisions = decide_notebook_merge(b, lo, r)
+        merged = apply_decisions(b, decisions)
+    plain = _plain(decisions)
+    return Merge(merged=_plain(merged), decisions=plain, conflicts=sum(1 for d in plain if d.get("conflict")))
+
+
+def decide(base: dict, local: dict, remote: dict) -> tuple[list[dict], int]:
+    """Only nbdime's decisions (what a person resolving conflicts needs) and the conflict count."""
+    with nbdime_stock():
+        decisions = decide_notebook_merge(*(nbformat.from_dict(_plain(nb)) for nb in (base, local, remote)))
+    plain = _plain(decisions)
+    return plain, sum(1 for d in plain if d.get("conflict"))
+
+
+def align_cells(old: list[dict], new: list[dict]) -> list[tuple[int, int]]:
+    """Pairs (i, j): cell i of `old` is cell j of `new` as nbdime aligns them (unchanged, or
+    patched: the same cell, modified). Cells nbdime sees as removed or added are in no pair."""
+    with nbdime_stock():
+        ops = nbd.diff_item_at_path([nbformat.from_dict(_plain(c)) for c in old],
+                                    [nbformat.from_dict(_plain(c)) for c in new], "/cells")
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    for e in ops:
+        while i < e["key"]:  # unchanged cells before this entry
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        if e["op"] == DiffOp.ADDRANGE:
+            j += len(e["valuelist"])
+        elif e["op"] == DiffOp.REMOVERANGE:
+            i += e["length"]
+        elif e["op"] == DiffOp.PATCH:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+    while i < len(old) and j < len(new):
+        pairs.append((i, j))
+        i, j = i + 1, j + 1
+    return pairs
+
+
+def inherit_cell_ids(parent: dict | None, nb: dict, carried: list[bool]) -> dict:
+    """Give the cells that came without an id (nbformat 4.0-4.4 files) the id of the parent's
+    cell nbdime aligns them with, so an edited cell stays the same cell (a modification, not a
+    removal and an addition). Ids a cell carried are kept; an id is never given twice."""
+    if all(carried) or not isinstance(parent, dict) or not parent.get("cells"):
+        return nb
+    cells = [dict(c) for c in nb["cells"]]
+    used = {c["id"] for c, own in zip(cells, carried) if own}
+    for i, j in align_cells(parent["cells"], cells):
+        pid = parent["cells"][i].get("id")
+        if not carried[j] and isinstance(pid, str) and pid not in used:
+            cells[j]["id"] = pid
+            used.add(pid)
+    # Any id still shared (a random one equal to an inherited one: vanishingly rare) is renewed.
+    seen: set[str] = set()
+    for c, own in zip(cells, carried):
+        if c["id"] in seen and not own:
+            c["id"] = nbformat.v4.nbbase.random_cell_id()
+        seen.add(c["id"])
+    return {**nb, "cells": cells}
