@@ -12,6 +12,7 @@ conflict is not stored (API.md), so those markers are never a version's content.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,12 @@ from nbdime.diff_format import DiffOp
 from nbdime.diffing import notebooks as nbd
 from nbdime.merging.decisions import apply_decisions
 from nbdime.merging.notebooks import decide_notebook_merge
+from nbdime.nbmergeapp import _build_arg_parser
 
+from ..errors import Conflict
 from .diff import nbdime_stock
+
+log = logging.getLogger("jupyter_artifacts")
 
 
 @dataclass
@@ -36,11 +41,32 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+def _decide(b, lo, r) -> list:
+    """nbdime's decisions with its default arguments, or its mergetool's where those fail."""
+    try:
+        return decide_notebook_merge(b, lo, r)
+    except Exception as e:  # nbdime's own bug on some output conflicts (see above)
+        log.info("jupyter_artifacts: nbdime's default merge failed (%s: %s); using its mergetool strategy",
+                 type(e).__name__, e)
+    args = _build_arg_parser().parse_args(["", "", ""])
+    args.merge_strategy = "mergetool"
+    try:
+        return decide_notebook_merge(b, lo, r, args=args)
+    except Exception as e:
+        log.warning("jupyter_artifacts: nbdime cannot merge these notebooks", exc_info=True)
+        raise Conflict(f"nbdime cannot merge these versions ({type(e).__name__}); merge them by hand and send "
+                       "the result as `resolved`.") from None
+
+
+def _inputs(*nbs: dict) -> list:
+    return [nbformat.from_dict(_plain(nb)) for nb in nbs]
+
+
 def merge_notebooks(base: dict, local: dict, remote: dict) -> Merge:
     """nbdime's three-way merge; the inputs are not modified (nbdime sees copies)."""
     with nbdime_stock():
-        b, lo, r = (nbformat.from_dict(_plain(nb)) for nb in (base, local, remote))
-        decisions = decide_notebook_merge(b, lo, r)
+        b, lo, r = _inputs(base, local, remote)
+        decisions = _decide(b, lo, r)
         merged = apply_decisions(b, decisions)
     plain = _plain(decisions)
     return Merge(merged=_plain(merged), decisions=plain, conflicts=sum(1 for d in plain if d.get("conflict")))
@@ -49,7 +75,7 @@ def merge_notebooks(base: dict, local: dict, remote: dict) -> Merge:
 def decide(base: dict, local: dict, remote: dict) -> tuple[list[dict], int]:
     """Only nbdime's decisions (what a person resolving conflicts needs) and the conflict count."""
     with nbdime_stock():
-        decisions = decide_notebook_merge(*(nbformat.from_dict(_plain(nb)) for nb in (base, local, remote)))
+        decisions = _decide(*_inputs(base, local, remote))
     plain = _plain(decisions)
     return plain, sum(1 for d in plain if d.get("conflict"))
 

@@ -185,3 +185,20 @@ async def test_merge_preview_of_an_edited_copy(api, sql):
     assert counts(sql) == before
     r = await api("POST", "api/notebooks/NB-1/merge-preview", {"notebook": copy_})
     assert r.status == 400
+
+
+async def test_outputs_added_on_both_sides_conflict_instead_of_failing(api, sql):
+    """nbdime's default strategy raises on this one (notebooks/merge.py): still a clean 409."""
+    ran = notebook("print(1)")
+    ran["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
+    await register(api, nb=ran)
+    await fork(api)
+    for nb_id, text in (("NB-1", "mine\n"), ("NB-1-fork", "theirs\n")):
+        nb = copy.deepcopy(await content(api, nb_id))
+        nb["cells"][0]["outputs"].append({"output_type": "stream", "name": "stdout", "text": text})
+        assert (await api("POST", f"api/notebooks/{nb_id}/versions", {"notebook": nb})).status == 201
+    before = counts(sql)
+    r = await api("POST", "api/notebooks/NB-1/merge", {"other": "NB-1-fork"})
+    assert r.status == 409 and r.json["reason"] == "merge_conflict", r
+    assert r.json["merge_decisions"][0]["common_path"] == ["cells", 0, "outputs"]
+    assert counts(sql) == before
