@@ -65,6 +65,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from branch_rules import BranchRules
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -83,7 +84,8 @@ PROFILES = {
 PROFILE = os.environ.get("JUPYTER_ARTIFACTS_STATE_MACHINE", "default")
 
 TABLES = ("artifacts", "artifact_tags", "artifact_links", "processing_steps", "notebooks", "notebook_cells",
-          "notebook_append_requests", "chambers", "chamber_artifacts", "debate_sessions", "debate_rounds")
+          "notebook_append_requests", "notebook_snapshots", "chambers", "chamber_artifacts", "debate_sessions",
+          "debate_rounds")
 REASONS = {400: "invalid", 404: "not_found", 413: "too_large"}
 UNKNOWN_UUID = "00000000-0000-4000-8000-00000000dead"
 KINDS = ("hypothesis", "paper", "dataset", "persona")
@@ -203,7 +205,7 @@ class Failure(AssertionError):
     pass
 
 
-class ArtifactsMachine(RuleBasedStateMachine):
+class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
     """The test binds it to its server in a subclass: `env` = (api, sql, loop, shared)."""
 
     env: tuple
@@ -218,7 +220,9 @@ class ArtifactsMachine(RuleBasedStateMachine):
         self.tags: dict[tuple, int] = {}           # (artifact_id, tag) -> version number
         self.chambers: dict[str, Chamber] = {}
         self.debates: dict[str, Debate] = {}
-        self.keys: dict[tuple, dict] = {}          # (notebook, idempotency_key) -> first reply
+        self.keys: dict[tuple, dict] = {}          # (notebook, idempotency_key) -> first reply (appends)
+        self.commit_keys: dict[tuple, dict] = {}   # the same, of commits (branch_rules.py)
+        self.steps: list[tuple] = []               # ((aid, n), (aid, n), step_type) this example wrote
         self.log: list[str] = []
         self.before: dict | None = None
         self.failed = False
@@ -297,7 +301,8 @@ class ArtifactsMachine(RuleBasedStateMachine):
     @staticmethod
     def route(path: str) -> str:
         """The route of a path, for the coverage report: ids replaced by `{}`."""
-        keep = ("versions", "tags", "cells", "pull", "close", "rounds", "lineage", "diff", "artifacts")
+        keep = ("versions", "tags", "cells", "pull", "close", "rounds", "lineage", "diff", "artifacts", "fork", "merge",
+                "split")
         return "/".join(p if i < 2 or p in keep else "{}" for i, p in enumerate(path.split("/")))
 
     def deltas(self, **expected: int):
@@ -487,6 +492,7 @@ class ArtifactsMachine(RuleBasedStateMachine):
             return
         self.deltas(artifacts=1, processing_steps=1)
         n = art.latest + 1
+        self.record((aid, n - 1), (aid, n), "derive")
         art.versions.append(Version(
             row_id(aid, n), body.get("title", parent.title), body.get("metadata", parent.metadata),
             body.get("content", parent.content), parent.cells, r.json["content_hash"]))
@@ -617,6 +623,10 @@ class ArtifactsMachine(RuleBasedStateMachine):
         if r.status != 201:
             return
         self.deltas(artifact_links=1, processing_steps=1)
+        # The link's target is its step's input (API.md's mapping of a link to a step).
+        same = src[0] == tgt[0]
+        self.record(tgt, src, "fork" if same else "derive" if body["link_type"] in ("derives_from", "extends")
+                    else "cite")
         link = r.json
         self.check(link["source"] == f"{src[0]}@v{src[1]}" and link["target"] == f"{tgt[0]}@v{tgt[1]}"
                    and link["source_id"] == row_id(*src) and link["target_id"] == row_id(*tgt)
@@ -756,6 +766,7 @@ class ArtifactsMachine(RuleBasedStateMachine):
                    and a["processing_step_id"], lambda: f"append replied {a}")
         art.versions.append(Version(row_id(aid, n), parent.title, parent.metadata, None,
                                     parent.cells + [(cell_type, body["source"])], a["content_hash"]))
+        self.record((aid, n - 1), (aid, n), "cell_append")
         if chamber:
             self.chambers[chamber].pins.setdefault((aid, n), "workbench")
         if "idempotency_key" in body:
@@ -1182,6 +1193,7 @@ class ArtifactsMachine(RuleBasedStateMachine):
                        lambda r=r: f"concurrent append {r.json}")
             art.versions.append(Version(row_id(aid, n), parent.title, parent.metadata, None,
                                         parent.cells + [(b["cell_type"], b["source"])], r.json["content_hash"]))
+            self.record((aid, n - 1), (aid, n), "cell_append")
         if key:
             self.keys[(aid, key)] = replies[0].json
 
@@ -1419,7 +1431,12 @@ class ArtifactsMachine(RuleBasedStateMachine):
                 SELECT 1 FROM processing_steps p
                  WHERE p.source_artifact_id = a.artifact_id AND p.source_version_number = a.version_number - 1
                    AND p.target_artifact_id = a.artifact_id AND p.target_version_number = a.version_number
-                   AND p.step_type IN ('derive', 'cell_append'))
+                   AND p.step_type IN ('derive', 'cell_append', 'merge'))
+            UNION ALL
+            SELECT 'merge version without exactly two merge steps', a.id FROM artifacts a
+              JOIN processing_steps p ON p.target_artifact_id = a.artifact_id
+                                     AND p.target_version_number = a.version_number AND p.step_type = 'merge'
+             GROUP BY a.id HAVING count(*) <> 2
             UNION ALL
             SELECT 'pin with another hash than its version', p.chamber_id::text || ' ' || p.artifact_id
                    || '@v' || p.version_number
