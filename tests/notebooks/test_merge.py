@@ -72,3 +72,24 @@ def test_cells_without_ids_inherit_their_parents_ids():
     assert [c["id"] for c in got["cells"]] == ["r0", "a", "keep", "c"]
     # All carried: nothing to do.
     assert inherit_cell_ids(parent, edited, [True] * 4) is edited
+
+
+def test_what_the_readme_says_about_outputs():
+    """README, "What happens to outputs": each sentence, as nbdime does it."""
+    def out(text, count):
+        return {"output_type": "execute_result", "data": {"text/plain": text}, "metadata": {},
+                "execution_count": count}
+
+    base = nb(cell("a", "x", [out("1", 1)], 1))
+    # Run again on one side only: that side's outputs and count.
+    rerun = nb(cell("a", "x", [out("2", 5)], 5))
+    assert merge_notebooks(base, rerun, base).merged["cells"][0] == rerun["cells"][0]
+    # Both changed the outputs differently: a conflict on the outputs.
+    result = merge_notebooks(base, rerun, nb(cell("a", "x", [out("3", 7)], 7)))
+    assert result.conflicts == 1
+    # Source edited on one side, run again on the other: both taken, outputs not from the new source.
+    merged = merge_notebooks(base, nb(cell("a", "x * 2", [out("1", 1)], 1)), rerun).merged["cells"][0]
+    assert (merged["source"], merged["outputs"], merged["execution_count"]) == ("x * 2", [out("2", 5)], 5)
+    # Outputs cleared on one side, source edited on the other: both taken.
+    merged = merge_notebooks(base, nb(cell("a", "x", [], None)), nb(cell("a", "x + 1", [out("1", 1)], 1)))
+    assert (merged.merged["cells"][0]["source"], merged.merged["cells"][0]["outputs"]) == ("x + 1", [])
