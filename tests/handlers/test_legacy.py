@@ -29,3 +29,32 @@ async def test_adopted_rows_resolve_by_artifact_ref_and_row_id(legacy_database_u
     assert nb["ref"] == "nb-legacy-1@v2"
     listing = (await api("GET", "api/artifacts", params={"type": "notebook"})).json["items"]
     assert sorted(i["id"] for i in listing) == ["nb-legacy-1-v2", "nb-orphan"]
+
+
+async def test_branching_an_adopted_notebook(legacy_database_url, api, sql):
+    """The adopted nb-legacy-1: v1's content is unknown, v2 holds the legacy cells."""
+    v2 = (await api("GET", "api/artifacts/nb-legacy-1")).json
+    assert v2["ref"] == "nb-legacy-1@v2" and [c["source"] for c in v2["content"]["cells"]][0] == "# Plaque counts"
+    nb = v2["content"]
+    nb["cells"][2]["source"] = "total = sum(counts)"
+    r = await api("POST", "api/notebooks/nb-legacy-1/versions", {"notebook": nb, "parent_version": 2})
+    assert r.status == 201, r
+    assert r.json["summary"]["modified"] == [2] and r.json["parent_version_id"] == "nb-legacy-1-v2"
+    v3 = (await api("GET", "api/artifacts/nb-legacy-1@v3")).json
+    assert [c["id"] for c in v3["content"]["cells"]] == ["legacy-0", "legacy-1", "legacy-2"]
+    # Its cells follow the legacy rows of the same notebook, which stay as they were.
+    rows = sql("SELECT cell_index, code, notebook_artifact_id FROM notebook_cells WHERE notebook_id = 'nb-legacy-1' "
+               "ORDER BY cell_index")
+    assert [(r["cell_index"], r["notebook_artifact_id"]) for r in rows] == [
+        (0, "nb-legacy-1-v2"), (1, "nb-legacy-1-v2"), (2, "nb-legacy-1-v2"),
+        (3, "nb-legacy-1@v3"), (4, "nb-legacy-1@v3"), (5, "nb-legacy-1@v3")]
+    assert rows[2]["code"] == "sum(counts)"
+    # v1 has unknown content: it can be neither forked nor merged.
+    for method, path, body in (("POST", "api/artifacts/nb-legacy-1@v1/fork", {}),
+                               ("POST", "api/notebooks/nb-legacy-1/merge", {"other": "nb-legacy-1@v3",
+                                                                          "base": "nb-legacy-1@v1"})):
+        r = await api(method, path, body)
+        assert r.status == 409 and "unknown" in r.json["message"], r
+    r = await api("POST", "api/artifacts/nb-legacy-1@v2/fork", {"new_id": "nb-legacy-2"})
+    assert r.status == 201 and (await api("GET", "api/artifacts/nb-legacy-2")).json["content"]["cells"] == \
+        (await api("GET", "api/artifacts/nb-legacy-1@v2")).json["content"]["cells"]
