@@ -120,7 +120,8 @@ PAIRS: list[Pair] = [
     Pair("notebook-confined-output", File("notebook-5.7.8", "tools/tests/Confined Output.ipynb"),
          File("notebook-6.5.7", "tools/tests/Confined Output.ipynb")),
     # widget state (metadata.widgets) and widget views; nbformat 4.1 -> 4.2, 85 -> 100 cells
-    Pair("nbconvert-widget-list", *_nbc(NBC5 + "tests/files/Widget_List.ipynb", NBC7 + "tests/files/Widget_List.ipynb")),
+    Pair("nbconvert-widget-list", *_nbc(NBC5 + "tests/files/Widget_List.ipynb",
+                                        NBC7 + "tests/files/Widget_List.ipynb")),
     Pair("nbconvert-svg", *_nbc(NBC5 + "exporters/tests/files/svg.ipynb", NBC7 + "tests/exporters/files/svg.ipynb")),
     Pair("nbconvert-jpeg", *_nbc(NBC5 + "tests/files/notebook4_jpeg.ipynb", NBC7 + "tests/files/notebook4_jpeg.ipynb")),
     Pair("nbconvert-notebook1", *_nbc(NBC5 + "tests/files/notebook1.ipynb", NBC7 + "tests/files/notebook1.ipynb")),
@@ -134,7 +135,8 @@ PAIRS: list[Pair] = [
     Pair("nbconvert-unexecuted-widget", *_nbc("nbconvert/tests/files/Unexecuted_widget.ipynb",
                                               "tests/files/Unexecuted_widget.ipynb", old="nbconvert-7.0.0")),
     # raw cells; nbformat 4.1 -> 4.4
-    Pair("nbsphinx-raw-cells", File("nbsphinx-0.2.14", "doc/raw-cells.ipynb"), File("nbsphinx-0.9.8", "doc/raw-cells.ipynb")),
+    Pair("nbsphinx-raw-cells", File("nbsphinx-0.2.14", "doc/raw-cells.ipynb"),
+         File("nbsphinx-0.9.8", "doc/raw-cells.ipynb")),
     # attachments, a raw cell and LaTeX appear in the second edition
     Pair("nbsphinx-markdown-cells", File("nbsphinx-0.2.14", "doc/markdown-cells.ipynb"),
          File("nbsphinx-0.9.8", "doc/markdown-cells.ipynb")),
