@@ -16,7 +16,7 @@ uuid cell ids, ipykernel's metadata): markdown (prose, lists, some LaTeX) and co
 70 % of them with outputs: stdout logs, pandas-style DataFrame tables (text/html with
 text/plain), reprs, a few matplotlib-like PNG plots, an error now and then.
 
-    python benchmarks/branches.py [--cells 1000] [--repeat 7]
+    python benchmarks/branches.py [--cells 1000] [--repeat 9]
 
 Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh schema in it) when set, else an
 embedded PostgreSQL in a temporary directory.
@@ -267,7 +267,7 @@ def nbdime_merge(base: dict, local: dict, remote: dict) -> tuple[dict, list, flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
     n = args.cells
     nb = build_notebook(n)
@@ -309,10 +309,13 @@ def main() -> None:
             remote = appended(edit(nb, rng, range(n // 2, n), 5), rng, 5)
             call(client, "POST", f"/api/notebooks/{nb_id}/versions", {"notebook": local, "parent_version": 1})
             call(client, "POST", f"/api/notebooks/{fork_id}/versions", {"notebook": remote, "parent_version": 1})
+            if k % 2:  # the two sides alternate which goes first
+                merged, decisions, nbdime_took = nbdime_merge(nb, local, remote)
             reply, took = call(client, "POST", f"/api/notebooks/{nb_id}/merge", {"other": fork_id, "parent_version": 2},
                                expect=(201,))
+            if not k % 2:
+                merged, decisions, nbdime_took = nbdime_merge(nb, local, remote)
             stored, _ = call(client, "GET", f"/api/artifacts/{nb_id}@v3")
-            merged, decisions, nbdime_took = nbdime_merge(nb, local, remote)
             assert not any(d.conflict for d in decisions)
             ours_equal &= stored["content"] == merged
             if k:
