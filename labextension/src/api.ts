@@ -4,7 +4,7 @@
  */
 import type * as nbformat from '@jupyterlab/nbformat';
 
-import { requestAPI } from './request';
+import { requestAPI, requestAPIReply } from './request';
 import { STATUS_ENDPOINT } from './tokens';
 import type {
   AppendCellRequest,
@@ -12,11 +12,16 @@ import type {
   ArtifactTypeCount,
   Chamber,
   ChamberSummary,
+  Committed,
+  CommitRequest,
   DebateArtifacts,
   FieldDiff,
+  ForkRequest,
   LineageDirection,
   LineageGraph,
   ListArtifactsOptions,
+  MergeOutcome,
+  MergeRequest,
   NotebookDiff,
   NotebookInfo,
   Page,
@@ -27,6 +32,7 @@ import type {
   ResultArtifact,
   ServiceStatus,
   Session,
+  SplitRequest,
   Version,
   VersionList
 } from './types';
@@ -153,6 +159,63 @@ export function appendCell(
   body: AppendCellRequest
 ): Promise<Appended> {
   return post<Appended>(`api/notebooks/${seg(notebookId)}/cells`, body);
+}
+
+/** A write whose 200 (nothing created) and 201 (created) differ. */
+export interface IWriteReply<T> {
+  created: boolean;
+  version: T;
+}
+
+async function postReply<T>(endPoint: string, body: unknown): Promise<IWriteReply<T>> {
+  const reply = await requestAPIReply<T>(endPoint, { method: 'POST', body: JSON.stringify(body) });
+  return { created: reply.status === 201, version: reply.body };
+}
+
+/** `POST api/notebooks/{id}/diff`: nbdime's diff of version `from` (default latest) against an unsaved copy. */
+export function diffNotebookCopy(
+  notebookId: string,
+  notebook: nbformat.INotebookContent,
+  from?: number
+): Promise<NotebookDiff> {
+  return post<NotebookDiff>(`api/notebooks/${seg(notebookId)}/diff`, { notebook, from });
+}
+
+/** `POST api/notebooks/{id}/versions`: commit an edited notebook (200: it equals the head, nothing made). */
+export function commitNotebook(
+  notebookId: string,
+  body: CommitRequest
+): Promise<IWriteReply<Committed>> {
+  return postReply<Committed>(`api/notebooks/${seg(notebookId)}/versions`, body);
+}
+
+/** `POST api/artifacts/{ref}/fork`: version 1 of a new artifact. */
+export function forkArtifact(ref: string, body: ForkRequest = {}): Promise<Version> {
+  return post<Version>(`api/artifacts/${seg(ref)}/fork`, body);
+}
+
+/**
+ * `POST api/notebooks/{id}/merge` (200: `other` is already in the head). A conflict is
+ * an ArtifactsAPIError with reason `merge_conflict` whose `body` is a MergeOutcome.
+ */
+export function mergeNotebook(
+  notebookId: string,
+  body: MergeRequest
+): Promise<IWriteReply<Committed>> {
+  return postReply<Committed>(`api/notebooks/${seg(notebookId)}/merge`, body);
+}
+
+/** `POST api/notebooks/{id}/merge-preview`: what merging `other`, or an edited copy made from `base`, into the head gives. */
+export function mergePreview(
+  notebookId: string,
+  body: { other: string } | { notebook: nbformat.INotebookContent; base: string }
+): Promise<MergeOutcome> {
+  return post<MergeOutcome>(`api/notebooks/${seg(notebookId)}/merge-preview`, body);
+}
+
+/** `POST api/notebooks/{id}/split`: chosen cells of a version become version 1 of a new notebook. */
+export function splitNotebook(notebookId: string, body: SplitRequest): Promise<Version> {
+  return post<Version>(`api/notebooks/${seg(notebookId)}/split`, body);
 }
 
 /** `GET api/chambers`. */

@@ -94,6 +94,32 @@ export function boolArg(args: Args, name: string): boolean | undefined {
   return value;
 }
 
+/** An array of non-negative integers (e.g. `cells`), at least one, each once. */
+export function intListArg(args: Args, name: string): number[] | undefined {
+  const value = args?.[name];
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (!Array.isArray(value)) {
+    throw new ArgumentError(
+      `The argument "${name}" must be a list of cell indices, not ${typeOf(value)}.`
+    );
+  }
+  if (value.length === 0) {
+    throw new ArgumentError(`The argument "${name}" must name at least one cell.`);
+  }
+  const bad = value.find(v => typeof v !== 'number' || !Number.isInteger(v) || v < 0);
+  if (bad !== undefined) {
+    throw new ArgumentError(
+      `The argument "${name}" must hold cell indices (integers from 0); got ${JSON.stringify(bad)}.`
+    );
+  }
+  if (new Set(value).size !== value.length) {
+    throw new ArgumentError(`The argument "${name}" names a cell twice.`);
+  }
+  return value as number[];
+}
+
 /** A JSON object argument (a parsed object, or its JSON text). */
 export function objectArg(
   args: Args,

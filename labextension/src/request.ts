@@ -73,6 +73,18 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
+  return (await requestAPIReply<T>(endPoint, init, settings)).body;
+}
+
+/**
+ * `requestAPI` with the reply's status, for the routes whose 200 and 201 mean
+ * different things (a commit or merge that created a version, or the unchanged head).
+ */
+export async function requestAPIReply<T>(
+  endPoint: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<{ status: number; body: T }> {
   const url = URLExt.join(settings.baseUrl, endPoint);
 
   let response: Response;
@@ -103,7 +115,7 @@ export async function requestAPI<T>(
         : reasonForStatus(response.status);
     throw new ArtifactsAPIError(response.status, message, reason, body);
   }
-  return body as T;
+  return { status: response.status, body: body as T };
 }
 
 /** A sentence for the UI (shown as text, never markup). */

@@ -5,6 +5,7 @@
 import { Token } from '@lumino/coreutils';
 
 import type { LiveUpdates } from './events';
+import type { Views } from './views';
 
 /** The id of the sidebar plugin (also the id of the settings schema). */
 export const PLUGIN_ID = 'jupyter_artifacts:plugin';
@@ -37,6 +38,12 @@ export const ILiveUpdates = new Token<LiveUpdates>(
   'Changes made anywhere on the shared artifacts database, as signals.'
 );
 
+/** The main-area views (version, history, diff, lineage, merge), for the notebook integration to open. */
+export const IArtifactViews = new Token<Views>(
+  'jupyter_artifacts:IArtifactViews',
+  'Opens the main-area views of artifacts (versions, histories, diffs, lineages, merges).'
+);
+
 /** Command ids (shared/UI.md): add freely, rename none. */
 export namespace CommandIDs {
   export const openSidebar = 'jupyter-artifacts:open-sidebar';
@@ -57,6 +64,18 @@ export namespace CommandIDs {
   export const downloadVersion = 'jupyter-artifacts:download-version';
   /** Open (or create) a persona's workspace chamber (an addition). */
   export const openPersonaWorkspace = 'jupyter-artifacts:open-persona-workspace';
+  /** Record the notebook as it is now as its next version (issue 16). */
+  export const commitNotebook = 'jupyter-artifacts:commit-notebook';
+  /** Fork a version into a new artifact and open its v1. */
+  export const forkArtifact = 'jupyter-artifacts:fork-artifact';
+  /** Three-way merge of another version into a notebook's head (nbdime). */
+  export const mergeNotebook = 'jupyter-artifacts:merge-notebook';
+  /** Chosen cells of the notebook's version become v1 of a new notebook. */
+  export const splitNotebook = 'jupyter-artifacts:split-notebook';
+  /** The diff of the working copy against the version its metadata names (an addition). */
+  export const diffWorkingCopy = 'jupyter-artifacts:diff-working-copy';
+  /** Bring a working copy that is behind up to the head: replace or merge (an addition). */
+  export const updateWorkingCopy = 'jupyter-artifacts:update-working-copy';
 }
 
 /** The user settings of schema/plugin.json. */

@@ -27,6 +27,8 @@ export interface Version {
   title: string;
   version_number: number;
   parent_version_id: string | null;
+  /** The parent's `X@vN` (null for v1). */
+  parent_ref?: string | null;
   content_hash: string | null;
   is_latest: boolean;
   version_tag: string | null;
@@ -93,18 +95,78 @@ export interface IDiffEntry {
   diff?: IDiffEntry[];
 }
 
+/** Which cells changed: `added`/`modified` index the new side, `removed` the old one. */
+export interface DiffSummary {
+  added: number[];
+  removed: number[];
+  modified: number[];
+  unchanged_count: number;
+}
+
 export interface NotebookDiff {
   notebook_id: string;
   from: number;
-  to: number;
+  /** The later version; null for an unsaved copy (`POST .../diff`). */
+  to: number | null;
   base: nbformat.INotebookContent;
   diff: IDiffEntry[];
-  summary: {
-    added: number[];
-    removed: number[];
-    modified: number[];
-    unchanged_count: number;
-  };
+  summary: DiffSummary;
+}
+
+/** `POST .../versions` (commit) and `POST .../merge`: the version made (201) or the unchanged head (200). */
+export interface Committed extends Version {
+  summary: DiffSummary;
+}
+
+export interface CommitRequest {
+  notebook?: nbformat.INotebookContent;
+  path?: string;
+  parent_version?: number;
+  method?: string;
+  parameters?: Record<string, unknown>;
+  rationale?: string;
+  chamber_id?: string;
+  agent_id?: string;
+}
+
+export interface ForkRequest {
+  from?: string;
+  new_id?: string;
+  title?: string;
+  rationale?: string;
+}
+
+export interface SplitRequest {
+  cells: number[];
+  from?: string;
+  new_id?: string;
+  title?: string;
+  rationale?: string;
+}
+
+export interface MergeRequest {
+  other: string;
+  base?: string;
+  parent_version?: number;
+  resolved?: nbformat.INotebookContent;
+  rationale?: string;
+}
+
+/** nbdime's three-way merge (merge-preview's reply; a 409 `merge_conflict` carries the same fields). */
+export interface MergeOutcome {
+  base_ref: string;
+  /** The head: a resolution is stored on it (`parent_version`). */
+  local_ref: string;
+  /** The version merged in; null for an edited copy. */
+  remote_ref: string | null;
+  base: nbformat.INotebookContent;
+  local: nbformat.INotebookContent;
+  remote: nbformat.INotebookContent;
+  /** nbdime's decisions, as its NotebookMergeModel takes them with `base`. */
+  merge_decisions: unknown[];
+  conflicts: number;
+  /** Only without conflicts. */
+  merged?: nbformat.INotebookContent | null;
 }
 
 export interface NotebookInfo {
