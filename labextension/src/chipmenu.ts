@@ -1,6 +1,6 @@
 /**
  * The context menu of a version chip (right-click, or the keyboard's context-menu key):
- * open the version, pull it into a chamber, its history, its lineage.
+ * open the version, pull it into a chamber, fork it, its history, its lineage.
  */
 import { CommandRegistry } from '@lumino/commands';
 import { Menu } from '@lumino/widgets';
@@ -25,6 +25,9 @@ export function createChipMenu(commands: CommandRegistry): ChipMenu {
       command: CommandIDs.pullIntoChamber,
       args: { ref, choose: true }
     });
+    if (commands.hasCommand(CommandIDs.forkArtifact)) {
+      menu.addItem({ command: CommandIDs.forkArtifact, args: { ref, choose: true } });
+    }
     menu.addItem({ type: 'separator' });
     menu.addItem({
       command: CommandIDs.showHistory,

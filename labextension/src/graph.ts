@@ -10,6 +10,9 @@ import { graphlib, layout } from '@dagrejs/dagre';
 import type { LineageDirection, LineageEdge, LineageGraph, LineageNode } from './api';
 import { shorten } from './models';
 
+// Pan, zoom and fit live in graphView.ts; re-exported so the view imports one module.
+export * from './graphView';
+
 /** Sizes used to estimate label widths without measuring text in a DOM. */
 export const NODE_METRICS = {
   /** Width of one character of the ref line (monospace, 12px). */
@@ -259,45 +262,6 @@ export function edgePath(points: IPoint[]): string {
   return d;
 }
 
-/** A pan and zoom: screen = k * graph + (x, y). */
-export interface ITransform {
-  x: number;
-  y: number;
-  k: number;
-}
-
-export const MIN_ZOOM = 0.05;
-export const MAX_ZOOM = 4;
-
-export function clampZoom(k: number): number {
-  return Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, k));
-}
-
-/** The transform that shows the whole graph centred in a view of that size (never above 1:1). */
-export function fitTransform(
-  graph: { width: number; height: number },
-  view: { width: number; height: number },
-  padding = 16
-): ITransform {
-  const w = Math.max(1, view.width - 2 * padding);
-  const h = Math.max(1, view.height - 2 * padding);
-  const k = clampZoom(Math.min(1, w / Math.max(1, graph.width), h / Math.max(1, graph.height)));
-  return { k, x: (view.width - graph.width * k) / 2, y: (view.height - graph.height * k) / 2 };
-}
-
-/** The transform that centres a graph point in the view at zoom k. */
-export function centreOn(point: IPoint, view: { width: number; height: number }, k: number): ITransform {
-  const z = clampZoom(k);
-  return { k: z, x: view.width / 2 - point.x * z, y: view.height / 2 - point.y * z };
-}
-
-/** Zoom by `factor` keeping the screen point (px, py) where it is. */
-export function zoomAt(t: ITransform, factor: number, px: number, py: number): ITransform {
-  const k = clampZoom(t.k * factor);
-  const r = k / t.k;
-  return { k, x: px - (px - t.x) * r, y: py - (py - t.y) * r };
-}
-
 export const DIRECTIONS: readonly LineageDirection[] = ['ancestors', 'descendants', 'both'];
 
 export interface IViewOptions {
@@ -356,19 +320,27 @@ export function edgeItem(e: IPositionedEdge, markerId: string): ISvgItem {
   const attrs = { class: `jp-Artifacts-dag-edge jp-mod-${type}`, 'data-step-id': e.id, 'data-step-type': e.step.step_type,
     tabindex: 0, role: 'button', 'aria-label': `Step ${e.label}: ${e.source} to ${e.target}` };
   const label = { class: 'jp-Artifacts-dag-edge-label', x: e.labelX, y: e.labelY + 3.5, 'text-anchor': 'middle' };
+  // A merge is drawn as a double line: the inner path cuts the wide line in two.
+  const inner: ISvgItem[] = type === 'merge' ? [{ tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-inner', d } }] : [];
   return { tag: 'g', attrs, children: [
     { tag: 'title', attrs: {}, text: `${e.label}\n${e.source} → ${e.target}` },
     { tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-hit', d } },
     { tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-line', d, 'marker-end': `url(#${markerId})` } },
+    ...inner,
     { tag: 'text', attrs: label, text: e.label }
   ] };
 }
 
-/** The first view of a layout: all of it if readable that way (zoom >= 0.5), else its root at 0.8. */
-export function initialTransform(dag: IDagLayout, view: { width: number; height: number }): ITransform {
-  const fit = fitTransform(dag, view);
-  const root = dag.nodes.find(n => n.isRoot);
-  return fit.k >= 0.5 || !root ? fit : centreOn(root, view, 0.8);
+/** The kinds of step a legend names, in its order (others follow as they come). */
+const STEP_KINDS: [string, string][] = [['cell_append', 'cell append'], ['derive', 'derive (edit, commit)'],
+  ['merge', 'merge (two parents)'], ['fork', 'fork'], ['split', 'split'], ['cite', 'cite']];
+
+/** The kinds of the steps present, for the legend. */
+export function stepKinds(edges: Pick<LineageEdge, 'step_type'>[]): { type: string; label: string }[] {
+  const present = new Set(edges.map(e => (e.step_type || '').replace(/[^A-Za-z0-9_-]/g, '') || 'step'));
+  const known = STEP_KINDS.filter(([t]) => present.has(t)).map(([type, label]) => ({ type, label }));
+  const other = [...present].filter(t => !STEP_KINDS.some(([k]) => k === t)).map(type => ({ type, label: type }));
+  return [...known, ...other];
 }
 
 /** Whether a live change (`step`, `version`) concerns an artifact of the graph (or the root's). */

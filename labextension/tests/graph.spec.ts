@@ -15,6 +15,7 @@ import {
   layoutGraph,
   layoutLineage,
   MAX_ZOOM,
+  READABLE_ZOOM,
   nodeItem,
   notice,
   provFileName,
@@ -377,7 +378,9 @@ describe('view decisions', () => {
     );
     const tiny = { width: 200, height: 100 };
     const root = layout.nodes.find(n => n.isRoot)!;
-    expect(initialTransform(layout, tiny)).toEqual(centreOn(root, tiny, 0.8));
+    expect(initialTransform(layout, tiny)).toEqual(centreOn(root, tiny, READABLE_ZOOM));
+    // Text never drawn below 11 px: fitting stops at 1:1 (titles and edge labels are 11 px).
+    expect(READABLE_ZOOM).toBe(1);
   });
 
   it('follows live changes of the artifacts of the graph only', () => {

@@ -7,6 +7,7 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import React, { useState } from 'react';
 
 import { getLineage, LineageEdge, listVersions, Version } from '../api';
+import { edgeLabel } from '../graph';
 import { ActorBadge } from '../components/Actor';
 import { Tags } from '../components/Tags';
 import { VersionChip } from '../components/VersionChip';
@@ -17,7 +18,8 @@ import { IViewServices } from './services';
 
 interface IState {
   versions: Version[] | null;
-  steps: Map<string, LineageEdge>;
+  /** The steps that made each version (a merge: two, one per parent). */
+  steps: Map<string, LineageEdge[]>;
   error: string | null;
 }
 
@@ -64,11 +66,13 @@ function HistoryTable(props: {
             <th>Tags</th>
             <th>Lifecycle</th>
             <th>Created</th>
+            <th aria-label="Actions" />
           </tr>
         </thead>
         <tbody>
           {versions.map(v => {
-            const step = state.steps.get(v.ref);
+            const made = state.steps.get(v.ref) ?? [];
+            const step = made[0];
             const rationale = typeof step?.parameters?.rationale === 'string' ? step.parameters.rationale : '';
             return (
               <tr key={v.id} data-ref={v.ref}>
@@ -101,13 +105,15 @@ function HistoryTable(props: {
                 </td>
                 <td>
                   {step ? (
-                    <span className="jp-Artifacts-step">
-                      <span className="jp-Artifacts-step-type">{step.step_type}</span>
-                      {step.method && <span className="jp-Artifacts-step-method">{step.method}</span>}
+                    <span className="jp-Artifacts-step" data-step-type={step.step_type}>
+                      <span className="jp-Artifacts-step-kind">{edgeLabel(step)}</span>
+                      <span className="jp-Artifacts-step-sources">
+                        from {made.filter(e => e.step_type === step.step_type).map(e => e.source).join(' + ')}
+                      </span>
                       {rationale && <span className="jp-Artifacts-step-rationale">“{rationale}”</span>}
                     </span>
                   ) : (
-                    <span className="jp-Artifacts-muted">—</span>
+                    <span className="jp-Artifacts-muted">{v.version_number === 1 ? 'registered' : '—'}</span>
                   )}
                 </td>
                 <td>
@@ -115,6 +121,13 @@ function HistoryTable(props: {
                 </td>
                 <td>{v.lifecycle_state ?? ''}</td>
                 <td className="jp-Artifacts-date">{v.created_at}</td>
+                <td>
+                  <button type="button" className="jp-Button jp-mod-styled jp-Artifacts-action jp-Artifacts-history-fork"
+                    title={`Fork ${v.ref} into a new artifact`} disabled={!services.commands.hasCommand(CommandIDs.forkArtifact)}
+                    onClick={() => void services.commands.execute(CommandIDs.forkArtifact, { ref: v.ref, choose: true })}>
+                    Fork…
+                  </button>
+                </td>
               </tr>
             );
           })}
@@ -143,12 +156,12 @@ export class HistoryView extends ReactWidget {
         listVersions(this.artifactId),
         getLineage(this.artifactId, { direction: 'ancestors', max_depth: 1 }).catch(() => null)
       ]);
-      const steps = new Map<string, LineageEdge>();
+      const steps = new Map<string, LineageEdge[]>();
       for (const edge of lineage?.edges ?? []) {
-        // The step that made a version: an edge into it from outside or from its parent.
-        if (!steps.has(edge.target) || edge.source.startsWith(`${this.artifactId}@`)) {
-          steps.set(edge.target, edge);
-        }
+        // The steps that made a version: every edge into it, its own parent's first.
+        const into = steps.get(edge.target) ?? [];
+        const own = edge.source.startsWith(`${this.artifactId}@`);
+        steps.set(edge.target, own ? [edge, ...into] : [...into, edge]);
       }
       this._state = { versions: list.versions, steps, error: null };
     } catch (error) {

@@ -10,6 +10,7 @@ import { Panel, Widget } from '@lumino/widgets';
 import React from 'react';
 
 import { getLineage, LineageDirection, LineageGraph, queryString } from '../api';
+import { LineageLegend, LineageToolbar } from '../components/LineageChrome';
 import { Details, Selection } from '../components/LineageDetails';
 import { IChangeEvent } from '../events';
 import * as G from '../graph';
@@ -59,39 +60,6 @@ class Chrome extends ReactWidget {
   }
 }
 
-function Toolbar(props: { view: LineageView }): JSX.Element {
-  const v = props.view;
-  const graph = v.graph;
-  const button = (label: string, cls: string, onClick: () => void, title: string) => (
-    <button type="button" className={`jp-Button jp-mod-styled jp-Artifacts-dag-${cls}`} title={title} aria-label={title}
-      onClick={onClick}>{label}</button>
-  );
-  return (
-    <>
-      <span className="jp-Artifacts-dag-heading">Lineage of <code>{v.ref}</code></span>
-      <label>Direction{' '}
-        <select value={v.options.direction} aria-label="Direction" className="jp-Artifacts-dag-direction"
-          onChange={e => v.setOptions({ direction: e.target.value as LineageDirection })}>
-          {G.DIRECTIONS.map(d => <option key={d} value={d}>{d}</option>)}
-        </select>
-      </label>
-      <label>Depth{' '}
-        <input type="number" min={1} max={50} step={1} defaultValue={v.options.maxDepth} aria-label="Maximum depth"
-          title="Maximum depth (1 to 50)" className="jp-Artifacts-dag-depth" onBlur={e => (e.target.value = String(v.options.maxDepth))}
-          onChange={e => /^\d+$/.test(e.target.value) && v.setOptions({ maxDepth: Number(e.target.value) })} />
-      </label>
-      {button('Fit', 'fit', () => v.fit(), 'Fit to view')}
-      {button('+', 'zoom-in', () => v.zoom(1.25), 'Zoom in')}
-      {button('−', 'zoom-out', () => v.zoom(0.8), 'Zoom out')}
-      {button('Download PROV-JSON', 'prov', () => void v.downloadProv(), 'Download PROV-JSON')}
-      <span className="jp-Artifacts-dag-status" role="status">
-        {v.loading ? 'Loading…' : graph
-          ? `${v.dagLayout?.nodes.length ?? 0} versions, ${graph.edges.length} steps, depth ${graph.depth_reached}` : ''}
-      </span>
-    </>
-  );
-}
-
 /** The lineage DAG view. */
 export class LineageView extends Panel {
   constructor(readonly ref: string, options: ILineageOptions, private _services: IViewServices) {
@@ -117,6 +85,7 @@ export class LineageView extends Panel {
     body.addWidget(this._canvas);
     body.addWidget(this._details);
     this.addWidget(this._toolbar);
+    this.addWidget(this._legend);
     this.addWidget(body);
     this._listen();
     _services.live.changed.connect(this._onChange, this);
@@ -184,14 +153,15 @@ export class LineageView extends Panel {
     this._showNotices();
     this.node.dataset.ready = this._error === null ? 'true' : 'error';
     this._toolbar.update();
+    this._legend.update();
     this._ready.resolve();
   }
 
-  /** Show the whole graph. */
+  /** Show the whole graph, or as much as fits at a readable zoom (centred on the root). */
   fit(): void {
     const view = this._size();
     if (this._dag && view.width > 0) {
-      this._setTransform(G.fitTransform(this._dag, view));
+      this._setTransform(G.initialTransform(this._dag, view));
     }
   }
 
@@ -400,7 +370,8 @@ export class LineageView extends Panel {
   private _viewport = svg('g', { class: 'jp-Artifacts-dag-viewport' });
   private _notice = document.createElement('div');
   private _canvas = new Widget();
-  private _toolbar = new Chrome(() => <Toolbar view={this} />, 'jp-Artifacts-dag-toolbar');
+  private _toolbar = new Chrome(() => <LineageToolbar view={this} />, 'jp-Artifacts-dag-toolbar');
+  private _legend = new Chrome(() => <LineageLegend graph={this._graph} />, 'jp-Artifacts-dag-legend');
   private _details = new Chrome(() => <Details item={this._selection} services={this._services}
     onClose={() => this._select(null)} />, 'jp-Artifacts-dag-details');
 }

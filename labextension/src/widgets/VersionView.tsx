@@ -26,20 +26,21 @@ function Json(props: { value: unknown }): JSX.Element {
   return <pre className="jp-Artifacts-json">{JSON.stringify(props.value, null, 2)}</pre>;
 }
 
-function StepLine(props: { step: LineageEdge | null; loaded: boolean }): JSX.Element {
-  const { step } = props;
+/** The step(s) that made a version: a merge has two, one from each parent. */
+function StepLine(props: { steps: LineageEdge[]; loaded: boolean }): JSX.Element {
+  const step = props.steps[0];
   if (!props.loaded) {
     return <span className="jp-Artifacts-muted">…</span>;
   }
-  if (step === null) {
+  if (step === undefined) {
     return <span className="jp-Artifacts-muted">none recorded (a first version)</span>;
   }
   const rationale = typeof step.parameters?.rationale === 'string' ? step.parameters.rationale : '';
   return (
-    <span className="jp-Artifacts-step" data-step-id={step.id}>
+    <span className="jp-Artifacts-step" data-step-id={step.id} data-step-type={step.step_type}>
       <span className="jp-Artifacts-step-type">{step.step_type}</span>
       {step.method && <span className="jp-Artifacts-step-method">{step.method}</span>}
-      <span>from {step.source}</span>
+      <span className="jp-Artifacts-step-sources">from {props.steps.filter(s => s.step_type === step.step_type).map(s => s.source).join(' + ')}</span>
       <ActorBadge actorType={step.actor_type} actorId={step.actor_id} recordedBy={step.recorded_by} />
       {rationale && <span className="jp-Artifacts-step-rationale">“{rationale}”</span>}
     </span>
@@ -48,7 +49,7 @@ function StepLine(props: { step: LineageEdge | null; loaded: boolean }): JSX.Ele
 
 interface IHeaderProps {
   version: Version;
-  step: LineageEdge | null;
+  steps: LineageEdge[];
   stepLoaded: boolean;
   services: IViewServices;
 }
@@ -99,7 +100,7 @@ function Header(props: IHeaderProps): JSX.Element {
         </dd>
         <dt>Made by</dt>
         <dd>
-          <StepLine step={props.step} loaded={props.stepLoaded} />
+          <StepLine steps={props.steps} loaded={props.stepLoaded} />
         </dd>
         <dt>Content hash</dt>
         <dd>
@@ -124,11 +125,19 @@ function Header(props: IHeaderProps): JSX.Element {
         {action('History', CommandIDs.showHistory, { id: v.artifact_id })}
         {action('Lineage', CommandIDs.openLineage, { ref })}
         {action('Pull into chamber', CommandIDs.pullIntoChamber, { ref, choose: true })}
+        {action('Fork…', CommandIDs.forkArtifact, { ref, choose: true })}
+        {isNotebook && action('Merge into…', CommandIDs.mergeNotebook, { id: forkedFrom(props.steps, v.artifact_id) ?? '', other: ref, choose: true })}
         {isNotebook && action('Download .ipynb', CommandIDs.downloadVersion, { ref })}
         {v.artifact_type === 'persona' && action('Open workspace', CommandIDs.openPersonaWorkspace, { id: v.artifact_id })}
       </div>
     </div>
   );
+}
+
+/** The artifact a fork's version 1 came from (where merging it back goes), if that made it. */
+function forkedFrom(steps: LineageEdge[], artifactId: string): string | null {
+  const fork = steps.find(s => s.step_type === 'fork' && !s.source.startsWith(`${artifactId}@`));
+  return fork ? fork.source.replace(/@v[0-9]+$/, '') : null;
 }
 
 function Fields(props: { version: Version }): JSX.Element {
@@ -192,7 +201,7 @@ export class VersionView extends Panel {
       const v = await getVersion(ref);
       this._version = v;
       this.node.dataset.ref = formatRef(v.artifact_id, v.version_number);
-      this._header.props = { version: v, step: null, stepLoaded: false, services: this._services };
+      this._header.props = { version: v, steps: [], stepLoaded: false, services: this._services };
       this._header.error = null;
       this._header.update();
       if (first) {
@@ -203,8 +212,8 @@ export class VersionView extends Panel {
         direction: 'ancestors',
         max_depth: 1
       }).catch(() => null);
-      const made = lineage?.edges.find(e => e.target === formatRef(v.artifact_id, v.version_number)) ?? null;
-      this._header.props = { version: v, step: made, stepLoaded: true, services: this._services };
+      const made = lineage?.edges.filter(e => e.target === formatRef(v.artifact_id, v.version_number)) ?? [];
+      this._header.props = { version: v, steps: made, stepLoaded: true, services: this._services };
       this._header.update();
     } catch (error) {
       this._header.error = describeError(error);
