@@ -6,6 +6,7 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { InputDialog, Notification } from '@jupyterlab/apputils';
+import type * as nbformat from '@jupyterlab/nbformat';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
@@ -13,11 +14,13 @@ import { getNotebookVersion, LineageDirection } from './api';
 import { LiveUpdates } from './events';
 import { appendVersionIcon, artifactsIcon } from './icons';
 import { ArgumentError, boolArg, formatRef, intArg, objectArg, refArg, stringArg } from './models';
-import { append, notebookLink, register } from './notebooks';
+import { append, INotebookLink, notebookLink, register } from './notebooks';
 import { describeError } from './request';
 import { CommandIDs, ISettings, SIDEBAR_ID } from './tokens';
 import { Views } from './views';
-import { askAppend, IAppendValues } from './widgets/AppendDialog';
+import { versionNotebook } from './versionCache';
+import { askAppend, IAppendCell, IAppendValues } from './widgets/AppendDialog';
+import { compareCells, firstLine, ICellLike } from './workingCopy';
 
 type Args = ReadonlyPartialJSONObject;
 
@@ -141,7 +144,7 @@ export interface INotebookCommandOptions {
 }
 
 /** The notebook panel a command is about: `path` (opened if need be), else the active one. */
-async function panelFor(o: INotebookCommandOptions, path: string | undefined): Promise<NotebookPanel> {
+export async function panelFor(o: Pick<INotebookCommandOptions, 'app' | 'tracker'>, path: string | undefined): Promise<NotebookPanel> {
   let panel: NotebookPanel | null | undefined = path
     ? o.tracker.find(p => p.context.path === path)
     : o.tracker.currentWidget;
@@ -153,6 +156,30 @@ async function panelFor(o: INotebookCommandOptions, path: string | undefined): P
   }
   await panel.context.ready;
   return panel;
+}
+
+/** The cell an append would send, and whether the version the notebook names already holds it. */
+async function describeCell(panel: NotebookPanel, link: INotebookLink, index: number): Promise<IAppendCell> {
+  const model = panel.content.widgets[index]?.model;
+  const cell: IAppendCell = { index, cellType: model?.type ?? 'code', firstLine: firstLine(model?.sharedModel.getSource() ?? ''),
+    editedIn: null, unchangedIn: null };
+  try {
+    const version = await versionNotebook(link.artifact_id, link.version_number);
+    const working = (panel.model!.toJSON() as unknown as nbformat.INotebookContent).cells as unknown as ICellLike[];
+    const c = compareCells(working, version.cells as unknown as ICellLike[]);
+    const pair = c.pairs[index];
+    if (pair !== null && pair !== undefined) {
+      const where = `${formatRef(link.artifact_id, link.version_number)} (cell ${pair + 1})`;
+      if (c.modified.includes(index)) {
+        cell.editedIn = where;
+      } else {
+        cell.unchangedIn = where;
+      }
+    }
+  } catch (error) {
+    console.warn('jupyter_artifacts: could not compare the cell with its version', error);
+  }
+  return cell;
 }
 
 export function addNotebookCommands(o: INotebookCommandOptions): void {
@@ -214,10 +241,9 @@ export function addNotebookCommands(o: INotebookCommandOptions): void {
         if (!link) {
           throw new Error('This notebook is not registered as an artifact yet: run "Register Notebook as Artifact" first.');
         }
-        const cell = panel.content.widgets[cellIndex];
         const asked = await askAppend(
           formatRef(link.artifact_id, link.version_number + 1),
-          cell?.model.type ?? 'code',
+          await describeCell(panel, link, cellIndex),
           {
             method: choice.method ?? '',
             parametersText: '',
@@ -226,6 +252,9 @@ export function addNotebookCommands(o: INotebookCommandOptions): void {
             chamberId: ''
           }
         );
+        if (asked === 'commit') {
+          return commands.execute(CommandIDs.commitNotebook);
+        }
         if (asked === null) {
           return null;
         }

@@ -7,13 +7,14 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ICommandPalette, IToolbarWidgetRegistry, Notification } from '@jupyterlab/apputils';
 import { IEditorServices } from '@jupyterlab/codeeditor';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
 import { getStatus } from './api';
+import { addBranchCommands } from './branchCommands';
 import { addChamberCommands } from './chamberCommands';
 import { createChipMenu } from './chipmenu';
 import { addNotebookCommands, addSidebarCommands, addViewCommands } from './commands';
@@ -23,6 +24,7 @@ import { ArtifactsAPIError } from './request';
 import {
   CommandIDs,
   DEFAULT_SETTINGS,
+  IArtifactViews,
   ILiveUpdates,
   ISettings,
   LIVE_PLUGIN_ID,
@@ -34,6 +36,7 @@ import {
 } from './tokens';
 import { Views } from './views';
 import { ArtifactsSidebar } from './widgets/ArtifactsSidebar';
+import { WorkingCopyStatus } from './widgets/WorkingCopyStatus';
 
 const CATEGORY = 'Artifacts';
 
@@ -138,10 +141,11 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-const viewsPlugin: JupyterFrontEndPlugin<void> = {
+const viewsPlugin: JupyterFrontEndPlugin<Views> = {
   id: VIEWS_PLUGIN_ID,
   description: 'Read-only versions, histories and diffs of artifacts in the main area.',
   autoStart: true,
+  provides: IArtifactViews,
   requires: [ILiveUpdates, IRenderMimeRegistry, IEditorServices],
   optional: [ILayoutRestorer, ICommandPalette],
   activate: (
@@ -151,7 +155,7 @@ const viewsPlugin: JupyterFrontEndPlugin<void> = {
     editorServices: IEditorServices,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null
-  ): void => {
+  ): Views => {
     const chipMenu = createChipMenu(app.commands);
     const views = new Views(app, { commands: app.commands, rendermime, editorServices, live, chipMenu }, restorer);
     addViewCommands(app, views);
@@ -161,20 +165,27 @@ const viewsPlugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.openDebate, CommandIDs.openPersonaWorkspace]) {
       palette?.addItem({ command, category: CATEGORY });
     }
+    return views;
   }
 };
 
+/** The toolbar item name of the working-copy status (schema/plugin.json). */
+const STATUS_TOOLBAR_ITEM = 'jupyter-artifacts-status';
+
 const notebooksPlugin: JupyterFrontEndPlugin<void> = {
   id: NOTEBOOK_PLUGIN_ID,
-  description: 'Register notebooks as artifacts and append their cells as new versions.',
+  description: 'Register notebooks as artifacts, append cells, commit edits, fork, merge and split versions.',
   autoStart: true,
-  requires: [INotebookTracker],
-  optional: [ICommandPalette, ISettingRegistry],
+  requires: [INotebookTracker, ILiveUpdates, IArtifactViews],
+  optional: [ICommandPalette, ISettingRegistry, IToolbarWidgetRegistry],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
+    live: LiveUpdates,
+    views: Views,
     palette: ICommandPalette | null,
-    registry: ISettingRegistry | null
+    registry: ISettingRegistry | null,
+    toolbars: IToolbarWidgetRegistry | null
   ): void => {
     const settings = new Settings(registry);
     addNotebookCommands({
@@ -183,7 +194,13 @@ const notebooksPlugin: JupyterFrontEndPlugin<void> = {
       settings: () => settings.value,
       openVersion: ref => void app.commands.execute(CommandIDs.openVersion, { ref })
     });
-    for (const command of [CommandIDs.registerNotebook, CommandIDs.appendCell]) {
+    addBranchCommands({ app, tracker, views });
+    // The working-copy status, named in schema/plugin.json's Notebook toolbar.
+    toolbars?.addFactory<NotebookPanel>('Notebook', STATUS_TOOLBAR_ITEM,
+      panel => new WorkingCopyStatus(panel, live, app.commands));
+    for (const command of [CommandIDs.registerNotebook, CommandIDs.appendCell, CommandIDs.commitNotebook,
+      CommandIDs.forkArtifact, CommandIDs.mergeNotebook, CommandIDs.splitNotebook, CommandIDs.diffWorkingCopy,
+      CommandIDs.updateWorkingCopy]) {
       palette?.addItem({ command, category: CATEGORY });
     }
   }

@@ -28,7 +28,7 @@ export function notebookLink(panel: NotebookPanel): INotebookLink | null {
   return null;
 }
 
-async function setLink(panel: NotebookPanel, link: INotebookLink): Promise<void> {
+export async function setLink(panel: NotebookPanel, link: INotebookLink): Promise<void> {
   panel.model?.setMetadata(NOTEBOOK_METADATA_KEY, { ...link });
   await panel.context.save();
 }

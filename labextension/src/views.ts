@@ -4,6 +4,7 @@
  */
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import type * as nbformat from '@jupyterlab/nbformat';
 import { Widget } from '@lumino/widgets';
 
 import { formatRef, IRef } from './models';
@@ -14,6 +15,7 @@ import { DebateView } from './widgets/DebateView';
 import { DiffView } from './widgets/DiffView';
 import { HistoryView } from './widgets/HistoryView';
 import { ILineageOptions, LineageView } from './widgets/LineageView';
+import { IMergeSpec, MergeView } from './widgets/MergeView';
 import { IViewServices } from './widgets/services';
 import { VersionView } from './widgets/VersionView';
 
@@ -97,6 +99,40 @@ export class Views {
     return tab;
   }
 
+  /**
+   * The diff of an unsaved copy (a working copy) against version `from` of its notebook;
+   * one tab per copy (`key`), loaded afresh each time.
+   */
+  async openCopyDiff(artifactId: string, from: number, copy: nbformat.INotebookContent, key: string): Promise<Tab<DiffView>> {
+    this._diffs.find(w => this._key(w) === `copy:${key}`)?.dispose();
+    const tab = this._reuse(this._diffs, `copy:${key}`, () => {
+      const view = new DiffView(artifactId, from, undefined, this._services, copy);
+      const widget = new MainAreaWidget({ content: view });
+      widget.title.label = `${artifactId} v${from} → working copy`;
+      widget.title.caption = `${key}: the changes since ${formatRef(artifactId, from)}, not saved as a version`;
+      return widget;
+    });
+    await tab.content.ready;
+    return tab;
+  }
+
+  /** A conflicted merge (`Merge X ← Y`); an open one for the same pair is replaced. */
+  async openMerge(spec: IMergeSpec): Promise<Tab<MergeView>> {
+    this._merges.find(w => this._key(w) === `merge:${spec.title}`)?.dispose();
+    const tab = this._reuse(this._merges, `merge:${spec.title}`, () => {
+      const widget = new MainAreaWidget({ content: new MergeView(spec, this._services) });
+      widget.title.label = spec.title;
+      return widget;
+    });
+    await tab.content.ready;
+    return tab;
+  }
+
+  /** What the views are built with (for dialogs that show nbdime's widgets). */
+  get services(): IViewServices {
+    return this._services;
+  }
+
   /** The lineage DAG of a version (a bare id: every version of the artifact). */
   async openLineage(ref: string, options: ILineageOptions): Promise<Tab<LineageView>> {
     const key = `lineage:${ref}:${options.direction ?? 'both'}:${options.maxDepth ?? 5}`;
@@ -170,6 +206,7 @@ export class Views {
   private _versions = new WidgetTracker<Tab<VersionView>>({ namespace: 'jupyter-artifacts-version' });
   private _histories = new WidgetTracker<Tab<HistoryView>>({ namespace: 'jupyter-artifacts-history' });
   private _diffs = new WidgetTracker<Tab<DiffView>>({ namespace: 'jupyter-artifacts-diff' });
+  private _merges = new WidgetTracker<Tab<MergeView>>({ namespace: 'jupyter-artifacts-merge' });
   private _lineages = new WidgetTracker<Tab<LineageView>>({ namespace: 'jupyter-artifacts-lineage' });
   private _chambers = new WidgetTracker<Tab<ChamberView>>({ namespace: 'jupyter-artifacts-chamber' });
   private _debateLists = new WidgetTracker<Tab<DebatesView>>({ namespace: 'jupyter-artifacts-debates' });

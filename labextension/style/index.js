@@ -4,4 +4,6 @@
 import 'nbdime/lib/styles/variables.css';
 import 'nbdime/lib/styles/common.css';
 import 'nbdime/lib/styles/diff.css';
+import 'nbdime/lib/styles/merge.css';
 import './base.css';
+import './branches.css';

@@ -24,10 +24,47 @@ export interface IAppendValues {
   chamberId?: string;
 }
 
+/** Which cell the dialog sends, and what the head version already holds of it. */
+export interface IAppendCell {
+  /** 0-based index in the notebook. */
+  index: number;
+  cellType: string;
+  /** The first non-empty line of its source. */
+  firstLine: string;
+  /** The cell is already in the version with other source: appending copies it. */
+  editedIn: string | null;
+  /** The cell is already in the version as it is. */
+  unchangedIn: string | null;
+}
+
+function CellLine(props: { cell: IAppendCell }): JSX.Element {
+  const c = props.cell;
+  return (
+    <div className="jp-Artifacts-append-cell">
+      <div>
+        Sends cell {c.index + 1} ({c.cellType}):{' '}
+        {c.firstLine ? <code className="jp-Artifacts-append-first-line">{c.firstLine}</code>
+          : <span className="jp-Artifacts-muted">(empty)</span>}
+      </div>
+      {c.editedIn && (
+        <div className="jp-Artifacts-warning jp-Artifacts-append-edited" role="alert">
+          {`This cell is already in ${c.editedIn}, with other source: appending adds a second copy at the end. ` +
+            'To record the edit, commit it instead (Save as new version).'}
+        </div>
+      )}
+      {!c.editedIn && c.unchangedIn && (
+        <div className="jp-Artifacts-warning jp-Artifacts-append-unchanged" role="note">
+          {`This cell is already in ${c.unchangedIn} as it is: appending adds a copy of it at the end.`}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function Form(props: {
   initial: IAppendChoices;
   error: string | null;
-  cellType: string;
+  cell: IAppendCell;
   onChange: (choices: IAppendChoices) => void;
 }): JSX.Element {
   const [c, setC] = useState(props.initial);
@@ -43,9 +80,10 @@ function Form(props: {
     setC(next);
     props.onChange(next);
   };
-  const canExecute = props.cellType === 'code';
+  const canExecute = props.cell.cellType === 'code';
   return (
     <form className="jp-Artifacts-append-form" onSubmit={e => e.preventDefault()}>
+      <CellLine cell={props.cell} />
       {props.error && (
         <div className="jp-Artifacts-error" role="alert">
           {props.error}
@@ -110,7 +148,7 @@ function Form(props: {
 }
 
 class FormWidget extends ReactWidget implements Dialog.IBodyWidget<IAppendChoices> {
-  constructor(private _choices: IAppendChoices, private _error: string | null, private _cellType: string) {
+  constructor(private _choices: IAppendChoices, private _error: string | null, private _cell: IAppendCell) {
     super();
     this.addClass('jp-Artifacts-append-dialog');
   }
@@ -124,7 +162,7 @@ class FormWidget extends ReactWidget implements Dialog.IBodyWidget<IAppendChoice
       <Form
         initial={this._choices}
         error={this._error}
-        cellType={this._cellType}
+        cell={this._cell}
         onChange={c => (this._choices = c)}
       />
     );
@@ -137,20 +175,25 @@ class FormWidget extends ReactWidget implements Dialog.IBodyWidget<IAppendChoice
  */
 export async function askAppend(
   target: string,
-  cellType: string,
+  cell: IAppendCell,
   initial: IAppendChoices
-): Promise<IAppendValues | null> {
+): Promise<IAppendValues | 'commit' | null> {
+  const cellType = cell.cellType;
   let choices = initial;
   let error: string | null = null;
   for (;;) {
+    const commit = Dialog.okButton({ label: 'Save as new version instead', actions: ['commit'], displayType: 'default' });
     const result = await showDialog({
       title: `Append this cell to ${target} as its next version`,
-      body: new FormWidget(choices, error, cellType),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Append' })],
+      body: new FormWidget(choices, error, cell),
+      buttons: [Dialog.cancelButton(), ...(cell.editedIn ? [commit] : []), Dialog.okButton({ label: 'Append' })],
       focusNodeSelector: '.jp-Artifacts-append-method'
     });
     if (!result.button.accept || result.value === null) {
       return null;
+    }
+    if (result.button.actions.includes('commit')) {
+      return 'commit';
     }
     choices = result.value;
     const parsed = parseParameters(choices.parametersText);

@@ -6,12 +6,13 @@
  * artifacts: the fields that changed, old and new, as text.
  */
 import { ReactWidget } from '@jupyterlab/apputils';
+import type * as nbformat from '@jupyterlab/nbformat';
 import { Panel, Widget } from '@lumino/widgets';
 import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 import { NotebookDiffWidget } from 'nbdime/lib/diff/widget';
 import React from 'react';
 
-import { diffArtifact, diffNotebook, FieldDiff, getVersion, NotebookDiff } from '../api';
+import { diffArtifact, diffNotebook, diffNotebookCopy, FieldDiff, getVersion, NotebookDiff } from '../api';
 import { collapseUnchanged } from '../collapse';
 import { describeError } from '../request';
 import { IViewServices } from './services';
@@ -27,7 +28,7 @@ function Summary(props: {
     <div className="jp-Artifacts-diff-summary" data-added={summary.added.length}
       data-removed={summary.removed.length} data-modified={summary.modified.length}>
       <span className="jp-Artifacts-diff-refs">
-        {props.diff.notebook_id}@v{props.diff.from} → v{props.diff.to}
+        {props.diff.notebook_id}@v{props.diff.from} → {props.diff.to === null ? 'working copy' : `v${props.diff.to}`}
       </span>
       <span className="jp-Artifacts-diff-added">{summary.added.length} added{idx(summary.added)}</span>
       <span className="jp-Artifacts-diff-removed">{summary.removed.length} removed{idx(summary.removed)}</span>
@@ -71,11 +72,14 @@ export class DiffView extends Panel {
     readonly artifactId: string,
     private _from: number | undefined,
     private _to: number | undefined,
-    private _services: IViewServices
+    private _services: IViewServices,
+    /** An unsaved copy to compare with version `from` (the working copy), instead of version `to`. */
+    private _copy: nbformat.INotebookContent | null = null
   ) {
     super();
     this.addClass('jp-Artifacts-view');
     this.addClass('jp-Artifacts-diff-view');
+    this.node.dataset.copy = String(_copy !== null);
     this.node.dataset.artifactId = artifactId;
     this.ready = this._load();
   }
@@ -88,6 +92,13 @@ export class DiffView extends Panel {
 
   private async _load(): Promise<void> {
     try {
+      if (this._copy !== null) {
+        const diff = await diffNotebookCopy(this.artifactId, this._copy, this._from);
+        this.label = `${diff.notebook_id} v${diff.from} → working copy`;
+        await this._showNotebook(diff, true);
+        this.node.dataset.ready = 'true';
+        return;
+      }
       const latest = await getVersion(this.artifactId);
       if (latest.artifact_type === 'notebook') {
         const diff = await diffNotebook(this.artifactId, this._from, this._to);
