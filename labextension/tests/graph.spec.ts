@@ -20,6 +20,7 @@ import {
   notice,
   provFileName,
   splitRef,
+  stepKinds,
   touchesGraph,
   viewOptions,
   zoomAt
@@ -403,5 +404,32 @@ describe('view decisions', () => {
     expect(notice(g, 'offline').text).toBe('Could not refresh the lineage: offline');
     expect(provFileName('NB-12@v3', { direction: 'both', maxDepth: 5 })).toBe('lineage-NB-12@v3-both-5.prov.json');
     expect(provFileName('a/b:c', { direction: 'ancestors', maxDepth: 50 })).toBe('lineage-a_b_c-ancestors-50.prov.json');
+  });
+});
+
+describe('kinds of steps', () => {
+  it('draws a merge as a double line (an inner path), other kinds as one', () => {
+    const g = layoutLineage({
+      root: 'NB@v3', direction: 'both', depth_reached: 1, truncated: false,
+      nodes: [node('NB', 2), node('NB-fork', 1), node('NB', 3)],
+      edges: [edge('NB@v2', 'NB@v3', { step_type: 'merge' }), edge('NB-fork@v1', 'NB@v3', { step_type: 'merge' }),
+        edge('NB@v2', 'NB-fork@v1', { step_type: 'fork' })]
+    });
+    const classes = (item: ISvgItem) => (item.children ?? []).map(c => String(c.attrs.class ?? c.tag));
+    const merges = g.edges.filter(e => e.step.step_type === 'merge').map(e => edgeItem(e, 'm'));
+    expect(merges).toHaveLength(2);
+    for (const m of merges) {
+      expect(m.attrs.class).toBe('jp-Artifacts-dag-edge jp-mod-merge');
+      expect(classes(m)).toContain('jp-Artifacts-dag-edge-inner');
+    }
+    const fork = edgeItem(g.edges.find(e => e.step.step_type === 'fork')!, 'm');
+    expect(classes(fork)).not.toContain('jp-Artifacts-dag-edge-inner');
+  });
+
+  it('lists the kinds present for the legend, known ones first in a fixed order', () => {
+    const kinds = stepKinds([{ step_type: 'fork' }, { step_type: 'merge' }, { step_type: 'weird kind' }, { step_type: 'merge' }]);
+    expect(kinds.map(k => k.type)).toEqual(['merge', 'fork', 'weirdkind']);
+    expect(kinds[0].label).toBe('merge (two parents)');
+    expect(stepKinds([])).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import {
   boolArg,
   describeExecution,
   intArg,
+  intListArg,
   objectArg,
   parseParameters,
   parseRef,
@@ -50,6 +51,18 @@ describe('command arguments', () => {
     expect(() => objectArg({ parameters: '[1]' }, 'parameters')).toThrow(/JSON object/);
     expect(refArg({ ref: 'NB-12@v2' }, 'ref')).toEqual({ artifactId: 'NB-12', version: 2 });
     expect(() => refArg({ ref: '<img src=x>' }, 'ref')).toThrow(/version reference/);
+  });
+});
+
+describe('cells argument (split-notebook)', () => {
+  it('takes a list of distinct cell indices', () => {
+    expect(intListArg({ cells: [3, 0] }, 'cells')).toEqual([3, 0]);
+    expect(intListArg({}, 'cells')).toBeUndefined();
+    expect(() => intListArg({ cells: [] }, 'cells')).toThrow(/at least one cell/);
+    expect(() => intListArg({ cells: 2 }, 'cells')).toThrow(/list of cell indices, not a number/);
+    expect(() => intListArg({ cells: [1, -1] }, 'cells')).toThrow(/integers from 0\); got -1/);
+    expect(() => intListArg({ cells: [1, '2'] }, 'cells')).toThrow(/got "2"/);
+    expect(() => intListArg({ cells: [1, 1] }, 'cells')).toThrow(/twice/);
   });
 });
 
