@@ -8,6 +8,7 @@ screenshots, light and dark, go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -111,9 +112,10 @@ def test_fork_merge_split_lineage_history(lab: Lab) -> None:
             # Meanwhile: the head and the fork change the same cell (a conflict); NB-alt another one.
             create(lab, "api/notebooks/NB/versions", {"notebook": edited(edited(base, 2, "threshold = 0.01"), 1,
                    "import statistics\ndensity = {'WT': [3.2, 3.9, 3.5], 'R47H': [4.1, 4.6]}"), "parent_version": 2})
-            create(lab, "api/notebooks/NB-fork/versions", {"notebook": edited(edited(base, 2, "threshold = 0.01"), 1,
-                   "import statistics\ndensity = {'WT': [3.2, 3.9], 'R47H': [4.1, 4.6, 4.4]}"), "parent_version": 1,
-                   "rationale": "one more R47H animal"})
+            create(lab, "api/notebooks/NB-fork/versions", {"notebook": edited(edited(edited(base, 2, "threshold = 0.01"), 1,
+                   "import statistics\ndensity = {'WT': [3.2, 3.9], 'R47H': [4.1, 4.6, 4.4]}"), 3,
+                   "means = {g: statistics.mean(v) for g, v in density.items()}\nprint(means)  # per genotype"),
+                   "parent_version": 1, "rationale": "one more R47H animal"})
             create(lab, "api/notebooks/NB-alt/versions", {"notebook": edited(base, 3,
                    "means = {g: statistics.mean(v) for g, v in density.items()}\nprint(sorted(means.items()))"),
                    "parent_version": 1})
@@ -137,14 +139,32 @@ def test_fork_merge_split_lineage_history(lab: Lab) -> None:
             commit = merge.locator(".jp-Artifacts-merge-commit")
             expect(commit).to_be_disabled()
             assert float(commit.evaluate("b => getComputedStyle(b).opacity")) < 0.8
+            expect(count).to_have_attribute("data-places-left", "2")  # cells 2 and 4 changed on both sides
+            expect(count).to_have_text(f"{left} conflicts left in 2 places")
+            # Next conflict goes to each unresolved place in turn, scrolled into view and highlighted.
+            cells = merge.locator(".jp-Cell-merge")
             merge.locator(".jp-Artifacts-merge-next").click()
             current = merge.locator(".jp-Artifacts-merge-current")
             expect(current).to_have_count(1)
             expect(current).to_be_in_viewport()
+            expect(cells.nth(1)).to_have_class(re.compile("jp-Artifacts-merge-current"))
             screenshot(page, "16-merge-conflict")
-            # Resolve as nbdime asks: pick the fork's side (➭ in the right column), then ⚠ in the result.
+            merge.locator(".jp-Artifacts-merge-next").click()
+            expect(cells.nth(3)).to_have_class(re.compile("jp-Artifacts-merge-current"))
+            expect(cells.nth(3)).to_be_in_viewport()
+            # The second: kept as the result shows it (the common ancestor's line), marked resolved by hand.
+            expect(merge.locator(".jp-Artifacts-merge-mark")).to_have_text("Mark resolved (cell 4)")
+            expect(cells.nth(3).locator(".jp-Merge-conflict").first).to_be_visible()
+            merge.locator(".jp-Artifacts-merge-mark").click()
+            expect(count).to_have_attribute("data-places-left", "1")
+            expect(cells.nth(3).locator(".jp-Merge-conflict")).to_have_count(0)  # nbdime redrew it resolved
+            expect(commit).to_be_disabled()
+            # Next conflict wraps around to the one left; resolve it as nbdime asks: pick the fork's side
+            # (➭ in the right column), then click ⚠ in the result.
+            merge.locator(".jp-Artifacts-merge-next").click()
+            expect(cells.nth(1)).to_have_class(re.compile("jp-Artifacts-merge-current"))
             current.locator(".cm-merge-right-editor .jp-Merge-gutter-picker >> visible=true").first.click()
-            expect(count).to_have_attribute("data-conflicts-left", str(left))  # picked, not yet marked resolved
+            expect(count).to_have_attribute("data-places-left", "1")  # picked, not yet marked resolved
             current.locator(".jp-Merge-gutter-conflict >> visible=true").first.click()
             expect(count).to_have_attribute("data-conflicts-left", "0")
             expect(count).to_contain_text("No conflicts left")
@@ -158,6 +178,7 @@ def test_fork_merge_split_lineage_history(lab: Lab) -> None:
             expect(page.locator(".jp-Artifacts-merge-view")).to_have_count(0)  # the merge tab closed
             stored = get_json(lab, "api/notebooks/NB/versions/5?format=json")
             assert stored["cells"][1]["source"] == "import statistics\ndensity = {'WT': [3.2, 3.9], 'R47H': [4.1, 4.6, 4.4]}"
+            assert stored["cells"][3]["source"] == "means = {g: statistics.mean(v) for g, v in density.items()}\nprint(means)"
             lineage = get_json(lab, "api/artifacts/NB@v5/lineage?direction=ancestors&max_depth=1")
             merges = sorted(e["source"] for e in lineage["edges"] if e["target"] == "NB@v5" and e["step_type"] == "merge")
             assert merges == ["NB-fork@v2", "NB@v4"], lineage["edges"]

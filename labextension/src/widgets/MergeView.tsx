@@ -48,6 +48,18 @@ interface IPlace {
   node: HTMLElement;
   label: string;
   decisions: { conflict: boolean }[];
+  /** nbdime's editors of the place, redrawn when its conflicts are marked resolved here. */
+  views: unknown[];
+}
+
+/** Redraw an nbdime merge view after its decisions changed (what its own ⚠ click does). */
+function redraw(view: unknown): void {
+  const v = view as { updateDiffModels?: () => void; updateDiffViews?: () => void; alignViews?: () => void } | null;
+  if (v && typeof v.updateDiffModels === 'function' && typeof v.updateDiffViews === 'function') {
+    v.updateDiffModels();
+    v.updateDiffViews();
+    v.alignViews?.();
+  }
 }
 
 function Header(props: { view: MergeView }): JSX.Element {
@@ -153,6 +165,13 @@ export class MergeView extends Panel {
     for (const d of this.current?.decisions ?? []) {
       d.conflict = false;
     }
+    for (const view of this.current?.views ?? []) {
+      try {
+        redraw(view);
+      } catch (error) {
+        console.warn('jupyter_artifacts: nbdime could not redraw a resolved conflict', error);
+      }
+    }
     this.current?.node.classList.add('jp-mod-marked-resolved');
     this.recount();
   }
@@ -252,13 +271,15 @@ export class MergeView extends Panel {
     const meta = widget.metadataPart;
     if (meta) {
       const decisions = widget.model.metadata.decisions;
-      places.push({ node: meta.node, label: 'notebook metadata', decisions, left: decisions.filter(d => d.conflict).length });
+      places.push({ node: meta.node, label: 'notebook metadata', decisions, left: decisions.filter(d => d.conflict).length,
+        views: [(meta as unknown as { view?: unknown }).view] });
     }
     const cells = widget.cells.filter(w => !w.isDisposed && w.node.isConnected);
     cells.sort((a, b) => (a.node.compareDocumentPosition(b.node) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
     cells.forEach((w, i) => {
       const decisions = w.model.decisions;
-      places.push({ node: w.node, label: `cell ${i + 1}`, decisions, left: decisions.filter(d => d.conflict).length });
+      places.push({ node: w.node, label: `cell ${i + 1}`, decisions, left: decisions.filter(d => d.conflict).length,
+        views: [w.sourceView, w.metadataView] });
     });
     return places;
   }
