@@ -135,10 +135,10 @@ export function isRoot(root: string, node: { ref: string; artifactId: string }):
   return node.artifactId === root || node.ref === root;
 }
 
-/** An edge's label: its step type and method, e.g. `cell_append · differential-expression`. */
+/** An edge's label: its step type and method, e.g. `cell_append · differential-expression` (`fork`, not `fork · fork`). */
 export function edgeLabel(step: Pick<LineageEdge, 'step_type' | 'method'>): string {
   const type = step.step_type || 'step';
-  return step.method ? `${type} · ${step.method}` : type;
+  return step.method && step.method !== type ? `${type} · ${step.method}` : type;
 }
 
 function nodeSize(label: string, subtitle: string): { width: number; height: number } {

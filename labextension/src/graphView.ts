@@ -59,5 +59,21 @@ export function initialTransform(dag: IDagLayout, view: { width: number; height:
     return fit;
   }
   const root = dag.nodes.find(n => n.isRoot) ?? { x: dag.width / 2, y: dag.height / 2 };
-  return centreOn(root, view, READABLE_ZOOM);
+  return keepInView(centreOn(root, view, READABLE_ZOOM), dag, view);
+}
+
+/**
+ * Pan `t` as little as needed so that the graph leaves no empty band where more of it
+ * could be shown (a root at the graph's end sits at the view's edge, not in its middle);
+ * a side that fits is centred.
+ */
+export function keepInView(
+  t: ITransform,
+  graph: { width: number; height: number },
+  view: { width: number; height: number },
+  padding = 16
+): ITransform {
+  const axis = (offset: number, size: number, room: number) =>
+    size <= room - 2 * padding ? (room - size) / 2 : Math.min(padding, Math.max(room - size - padding, offset));
+  return { k: t.k, x: axis(t.x, graph.width * t.k, view.width), y: axis(t.y, graph.height * t.k, view.height) };
 }

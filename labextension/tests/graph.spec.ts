@@ -12,6 +12,7 @@ import {
   initialTransform,
   ISvgItem,
   isRoot,
+  keepInView,
   layoutGraph,
   layoutLineage,
   MAX_ZOOM,
@@ -222,6 +223,7 @@ describe('buildLayoutInput', () => {
       'cell_append · differential-expression'
     );
     expect(edgeLabel({ step_type: 'fork', method: null })).toBe('fork');
+    expect(edgeLabel({ step_type: 'split', method: 'split' })).toBe('split'); // not "split · split"
     const input = buildLayoutInput(small());
     expect(input.edges.find(e => e.id === 'd')!.label).toBe('cite · legacy_link');
     expect(input.edges.find(e => e.id === 'd')!.step.actor_type).toBe('unknown');
@@ -379,7 +381,9 @@ describe('view decisions', () => {
     );
     const tiny = { width: 200, height: 100 };
     const root = layout.nodes.find(n => n.isRoot)!;
-    expect(initialTransform(layout, tiny)).toEqual(centreOn(root, tiny, READABLE_ZOOM));
+    const t = initialTransform(layout, tiny);
+    expect(t.k).toBe(READABLE_ZOOM);
+    expect(t).toEqual(keepInView(centreOn(root, tiny, READABLE_ZOOM), layout, tiny));
     // Text never drawn below 11 px: fitting stops at 1:1 (titles and edge labels are 11 px).
     expect(READABLE_ZOOM).toBe(1);
   });
@@ -431,5 +435,21 @@ describe('kinds of steps', () => {
     expect(kinds.map(k => k.type)).toEqual(['merge', 'fork', 'weirdkind']);
     expect(kinds[0].label).toBe('merge (two parents)');
     expect(stepKinds([])).toEqual([]);
+  });
+});
+
+describe('keepInView', () => {
+  const view = { width: 800, height: 400 };
+  it('moves a root at the end of a wide graph to the edge, leaving no empty band', () => {
+    const graph = { width: 2000, height: 100 };
+    // Centred on a point near the right end, the graph would stop in the middle of the view.
+    const t = keepInView(centreOn({ x: 1950, y: 50 }, view, 1), graph, view);
+    expect(t.x + graph.width).toBeCloseTo(view.width - 16);
+    expect(t.y).toBeCloseTo((view.height - graph.height) / 2); // what fits is centred
+    // ... and at the left end, to the left edge.
+    expect(keepInView(centreOn({ x: 20, y: 50 }, view, 1), graph, view).x).toBeCloseTo(16);
+    // In the middle, nothing moves.
+    const mid = centreOn({ x: 1000, y: 50 }, view, 1);
+    expect(keepInView(mid, graph, view).x).toBeCloseTo(mid.x);
   });
 });
