@@ -12,56 +12,77 @@ CELL_COLUMNS = """c.cell_index, c.cell_id, c.cell_type, c.code, c.output, c.cell
                   c.execution_count, c.attachments"""
 
 
-# The versions whose cells make up version %(n)s of %(a)s: from its chain's latest snapshot at or
-# before it (migration 0011; v1 when there is none) up to it.
-_OWNERS = """a.artifact_id = %(a)s AND a.version_number <= %(n)s AND NOT a.adoption_exempt
-             AND a.version_number >= COALESCE((SELECT max(s.version_number) FROM notebook_snapshots s
-                                                WHERE s.artifact_id = %(a)s AND s.version_number <= %(n)s), 0)"""
+# The cells of version %(n)s of chain %(a)s, in order (migration 0011): its latest snapshot's
+# list, then what later appends stored; with no snapshot, every cell its chain stored up to it.
+_VERSION_CELLS = """
+    WITH s AS (SELECT version_number, notebook_id, cells FROM notebook_snapshots
+                WHERE artifact_id = %(a)s AND version_number <= %(n)s ORDER BY version_number DESC LIMIT 1),
+         x AS (SELECT 0 AS part, u.pos AS ord, s.notebook_id, u.idx AS cell_index
+                 FROM s CROSS JOIN LATERAL unnest(s.cells) WITH ORDINALITY AS u (idx, pos)
+               UNION ALL
+               SELECT 1, c.cell_index, c.notebook_id, c.cell_index
+                 FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
+                WHERE a.artifact_id = %(a)s AND a.version_number <= %(n)s AND NOT a.adoption_exempt
+                  AND a.version_number > COALESCE((SELECT version_number FROM s), 0))
+    SELECT {columns} FROM x JOIN notebook_cells c ON c.notebook_id = x.notebook_id AND c.cell_index = x.cell_index
+    {tail}"""
 
 
 async def cells_of_version(conn, artifact_id: str, version_number: int) -> list[dict]:
-    """Every cell of version N in one query: a version's cells are those its chain's versions
-    added since the latest snapshot (earlier cells are never copied); `added_in` names the
-    version that stored the cell."""
+    """Every cell of version N, in order, in one query (earlier cells are never copied)."""
+    return await _all(conn, _VERSION_CELLS.format(columns=CELL_COLUMNS, tail="ORDER BY x.part, x.ord"),
+                      {"a": artifact_id, "n": version_number})
+
+
+async def has_snapshots(conn, artifact_id: str, up_to: int) -> bool:
+    return await _one(conn, "SELECT 1 FROM notebook_snapshots WHERE artifact_id = %s AND version_number <= %s LIMIT 1",
+                      (artifact_id, up_to)) is not None
+
+
+async def cells_up_to(conn, artifact_id: str, version_number: int) -> list[dict]:
+    """The cells a chain with no snapshot stored up to version N, `added_in` naming the version
+    that stored each: any earlier version's cells are those added up to it (a diff reads two)."""
     return await _all(conn, f"""
-        SELECT {CELL_COLUMNS}, a.version_number AS added_in FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
-         WHERE {_OWNERS} ORDER BY c.cell_index""", {"a": artifact_id, "n": version_number})
-
-
-async def cells_between(conn, artifact_id: str, low: int, high: int) -> list[dict]:
-    """The cells stored by versions low..high of one chain (`added_in` as above), for reading
-    several versions at once; `snapshot_bases` says which of them each version holds."""
-    return await _all(conn, f"""
-        SELECT {CELL_COLUMNS}, a.version_number AS added_in FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
-         WHERE a.artifact_id = %s AND a.version_number BETWEEN %s AND %s AND NOT a.adoption_exempt
-         ORDER BY c.cell_index""", (artifact_id, low, high))
-
-
-async def snapshot_bases(conn, artifact_id: str, numbers: list[int]) -> dict[int, int]:
-    """For each version number, the first version whose cells it holds (its latest snapshot, or 0)."""
-    rows = await _all(conn, """
-        SELECT n.v, COALESCE((SELECT max(s.version_number) FROM notebook_snapshots s
-                               WHERE s.artifact_id = %s AND s.version_number <= n.v), 0) AS base
-          FROM unnest(%s::int[]) AS n(v)""", (artifact_id, numbers))
-    return {r["v"]: r["base"] for r in rows}
+        SELECT {CELL_COLUMNS}, a.version_number AS added_in
+          FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
+         WHERE a.artifact_id = %s AND a.version_number <= %s AND NOT a.adoption_exempt
+         ORDER BY c.cell_index""", (artifact_id, version_number))
 
 
 async def cell_count(conn, artifact_id: str, version_number: int) -> int:
-    row = await _one(conn, f"""
-        SELECT count(*) AS n FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
-         WHERE {_OWNERS}""", {"a": artifact_id, "n": version_number})
+    row = await _one(conn, _VERSION_CELLS.format(columns="count(*) AS n", tail=""),
+                     {"a": artifact_id, "n": version_number})
     return row["n"]
 
 
 async def canonical_cells(conn, artifact_id: str, version_number: int) -> dict:
-    """{"text": cells' canonical JSON joined by commas, "n": cell count, "known": how many had
-    it, "next": the cell_index after the last cell (the count, unless another writer left a
-    gap or the version is a snapshot, whose cells start after the notebook's earlier ones)}."""
-    return await _one(conn, f"""
-        SELECT COALESCE(string_agg(c.canonical, ',' ORDER BY c.cell_index), '') AS text,
-               count(*) AS n, count(c.canonical) AS known, COALESCE(max(c.cell_index) + 1, 0) AS next
-          FROM artifacts a JOIN notebook_cells c ON c.notebook_artifact_id = a.id
-         WHERE {_OWNERS}""", {"a": artifact_id, "n": version_number})
+    """{"text": the cells' canonical JSON joined by commas, in order, "n": the cell count,
+    "known": how many had it stored}."""
+    return await _one(conn, _VERSION_CELLS.format(
+        columns="COALESCE(string_agg(c.canonical, ',' ORDER BY x.part, x.ord), '') AS text, count(*) AS n, "
+                "count(c.canonical) AS known", tail=""), {"a": artifact_id, "n": version_number})
+
+
+async def stored_cells(conn, artifact_id: str, version_number: int) -> list[dict]:
+    """Where each cell of version N is stored, in order: [{notebook_id, cell_index, cell_id, canonical}]."""
+    return await _all(conn, _VERSION_CELLS.format(
+        columns="c.notebook_id, c.cell_index, c.cell_id, c.canonical", tail="ORDER BY x.part, x.ord"),
+        {"a": artifact_id, "n": version_number})
+
+
+async def cell_places(conn, artifact_id: str, version_number: int) -> list[dict]:
+    """Where each cell of version N is stored, in order: [{notebook_id, cell_index}]."""
+    return await _all(conn, _VERSION_CELLS.format(columns="c.notebook_id, c.cell_index",
+                                                  tail="ORDER BY x.part, x.ord"), {"a": artifact_id, "n": version_number})
+
+
+async def cells_at(conn, places: list[dict]) -> list[dict]:
+    """The stored cells at these places ({notebook_id, cell_index}), in the order given."""
+    return await _all(conn, f"""
+        SELECT c.notebook_id, {CELL_COLUMNS}
+          FROM unnest(%s::text[], %s::int[]) WITH ORDINALITY AS p (notebook_id, cell_index, ord)
+          JOIN notebook_cells c ON c.notebook_id = p.notebook_id AND c.cell_index = p.cell_index
+         ORDER BY p.ord""", ([p["notebook_id"] for p in places], [p["cell_index"] for p in places]))
 
 
 async def notebook_row_id(conn, artifact_id: str) -> str | None:
@@ -85,11 +106,12 @@ async def point_notebook_at(conn, notebook_id: str, version_id: str) -> None:
     await conn.execute("UPDATE notebooks SET notebook_artifact_id = %s WHERE id = %s", (version_id, notebook_id))
 
 
-def _cell_params(notebook_id: str, version_id: str, index: int, cell: dict, text: str | None) -> tuple:
+def _cell_params(notebook_id: str, version_id: str, index: int, cell: dict, text: str | None,
+                 canonical: str | None = None) -> tuple:
     return (notebook_id, index, cell["cell_type"], cell["source"], text, version_id, cell["id"],
             Jsonb(cell.get("metadata", {})), Jsonb(cell["outputs"]) if "outputs" in cell else None,
             cell.get("execution_count"), Jsonb(cell["attachments"]) if "attachments" in cell else None,
-            canonical_text(cell))
+            canonical if canonical is not None else canonical_text(cell))
 
 
 _INSERT_CELL = """
@@ -105,12 +127,16 @@ async def insert_cell(conn, notebook_id: str, version_id: str, index: int, cell:
 
 
 async def insert_cells(conn, notebook_id: str, version_id: str, cells: list[dict], texts: list,
-                       first_index: int = 0) -> None:
-    """Every cell of a version at once (registration, commit, merge, fork, split), with COPY:
-    a 1,000-cell notebook is one round trip, not a thousand."""
+                       first_index: int = 0, canonical: list[str] | None = None) -> None:
+    """Cells of one version at once (registration, fork, split; a commit's new cells), with
+    COPY: a 1,000-cell notebook is one round trip, not a thousand. `canonical`: the cells'
+    canonical JSON when the caller has it already."""
+    if not cells:
+        return
+    canonical = canonical or [None] * len(cells)
     async with conn.cursor() as cur, cur.copy(_COPY_CELLS) as copy:
-        for i, (c, t) in enumerate(zip(cells, texts)):
-            await copy.write_row(_cell_params(notebook_id, version_id, first_index + i, c, t))
+        for i, (c, t, k) in enumerate(zip(cells, texts, canonical)):
+            await copy.write_row(_cell_params(notebook_id, version_id, first_index + i, c, t, k))
 
 
 _COPY_CELLS = """
@@ -125,11 +151,12 @@ async def next_cell_index(conn, notebook_id: str) -> int:
     return row["n"]
 
 
-async def insert_snapshot(conn, artifact_id: str, version_number: int, version_id: str, first_index: int) -> None:
-    """Version N holds all of its cells from `first_index` on (migration 0011)."""
+async def insert_snapshot(conn, artifact_id: str, version_number: int, version_id: str, notebook_id: str,
+                          cells: list[int]) -> None:
+    """Version N holds exactly these cells (cell_index under notebook_id), in order (migration 0011)."""
     await conn.execute("""
-        INSERT INTO notebook_snapshots (artifact_id, version_number, version_id, first_index)
-        VALUES (%s, %s, %s, %s)""", (artifact_id, version_number, version_id, first_index))
+        INSERT INTO notebook_snapshots (artifact_id, version_number, version_id, notebook_id, cells)
+        VALUES (%s, %s, %s, %s, %s)""", (artifact_id, version_number, version_id, notebook_id, cells))
 
 
 async def idempotent_reply(conn, notebook_id: str, key: str) -> dict | None:

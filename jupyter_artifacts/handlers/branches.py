@@ -32,8 +32,9 @@ class CommitVersion(ArtifactsHandler):
         commit = Commit(data=data, parent_version=body.parent_version, method=body.method,
                         parameters=body.parameters, rationale=body.rationale, chamber_id=body.chamber_id,
                         idempotency_key=body.idempotency_key)
-        reply, status, replayed = await self.services.commits.commit(
-            ref, commit, self.actor(body), body.model_dump(mode="json", by_alias=True))
+        # The body an idempotency key stands for (only dumped when there is a key).
+        request = body.model_dump(mode="json", by_alias=True) if body.idempotency_key else {}
+        reply, status, replayed = await self.services.commits.commit(ref, commit, self.actor(body), request)
         if replayed:
             self.set_header("Idempotent-Replayed", "true")
         self.reply(reply, status)

@@ -108,7 +108,8 @@ class DiffCopy(Request):
     """An edited copy of a notebook (not a version yet), to compare with one of its versions."""
 
     notebook: dict[str, Any] = Field(description="The edited notebook, nbformat 4 JSON.")
-    from_: int | None = Field(None, alias="from", ge=1, description="The version to compare with (default: the latest).")
+    from_: int | None = Field(None, alias="from", ge=1,
+                              description="The version to compare with (default: the latest).")
     ignore_outputs: bool = Field(False, description="Compare as nbdime does with its outputs ignored.")
 
 

@@ -35,16 +35,26 @@ async def notebook_content(conn, row: dict) -> dict | None:
 
 
 async def notebook_contents(conn, rows: list[dict]) -> list[dict | None]:
-    """`notebook_content` of several versions of one notebook, with one query for their cells:
-    a version holds the cells its chain stored from its latest snapshot up to it (a diff reads two)."""
+    """`notebook_content` of several versions of one notebook. Without snapshots (appends only)
+    their cells come in one query: an earlier version's cells are those the latest added up to it
+    (a diff reads two); a chain with snapshots reads each version's own list."""
     numbers = [r["version_number"] for r in rows if isinstance(r.get("content"), dict)
                and r["version_number"] is not None]
     if not numbers:
         return [r.get("content") for r in rows]
     artifact_id = rows[0]["artifact_id"]
-    bases = await nb_store.snapshot_bases(conn, artifact_id, numbers)
-    stored = await nb_store.cells_between(conn, artifact_id, min(bases.values()), max(numbers))
-    cells = [(r["added_in"], row_to_cell(r)) for r in stored]
+    if await nb_store.has_snapshots(conn, artifact_id, max(numbers)):
+        # Each version's places, then every stored cell they name once (versions share most;
+        # their notebooks share those cells' dicts: readers never modify them).
+        places = {n: await nb_store.cell_places(conn, artifact_id, n) for n in set(numbers)}
+        keys = list({(p["notebook_id"], p["cell_index"]) for ps in places.values() for p in ps})
+        found = await nb_store.cells_at(conn, [{"notebook_id": a, "cell_index": i} for a, i in keys])
+        cell = {(r["notebook_id"], r["cell_index"]): row_to_cell(r) for r in found}
+        return [assemble({k: v for k, v in row["content"].items() if k != "cells"},
+                         [cell[(p["notebook_id"], p["cell_index"])] for p in places[row["version_number"]]])
+                if isinstance(row.get("content"), dict) and row["version_number"] is not None else row.get("content")
+                for row in rows]
+    cells = [(r["added_in"], row_to_cell(r)) for r in await nb_store.cells_up_to(conn, artifact_id, max(numbers))]
     out = []
     for row in rows:
         skel = row.get("content")
@@ -53,5 +63,5 @@ async def notebook_contents(conn, rows: list[dict]) -> list[dict | None]:
             continue
         n = row["version_number"]
         out.append(assemble({k: v for k, v in skel.items() if k != "cells"},
-                            [cell for added_in, cell in cells if bases[n] <= added_in <= n]))
+                            [cell for added_in, cell in cells if added_in <= n]))
     return out

@@ -13,16 +13,16 @@ from ..db import artifacts as store
 from ..db import notebooks as nb_store
 from ..db.pool import Database
 from ..errors import IdempotencyMismatch, NotFound, StaleParent
-from ..hashing import canonical_text, content_hash, normalize_json
+from ..hashing import canonical_text, normalize_json
 from ..models import branches as m
 from ..models.notebooks import DiffSummary
-from ..notebooks.content import notebook_content
+from ..notebooks.content import notebook_content, row_to_cell
 from ..notebooks.diff import diff_notebooks
-from ..notebooks.format import normalize_with_ids
+from ..notebooks.format import normalize_with_ids, skeleton, validate_cells
 from ..notebooks.merge import inherit_cell_ids
 from ..refs import Ref, parse_bare
 from .actors import Actor
-from .snapshots import ensure_open_chamber, write_next_version
+from .snapshots import Plan, canonical_cells, ensure_open_chamber, notebook_digest, plan_snapshot, write_next_version
 from .versions import hydrate, resolve, to_version
 
 @dataclass
@@ -44,13 +44,13 @@ class Commit:
 
 @dataclass
 class Prepared:
-    head: dict           # the head row it was compared with
     nb: dict             # the notebook to store (normalised, ids inherited)
     title: str
     metadata: dict
-    digest: str
+    plan: Plan           # which of its cells are stored already
     unchanged: bool
     summary: dict
+    digest: str
 
 
 def request_digest(body: dict) -> str:
@@ -77,7 +77,7 @@ class CommitService:
     async def commit(self, ref: str, commit: Commit, actor: Actor, request: dict) -> tuple[m.Committed, int, bool]:
         """(reply, status 201 or 200, replayed): 200 when the notebook equals the head."""
         target = parse_bare(ref)
-        digest = request_digest(request)
+        digest = request_digest(request) if commit.idempotency_key else None
         parameters = normalize_json(commit.parameters, "parameters")
         async with self.db.connection() as conn:
             found = await notebook_of(conn, target)
@@ -89,26 +89,50 @@ class CommitService:
         # parent_version first: a stale one is a 409 whatever the notebook (API.md).
         if commit.parent_version is not None and commit.parent_version != head["version_number"]:
             raise StaleParent(found.artifact_id, commit.parent_version, head["version_number"])
-        normalised = await asyncio.to_thread(normalize_with_ids, commit.data)
+        normalised = await asyncio.to_thread(normalize_with_ids, commit.data, validate=False)
         # Compared with the head under the notebook's lock: concurrent commits and appends queue
         # up and each lands on the head before it, none has to start over.
         return await self.db.run(lambda conn: self._write(
             conn, found.artifact_id, normalised, commit, parameters, actor, digest))
 
-    @staticmethod
-    def _prepare(head: dict, head_nb: dict | None, normalised: tuple[dict, list[bool]], commit: Commit) -> Prepared:
-        """CPU work, off the event loop: inherit ids, hash, compare with the head."""
+    async def _prepare(self, conn, head: dict, normalised: tuple[dict, list[bool]], commit: Commit) -> Prepared:
+        """The edit against the head: ids inherited, its cells validated where they are not
+        stored already, whether anything changed, nbdime's summary and the hash."""
         nb, carried = normalised
-        nb = inherit_cell_ids(head_nb, nb, carried)
+        head_nb = None
+        if not all(carried):  # cells without ids take the ids of the head's cells nbdime aligns them with
+            head_nb = await notebook_content(conn, head)
+            nb = await asyncio.to_thread(inherit_cell_ids, head_nb, nb, carried)
+        canonicals = await asyncio.to_thread(canonical_cells, nb)
+        plan = await plan_snapshot(conn, head["artifact_id"], head, nb, canonicals)
+        # Cells stored already were validated when they were stored.
+        await asyncio.to_thread(validate_cells, nb, [nb["cells"][i] for i in plan.fresh])
         title = normalize_json(commit.title, "title") if commit.title is not None else head["title"]
         metadata = normalize_json(commit.metadata, "metadata") if commit.metadata is not None else head["metadata"]
-        unchanged = head_nb == nb and title == head["title"] and metadata == head["metadata"]
-        if isinstance(head_nb, dict):
-            _, summary = diff_notebooks(head_nb, nb)
-        else:  # an adopted version whose content is unknown: every cell is new
-            summary = {**empty_summary(), "added": list(range(len(nb["cells"])))}
-        return Prepared(head=head, nb=nb, title=title, metadata=metadata, unchanged=unchanged, summary=summary,
-                        digest=head["content_hash"] if unchanged else content_hash("notebook", title, metadata, nb))
+        summary = await self._summary(conn, head, head_nb, nb, plan)
+        unchanged = (not (summary["added"] or summary["removed"] or summary["modified"])
+                     and isinstance(head["content"], dict) and skeleton(nb) == skeleton(head["content"])
+                     and title == head["title"] and metadata == head["metadata"])
+        digest = head["content_hash"] if unchanged else notebook_digest(title, metadata, nb, canonicals)
+        return Prepared(nb=nb, title=title, metadata=metadata, plan=plan, unchanged=unchanged, summary=summary,
+                        digest=digest)
+
+    @staticmethod
+    async def _summary(conn, head: dict, head_nb: dict | None, nb: dict, plan: Plan) -> dict:
+        """nbdime's cell summary of head -> nb. When the cells keep their ids and places (edits in
+        place, the common case), it follows from which cells are stored already, as nbdime aligns
+        cells by id first (notebooks/diff.py): only the cells not found stored are compared, as
+        values. Otherwise nbdime's diff of the two notebooks."""
+        if not isinstance(head["content"], dict):  # an adopted version whose content is unknown
+            return {**empty_summary(), "added": list(range(len(nb["cells"])))}
+        ids = [c["id"] for c in nb["cells"]]
+        if ids == [r["cell_id"] for r in plan.parent_cells] and len(set(ids)) == len(ids):
+            fresh = plan.fresh
+            before = await nb_store.cells_at(conn, [plan.parent_cells[i] for i in fresh]) if fresh else []
+            changed = [i for i, old in zip(fresh, before) if row_to_cell(old) != nb["cells"][i]]
+            return {"added": [], "removed": [], "modified": changed, "unchanged_count": len(ids) - len(changed)}
+        head_nb = head_nb or await notebook_content(conn, head)
+        return (await asyncio.to_thread(diff_notebooks, head_nb, nb))[1]
 
     async def _earlier(self, conn, artifact_id: str, key: str, digest: str):
         stored = await nb_store.idempotent_reply(conn, artifact_id, key)
@@ -129,15 +153,14 @@ class CommitService:
         head = await store.latest(conn, artifact_id, content=True)
         if commit.parent_version is not None and commit.parent_version != head["version_number"]:
             raise StaleParent(artifact_id, commit.parent_version, head["version_number"])
-        head_nb = await notebook_content(conn, head)
-        p = await asyncio.to_thread(self._prepare, head, head_nb, normalised, commit)
         await ensure_open_chamber(conn, commit.chamber_id)
+        p = await self._prepare(conn, head, normalised, commit)
         if p.unchanged:
             row, status = head, 200
         else:
             row = await write_next_version(
                 conn, artifact_id=artifact_id, parent=head, nb=p.nb, title=p.title, metadata=p.metadata,
-                digest=p.digest, actor=actor, changelog=commit.changelog or commit.rationale)
+                digest=p.digest, actor=actor, changelog=commit.changelog or commit.rationale, plan=p.plan)
             n = row["version_number"]
             link_id = await store.insert_link(conn, row["id"], head["id"], "derives_from", None, None)
             await store.insert_step(conn, {

@@ -16,17 +16,17 @@ from ..db import artifacts as store
 from ..db import lineage as lineage_store
 from ..db.pool import Database
 from ..errors import Conflict, MergeConflict, NoCommonAncestor, NotFound, StaleParent, quote
-from ..hashing import content_hash, normalize_json
+from ..hashing import normalize_json
 from ..models import branches as m
 from ..models.notebooks import DiffSummary
 from ..notebooks.content import notebook_contents
 from ..notebooks.diff import diff_notebooks
-from ..notebooks.format import normalize_with_ids
+from ..notebooks.format import normalize_with_ids, validate_cells
 from ..notebooks.merge import decide, inherit_cell_ids, merge_notebooks
 from ..refs import parse_bare, parse_ref
 from .actors import Actor
 from .commits import empty_summary, notebook_of
-from .snapshots import write_next_version
+from .snapshots import canonical_cells, notebook_digest, plan_snapshot, write_next_version
 from .versions import resolve, to_version
 
 ANCESTOR_DEPTH = 100_000  # steps walked back from each side looking for a common ancestor
@@ -79,9 +79,12 @@ class MergeService:
     def __init__(self, db: Database):
         self.db = db
 
-    async def _sides(self, conn, target, other: str | None, base: str | None, with_remote: bool = True) -> Sides:
+    async def _sides(self, conn, target, other: str | None, base: str | None, *,
+                     parent_version: int | None = None) -> Sides:
         found = await notebook_of(conn, target)
         head = await store.latest(conn, found.artifact_id, content=True)
+        if parent_version is not None and parent_version != head["version_number"]:
+            raise StaleParent(found.artifact_id, parent_version, head["version_number"])
         other_row = await _version(conn, other, "other version") if other is not None else None
         if base is not None:
             base_row = await _version(conn, base, "base")
@@ -93,7 +96,7 @@ class MergeService:
                 raise NoCommonAncestor(f"{ref_of(head)} and {ref_of(other_row)} have no common ancestor along "
                                        "processing steps; name one with `base`.")
             base_row = await store.by_number(conn, common["artifact_id"], common["version_number"], content=True)
-        rows = [base_row, head] + ([other_row] if other_row is not None and with_remote else [])
+        rows = [base_row, head] + ([other_row] if other_row is not None else [])
         contents = await _contents(conn, rows)
         return Sides(head=head, other=other_row, base=base_row, base_nb=contents[0], local_nb=contents[1],
                      remote_nb=contents[2] if len(contents) > 2 else None)
@@ -106,11 +109,7 @@ class MergeService:
             resolved = await asyncio.to_thread(normalize_with_ids, body.resolved)
         for _attempt in range(MAX_ATTEMPTS):
             async with self.db.connection() as conn:
-                found = await notebook_of(conn, target)
-                head = await store.latest(conn, found.artifact_id)
-                if body.parent_version is not None and body.parent_version != head["version_number"]:
-                    raise StaleParent(found.artifact_id, body.parent_version, head["version_number"])
-                sides = await self._sides(conn, target, body.other, body.base)
+                sides = await self._sides(conn, target, body.other, body.base, parent_version=body.parent_version)
             if sides.other["id"] == sides.head["id"]:
                 return self._reply(sides.head, empty_summary(), len(sides.local_nb["cells"])), 200
             merged, conflicts = await asyncio.to_thread(self._merged, sides, resolved)
@@ -153,10 +152,14 @@ class MergeService:
             if strict:
                 raise StaleParent(artifact_id, sides.head["version_number"], head["version_number"])
             raise HeadMoved()
-        digest = content_hash("notebook", head["title"], head["metadata"], nb)
+        canonicals = await asyncio.to_thread(canonical_cells, nb)
+        plan = await plan_snapshot(conn, artifact_id, head, nb, canonicals)
+        # nbdime's merge of valid notebooks; the cells it made anew are checked all the same.
+        await asyncio.to_thread(validate_cells, nb, [nb["cells"][i] for i in plan.fresh])
+        digest = notebook_digest(head["title"], head["metadata"], nb, canonicals)
         row = await write_next_version(conn, artifact_id=artifact_id, parent=head, nb=nb, title=head["title"],
                                        metadata=head["metadata"], digest=digest, actor=actor,
-                                       changelog=rationale or f"merged {ref_of(sides.other)}")
+                                       changelog=rationale or f"merged {ref_of(sides.other)}", plan=plan)
         parameters = {"base": ref_of(sides.base), "local": ref_of(head), "remote": ref_of(sides.other),
                       "conflicts": conflicts, "rationale": rationale}
         for source in (head, sides.other):

@@ -280,9 +280,7 @@ class NotebookService:
 
         skel = skeleton(parent["content"])
         known = await nb_store.canonical_cells(conn, artifact_id, n)
-        # Stored after the version's last cell; its position in the notebook is the cell count
-        # (the two differ after a snapshot, whose cells start after every earlier row).
-        index, position = known["next"], known["n"]
+        position = known["n"]  # the new cell's place in the notebook: after every cell of the parent
         if known["known"] == known["n"]:  # every earlier cell's canonical text is stored
             joined = f"{known['text']},{canonical_text(cell)}" if known["n"] else canonical_text(cell)
             digest = notebook_hash(parent["title"], parent["metadata"], skel, joined)
@@ -305,6 +303,8 @@ class NotebookService:
         if notebook_id is None:
             notebook_id = artifact_id
             await nb_store.insert_notebook_row(conn, notebook_id, parent["title"], new_id, None)
+        # Stored after every row of the notebook (a snapshot may have left out the highest ones).
+        index = await nb_store.next_cell_index(conn, notebook_id)
         await nb_store.insert_cell(conn, notebook_id, new_id, index, cell, plain_text(cell.get("outputs", [])))
         await nb_store.point_notebook_at(conn, notebook_id, new_id)
         link_id = await store.insert_link(conn, new_id, parent["id"], "extends", None, None)

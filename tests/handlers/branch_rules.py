@@ -29,6 +29,12 @@ def cells_of(nb: dict) -> list[tuple[str, str]]:
     return [(c["cell_type"], c["source"]) for c in nb["cells"]]
 
 
+def fresh_cells(nb: dict, parent: dict) -> int:
+    """How many cells a snapshot of `nb` stores (migration 0011): those not in `parent` as they are."""
+    kept = {json.dumps(c, sort_keys=True) for c in parent["cells"]}
+    return sum(1 for c in nb["cells"] if json.dumps(c, sort_keys=True) not in kept)
+
+
 def nbdime_merge(base: dict, local: dict, remote: dict) -> tuple[dict, int]:
     merged, decisions = merge_notebooks(*(nbformat.from_dict(copy.deepcopy(x)) for x in (base, local, remote)))
     return json.loads(json.dumps(merged)), sum(1 for d in decisions if d.get("conflict"))
@@ -116,7 +122,8 @@ class BranchRules:
 
         aid = self.pick(data, self.notebooks(), "notebook")
         art = self.artifacts[aid]
-        nb = self.edited(data, self.content(aid, art.latest))
+        head = self.content(aid, art.latest)
+        nb = self.edited(data, head)
         faults = self.faults(data, ["stale", "ahead", "invalid", "pinned_path", "not_a_notebook",
                                     "unknown_chamber", "two_sources"])
         body: dict = {"notebook": nb}
@@ -134,8 +141,7 @@ class BranchRules:
             body["idempotency_key"] = uuid.uuid4().hex
         elif key_mode == "repeat":
             body["idempotency_key"] = self.pick(data, mine, "repeated key")
-        unchanged = cells_of(nb) == art.versions[-1].cells and [c.get("id") for c in nb["cells"]] == [
-            c["id"] for c in self.content(aid, art.latest)["cells"]]
+        unchanged = nb == head
         refuse, early = set(), set()
         if chamber and self.chambers[chamber].closed:
             refuse.add((409, "closed"))  # checked before the notebook is compared with the head
@@ -180,7 +186,7 @@ class BranchRules:
             self.check(r.json["ref"] == f"{aid}@v{art.latest}", lambda: f"unchanged commit answered {r.json}")
         else:
             pinned = chamber is not None and (aid, art.latest + 1) not in self.chambers[chamber].pins
-            self.deltas(artifacts=1, notebook_cells=len(nb["cells"]), artifact_links=1, processing_steps=1,
+            self.deltas(artifacts=1, notebook_cells=fresh_cells(nb, head), artifact_links=1, processing_steps=1,
                         notebook_snapshots=1, notebook_append_requests=keyed, chamber_artifacts=1 if pinned else 0)
             n = self.add_version(aid, r.json, cells_of(nb), "derive", [(aid, art.latest)])
             self.check(r.json["ref"] == f"{aid}@v{n}" and r.json["parent_ref"] == f"{aid}@v{n - 1}",
@@ -368,7 +374,8 @@ class BranchRules:
             self.deltas()
             self.check(expected == self.content(*local), "merge answered 200 but nbdime's merge changes the head")
             return
-        self.deltas(artifacts=1, notebook_cells=len(expected["cells"]), processing_steps=2, notebook_snapshots=1)
+        self.deltas(artifacts=1, notebook_cells=fresh_cells(expected, self.content(*local)), processing_steps=2,
+                    notebook_snapshots=1)
         n = self.add_version(aid, r.json, cells_of(expected), "merge", [local, other])
         self.check(self.content(aid, n) == expected, lambda: f"{aid}@v{n} is not nbdime's merged notebook")
 
@@ -422,7 +429,8 @@ class BranchRules:
         if r.status == 200:
             self.deltas()
             return
-        self.deltas(artifacts=1, notebook_cells=len(resolved["cells"]), processing_steps=2, notebook_snapshots=1)
+        self.deltas(artifacts=1, notebook_cells=fresh_cells(resolved, reply["local"]), processing_steps=2,
+                    notebook_snapshots=1)
         n = self.add_version(aid, r.json, cells_of(resolved), "merge", [(aid, art.latest), other])
         self.check(self.content(aid, n) == resolved, f"{aid}@v{n} is not the resolution sent")
 

@@ -49,11 +49,12 @@ async def test_commit_records_an_edit_as_the_next_version(api, sql):
     assert [x["id"] for x in v3["content"]["cells"]] == [x["id"] for x in v2["content"]["cells"]]
     assert [x["source"] for x in v3["content"]["cells"]] == ["x = 1", "y = x + 10", "z = 3", "w = 4"]
     assert v3["content_hash"] == c["content_hash"] == expected_hash(v3)
-    # Every cell of v3 is owned by v3, after every earlier row of the notebook.
-    owned = sql("SELECT cell_index, notebook_artifact_id FROM notebook_cells WHERE notebook_artifact_id = 'NB-1@v3' "
-                "ORDER BY cell_index")
-    assert [o["cell_index"] for o in owned] == [4, 5, 6, 7]
-    assert sql("SELECT version_number, first_index FROM notebook_snapshots") == [{"version_number": 3, "first_index": 4}]
+    # v3 stores only the edited cell (owned by v3, after every earlier row of the notebook) and
+    # lists the others where they are.
+    owned = sql("SELECT cell_index, code FROM notebook_cells WHERE notebook_artifact_id = 'NB-1@v3'")
+    assert owned == [{"cell_index": 4, "code": "y = x + 10"}]
+    assert sql("SELECT version_number, notebook_id, cells FROM notebook_snapshots") == [
+        {"version_number": 3, "notebook_id": "NB-1", "cells": [0, 4, 2, 3]}]
     assert sql("SELECT notebook_artifact_id FROM notebooks") == [{"notebook_artifact_id": "NB-1@v3"}]
     # Older versions still read as they were.
     assert (await head(api, "NB-1@v2"))["content"] == v2["content"]
@@ -232,3 +233,39 @@ async def test_concurrent_commits_and_appends_all_land_without_gaps(api, sql):
     for n in range(1, 14):  # every version reads back with the hash it was given
         v = (await api("GET", f"api/artifacts/NB-1@v{n}")).json
         assert v["content_hash"] == expected_hash(v), n
+
+
+async def test_snapshots_store_only_what_changed_and_keep_every_version_readable(api, sql):
+    """Cells moved, removed (the highest stored one too) and re-added: each version reads back as
+    committed, appends after a snapshot land after every stored row, and nothing is stored twice."""
+    await register(api, nb=notebook("a = 1", "b = 2", "c = 3"))
+    await api("POST", "api/notebooks/NB-1/cells", {"source": "d = 4"})            # v2: d stored at 3
+    v2 = (await head(api))["content"]
+    moved = copy.deepcopy(v2)
+    moved["cells"] = [moved["cells"][i] for i in (3, 0, 1)]                     # v3: d first, c gone
+    assert (await api("POST", "api/notebooks/NB-1/versions", {"notebook": moved})).status == 201
+    assert sql("SELECT count(*) AS n FROM notebook_cells WHERE notebook_artifact_id = 'NB-1@v3'")[0]["n"] == 0
+    assert sql("SELECT cells FROM notebook_snapshots")[0]["cells"] == [3, 0, 1]
+    r = await api("POST", "api/notebooks/NB-1/cells", {"source": "e = 5"})       # v4: after row 3, not at 2
+    assert r.status == 201 and r.json["cell_index"] == 3, r
+    trimmed = copy.deepcopy((await head(api))["content"])
+    trimmed["cells"] = trimmed["cells"][:2] + [edited(v2, 2, "c = 30")["cells"][2]]  # v5: e gone, c back, edited
+    assert (await api("POST", "api/notebooks/NB-1/versions", {"notebook": trimmed})).status == 201
+    assert (await api("POST", "api/notebooks/NB-1/cells", {"source": "f = 6"})).status == 201  # v6
+    want = {1: ["a = 1", "b = 2", "c = 3"], 2: ["a = 1", "b = 2", "c = 3", "d = 4"], 3: ["d = 4", "a = 1", "b = 2"],
+            4: ["d = 4", "a = 1", "b = 2", "e = 5"], 5: ["d = 4", "a = 1", "c = 30"],
+            6: ["d = 4", "a = 1", "c = 30", "f = 6"]}
+    for n, sources in want.items():
+        v = (await api("GET", f"api/artifacts/NB-1@v{n}")).json
+        assert [c["source"] for c in v["content"]["cells"]] == sources, n
+        assert v["content_hash"] == expected_hash(v), n
+        rows = sql("SELECT code FROM jupyter_artifacts_version_cells WHERE version_number = %s ORDER BY position", (n,))
+        assert [r["code"] for r in rows] == sources, n
+    # One row per cell ever written: 3 registered, 3 appended, 1 edited.
+    assert sql("SELECT count(*) AS n FROM notebook_cells")[0]["n"] == 7
+    d = (await api("GET", "api/notebooks/NB-1/diff", params={"from": 2, "to": 5})).json
+    v2c = (await api("GET", "api/artifacts/NB-1@v2")).json["content"]
+    v5c = (await api("GET", "api/artifacts/NB-1@v5")).json["content"]
+    assert d["diff"] == nbdime_diff(nbformat.from_dict(v2c), nbformat.from_dict(v5c))
+    # Search knows the latest cells only.
+    assert [i["artifact_id"] for i in (await api("GET", "api/artifacts", params={"q": "f"})).json["items"]] == ["NB-1"]
