@@ -417,7 +417,8 @@ class BranchRules:
         base_id, _, num = reply["base_ref"].rpartition("@v")
         self.check((base_id, int(num)) in bases, lambda: f"conflict over {reply['base_ref']}, nearest {bases}")
         _, conflicts = nbdime_merge(reply["base"], reply["local"], reply["remote"])
-        self.check(conflicts == reply["conflicts"] > 0 and reply["local"] == self.content(aid, self.artifacts[aid].latest),
+        head = self.content(aid, self.artifacts[aid].latest)
+        self.check(conflicts == reply["conflicts"] > 0 and reply["local"] == head,
                    lambda: f"merge_conflict reply {json.dumps(reply)[:600]}")
         if not self.sometimes(data, "resolve?"):
             return

@@ -65,7 +65,8 @@ async def test_commit_records_an_edit_as_the_next_version(api, sql):
     step = sql("SELECT * FROM processing_steps WHERE target_version_number = 3")
     assert len(step) == 1 and step[0]["link_id"] == link[0]["id"]
     s = step[0]
-    assert (s["step_type"], s["method"], s["actor_type"], s["actor_id"]) == ("derive", "manual-edit", "agent", "ed-lein")
+    assert (s["step_type"], s["method"], s["actor_type"], s["actor_id"]) == (
+        "derive", "manual-edit", "agent", "ed-lein")
     assert s["parameters"] == {"ticket": 7, "rationale": "Fix the offset"}
     # The diff of the two versions is nbdime's.
     d = (await api("GET", "api/notebooks/NB-1/diff", params={"from": 2, "to": 3})).json
