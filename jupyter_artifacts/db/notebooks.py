@@ -76,6 +76,12 @@ async def cell_places(conn, artifact_id: str, version_number: int) -> list[dict]
                                                   tail="ORDER BY x.part, x.ord"), {"a": artifact_id, "n": version_number})
 
 
+async def has_cell_id(conn, artifact_id: str, version_number: int, cell_id: str) -> bool:
+    row = await _one(conn, _VERSION_CELLS.format(columns="1 AS found", tail="WHERE c.cell_id = %(cid)s LIMIT 1"),
+                     {"a": artifact_id, "n": version_number, "cid": cell_id})
+    return row is not None
+
+
 async def cells_at(conn, places: list[dict]) -> list[dict]:
     """The stored cells at these places ({notebook_id, cell_index}), in the order given."""
     return await _all(conn, f"""

@@ -57,6 +57,10 @@ class AppendCell(ActorFields):
     parent_version: int | None = Field(None, ge=1)
     chamber_id: str | None = Field(None, pattern=UUID_PATTERN)
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    cell_id: str | None = Field(None, pattern=r"^[a-zA-Z0-9_-]{1,64}$", description=(
+        "The new cell's id (nbformat 4.5), e.g. the id the editor already gave it, so that a later commit "
+        "of the notebook keeps it as the same cell; a random one when omitted. An id the notebook's head "
+        "already has is refused (409): that cell is there already, commit its edit instead."))
 
     @model_validator(mode="after")
     def _only_code_runs(self):

@@ -109,8 +109,9 @@ def _first_line(e: Exception) -> str:
 
 
 def make_cell(cell_type: str, source: str, *, outputs: list | None = None,
-              execution_count: int | None = None, metadata: dict | None = None) -> dict:
-    cell: dict = {"id": random_cell_id(), "cell_type": cell_type, "metadata": metadata or {}, "source": source}
+              execution_count: int | None = None, metadata: dict | None = None, cell_id: str | None = None) -> dict:
+    cell: dict = {"id": cell_id or random_cell_id(), "cell_type": cell_type, "metadata": metadata or {},
+                  "source": source}
     if cell_type == "code":
         cell["outputs"] = outputs or []
         cell["execution_count"] = execution_count

@@ -214,7 +214,8 @@ class NotebookService:
             raise TooLarge(f"The cell's source is {size} bytes; the limit is {self.settings.max_source_bytes}.")
         source = normalize_json(body.source, "source")
         parameters = normalize_json(body.parameters, "parameters")
-        cell = make_cell(body.cell_type, source, metadata=normalize_json(body.metadata, "metadata"))
+        cell = make_cell(body.cell_type, source, metadata=normalize_json(body.metadata, "metadata"),
+                         cell_id=body.cell_id)
         validate_cell(cell)
 
         if body.idempotency_key:
@@ -277,6 +278,9 @@ class NotebookService:
             raise Conflict(f"{artifact_id}@v{n} has unknown content (an adopted legacy version); "
                            "cells cannot be appended to it.")
         await ensure_open_chamber(conn, body.chamber_id)
+        if body.cell_id is not None and await nb_store.has_cell_id(conn, artifact_id, n, body.cell_id):
+            raise Conflict(f"{artifact_id}@v{n} already has a cell {body.cell_id!r}: append a new cell, or commit "
+                           "the notebook to record an edit of that one.")
 
         skel = skeleton(parent["content"])
         known = await nb_store.canonical_cells(conn, artifact_id, n)

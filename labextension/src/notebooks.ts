@@ -112,6 +112,7 @@ export async function append(panel: NotebookPanel, options: IAppendOptions): Pro
   const body: AppendCellRequest = {
     source: cell.model.sharedModel.getSource(),
     cell_type: cellType,
+    cell_id: cell.model.id,
     execute: options.execute && cellType === 'code',
     method: options.method,
     parameters: options.parameters ?? {},

@@ -202,6 +202,8 @@ export interface AppendCellRequest {
   parent_version?: number;
   chamber_id?: string;
   idempotency_key?: string;
+  /** The cell's id in the open notebook, so that a later commit keeps it as the same cell. */
+  cell_id?: string;
 }
 
 export interface Execution {

@@ -270,3 +270,22 @@ async def test_snapshots_store_only_what_changed_and_keep_every_version_readable
     assert d["diff"] == nbdime_diff(nbformat.from_dict(v2c), nbformat.from_dict(v5c))
     # Search knows the latest cells only.
     assert [i["artifact_id"] for i in (await api("GET", "api/artifacts", params={"q": "f"})).json["items"]] == ["NB-1"]
+
+
+async def test_an_append_with_the_editors_cell_id_commits_as_the_same_cell(api, sql):
+    """The plugin sends the id the open notebook gave the cell: the working copy and the version
+    then agree, and a commit of the working copy changes nothing."""
+    await register(api, nb=notebook("x = 1"))
+    v1 = (await head(api))["content"]
+    r = await api("POST", "api/notebooks/NB-1/cells", {"source": "y = 2", "cell_id": "jl-7f3a"})
+    assert r.status == 201 and r.json["cell_id"] == "jl-7f3a", r
+    working = copy.deepcopy(v1)
+    working["cells"].append({"id": "jl-7f3a", "cell_type": "code", "metadata": {}, "source": "y = 2",
+                             "outputs": [], "execution_count": None})
+    assert (await api("POST", "api/notebooks/NB-1/versions", {"notebook": working})).status == 200
+    before = counts(sql)
+    for body in ({"source": "z", "cell_id": "jl-7f3a"}, {"source": "z", "cell_id": v1["cells"][0]["id"]},
+                 {"source": "z", "cell_id": "bad id!"}):
+        r = await api("POST", "api/notebooks/NB-1/cells", body)
+        assert r.status in (400, 409) and r.json["message"], (body, r)
+    assert counts(sql) == before
