@@ -13,6 +13,7 @@ import { AppendCellRequest, Appended, appendCell, getNotebookInfo, registerNoteb
 import { describeExecution, formatRef } from './models';
 import { ArtifactsAPIError } from './request';
 import { NOTEBOOK_METADATA_KEY } from './tokens';
+import { versionNotebook } from './versionCache';
 
 export interface INotebookLink {
   artifact_id: string;
@@ -112,7 +113,6 @@ export async function append(panel: NotebookPanel, options: IAppendOptions): Pro
   const body: AppendCellRequest = {
     source: cell.model.sharedModel.getSource(),
     cell_type: cellType,
-    cell_id: cell.model.id,
     execute: options.execute && cellType === 'code',
     method: options.method,
     parameters: options.parameters ?? {},
@@ -120,6 +120,12 @@ export async function append(panel: NotebookPanel, options: IAppendOptions): Pro
     chamber_id: options.chamberId,
     parent_version: options.parentVersion ?? link.version_number
   };
+  // The cell keeps the id it has here, so a later commit sees the same cell; a cell the version
+  // holds already (appended again on purpose: the dialog warned) is a new copy with a new id.
+  const held = await versionNotebook(link.artifact_id, body.parent_version as number).catch(() => null);
+  if (held && !held.cells.some(c => c.id === cell.model.id)) {
+    body.cell_id = cell.model.id;
+  }
   const target = formatRef(link.artifact_id, (body.parent_version as number) + 1);
   const progress = Notification.emit(
     body.execute
