@@ -13,8 +13,9 @@ import { diffNotebookCopy, forkArtifact, getNotebookInfo, MergeOutcome, mergeNot
 import { panelFor, reported } from './commands';
 import {
   announce, commitWorkingCopy, ICommitChoices, ICommitOutcome, mergeIntoWorkingCopy, offerMerge, replaceWithVersion,
-  requireLink, workingNotebook
+  workingNotebook
 } from './commit';
+import { requireLink } from './notebooks';
 import { commitVersionIcon, forkIcon, mergeIcon, splitIcon } from './icons';
 import { mergeTitle } from './mergeNav';
 import { ArgumentError, formatRef, intListArg, parseRef, refArg, stringArg } from './models';

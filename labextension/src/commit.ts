@@ -11,7 +11,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { commitNotebook, Committed, getNotebookInfo, mergePreview } from './api';
 import { mergeTitle } from './mergeNav';
 import { formatRef, parseRef } from './models';
-import { INotebookLink, notebookLink, setLink } from './notebooks';
+import { requireLink, setLink } from './notebooks';
 import { ArtifactsAPIError } from './request';
 import { NOTEBOOK_METADATA_KEY } from './tokens';
 import { versionNotebook } from './versionCache';
@@ -31,18 +31,6 @@ export interface ICommitOutcome {
   summary?: Committed['summary'];
 }
 
-/** The link, or a sentence saying the notebook is not registered. */
-export function requireLink(panel: NotebookPanel): INotebookLink {
-  const link = notebookLink(panel);
-  if (!link) {
-    throw new ArtifactsAPIError(
-      400,
-      'This notebook is not registered as an artifact yet: run "Register Notebook as Artifact" first.',
-      'invalid'
-    );
-  }
-  return link;
-}
 
 /** The notebook as it is now, without the link (the server strips it too). */
 export function workingNotebook(panel: NotebookPanel): nbformat.INotebookContent {

@@ -29,6 +29,19 @@ export function notebookLink(panel: NotebookPanel): INotebookLink | null {
   return null;
 }
 
+/** The link, or a sentence saying the notebook is not registered. */
+export function requireLink(panel: NotebookPanel): INotebookLink {
+  const link = notebookLink(panel);
+  if (!link) {
+    throw new ArtifactsAPIError(
+      400,
+      'This notebook is not registered as an artifact yet: run "Register Notebook as Artifact" first.',
+      'invalid'
+    );
+  }
+  return link;
+}
+
 export async function setLink(panel: NotebookPanel, link: INotebookLink): Promise<void> {
   panel.model?.setMetadata(NOTEBOOK_METADATA_KEY, { ...link });
   await panel.context.save();
@@ -97,14 +110,7 @@ export interface IAppendResult {
  * metadata follows the new head. A stale head offers a retry on the new one.
  */
 export async function append(panel: NotebookPanel, options: IAppendOptions): Promise<IAppendResult | null> {
-  const link = notebookLink(panel);
-  if (!link) {
-    throw new ArtifactsAPIError(
-      400,
-      'This notebook is not registered as an artifact yet: run "Register Notebook as Artifact" first.',
-      'invalid'
-    );
-  }
+  const link = requireLink(panel);
   const cell = panel.content.widgets[options.cellIndex];
   if (!cell) {
     throw new ArtifactsAPIError(400, `The notebook has no cell ${options.cellIndex}.`, 'invalid');
