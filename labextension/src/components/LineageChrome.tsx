@@ -52,7 +52,8 @@ export function LineageLegend(props: { graph: LineageGraph | null }): JSX.Elemen
       {kinds.map(k => (
         <li key={k.type} data-step-type={k.type}>
           <svg width="36" height="12" aria-hidden="true" className="jp-Artifacts-dag-legend-sample">
-            <g className={`jp-Artifacts-dag-edge jp-mod-${k.type}`}>
+            {/* Not a `jp-Artifacts-dag-edge`: that class names the graph's steps (tests, agents, clicks). */}
+            <g className={`jp-Artifacts-dag-legend-sample jp-mod-${k.type}`}>
               <path className="jp-Artifacts-dag-edge-line" d="M3,6L33,6" />
               {k.type === 'merge' && <path className="jp-Artifacts-dag-edge-inner" d="M3,6L33,6" />}
             </g>
