@@ -13,7 +13,8 @@ from .base import ArtifactsHandler, Route, api_doc
 
 NOTEBOOKS = "jupyter_artifacts:notebooks"
 ARTIFACTS = "jupyter_artifacts:artifacts"
-WRITE_ERRORS = (400, 403, 404, 409, 413, 422)
+WRITE_ERRORS = (400, 403, 404, 409, 413)
+COMMIT_ERRORS = (*WRITE_ERRORS, 422)  # an idempotency key reused for another request
 
 
 class CommitVersion(ArtifactsHandler):
@@ -21,7 +22,7 @@ class CommitVersion(ArtifactsHandler):
 
     @api_doc("Commit an edited notebook as its next version (201; 200 with the head when nothing changed). "
              "Writes a derives_from link and its `derive` step (method `manual-edit` unless given)",
-             body=m.CommitNotebook, reply=m.Committed, status=201, errors=WRITE_ERRORS, also={200: m.Committed})
+             body=m.CommitNotebook, reply=m.Committed, status=201, errors=COMMIT_ERRORS, also={200: m.Committed})
     @web.authenticated
     @authorized
     async def post(self, ref: str):

@@ -68,7 +68,7 @@ class NotebookVersion(Base):
 
 class Cells(Base):
     @api_doc("Append a cell as the notebook's next version (optionally executed in a fresh kernel)",
-             body=m.AppendCell, reply=m.Appended, status=201, errors=WRITE_ERRORS)
+             body=m.AppendCell, reply=m.Appended, status=201, errors=(*WRITE_ERRORS, 422))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
