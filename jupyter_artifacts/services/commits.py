@@ -25,6 +25,7 @@ from .actors import Actor
 from .snapshots import Plan, canonical_cells, ensure_open_chamber, notebook_digest, plan_snapshot, write_next_version
 from .versions import hydrate, resolve, to_version
 
+
 @dataclass
 class Commit:
     """What to record. `data` is the notebook as sent; title/metadata override the parent's

@@ -117,7 +117,7 @@ class MergeService:
                 return self._reply(sides.head, None, len(merged["cells"])), 200
             _, summary = await asyncio.to_thread(diff_notebooks, sides.local_nb, merged)
             try:
-                row = await self.db.run(lambda conn, s=sides, nb=merged, c=conflicts, sm=summary: self._write(
+                row = await self.db.run(lambda conn, s=sides, nb=merged, c=conflicts: self._write(
                     conn, s, nb, c, actor, rationale, strict=body.parent_version is not None or resolved is not None))
             except HeadMoved:
                 continue
