@@ -172,9 +172,17 @@ class BranchRules:
             self.write("POST", f"api/notebooks/{target}/versions", body, expect=Expect(refuse=tuple(early)))
             return
         if key_mode == "repeat":
-            # A key used before by an append, or by a commit of another notebook body: 422, nothing changes.
+            first = self.commit_keys.get((aid, body["idempotency_key"]))
+            if first is not None and first[0] == body:
+                # The very same request again (an edit can lead back to an earlier body): its first reply.
+                r = self.write("POST", f"api/notebooks/{target}/versions", body, expect=Expect(ok=(first[2],)))
+                self.check_unchanged("a repeated commit")
+                self.check(r.json == first[1] and r.headers.get("Idempotent-Replayed") == "true",
+                           lambda: f"a repeated commit answered {r.json}, first {first[1]}")
+                return
+            # A key used before by an append, or by a commit of another body: 422, nothing changes.
             self.write("POST", f"api/notebooks/{target}/versions", body,
-                           expect=Expect(refuse=((422, "idempotency_mismatch"),)))
+                       expect=Expect(refuse=((422, "idempotency_mismatch"),)))
             return
         ok = (200,) if unchanged else (201,)
         r = self.write("POST", f"api/notebooks/{target}/versions", body, expect=self.expect(refuse, *ok))
@@ -197,7 +205,7 @@ class BranchRules:
             if chamber:
                 self.chambers[chamber].pins.setdefault((aid, n), "workbench")
         if keyed:
-            self.commit_keys[(aid, body["idempotency_key"])] = r.json
+            self.commit_keys[(aid, body["idempotency_key"])] = (copy.deepcopy(body), r.json, r.status)
             again = self.write("POST", f"api/notebooks/{target}/versions", body, expect=Expect(ok=(r.status,)))
             self.check_unchanged("a repeated commit")
             self.check(again.json == r.json and again.headers.get("Idempotent-Replayed") == "true",

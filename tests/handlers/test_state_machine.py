@@ -221,7 +221,7 @@ class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
         self.chambers: dict[str, Chamber] = {}
         self.debates: dict[str, Debate] = {}
         self.keys: dict[tuple, dict] = {}          # (notebook, idempotency_key) -> first reply (appends)
-        self.commit_keys: dict[tuple, dict] = {}   # the same, of commits (branch_rules.py)
+        self.commit_keys: dict[tuple, tuple] = {}  # the same, of commits: (body, first reply, status)
         self.steps: list[tuple] = []               # ((aid, n), (aid, n), step_type) this example wrote
         self.log: list[str] = []
         self.before: dict | None = None
