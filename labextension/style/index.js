@@ -7,3 +7,7 @@ import 'nbdime/lib/styles/diff.css';
 import 'nbdime/lib/styles/merge.css';
 import './base.css';
 import './branches.css';
+import './sidebar.css';
+import './tabs.css';
+import './lineage.css';
+import './dialogs.css';
