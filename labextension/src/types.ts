@@ -42,6 +42,26 @@ export interface Version {
   created_by: Actor;
   /** Only where the route includes it. */
   content?: unknown;
+  /** The processing step that made this version (a merge's first; null for a v1 that was
+   * registered, not forked or split). */
+  step?: MadeBy | null;
+  /** With `q` on the list route: why the item matched. */
+  match?: SearchMatch;
+}
+
+/** How a version came to be, as a row shows it ("cell append · differential-expression"). */
+export interface MadeBy {
+  step_type: string;
+  method: string | null;
+}
+
+/** API.md `match`: a short text around the best match; `ranges` are code-point offsets of
+ * the matched words in `snippet`. */
+export interface SearchMatch {
+  field: 'id' | 'title' | 'content' | 'cell';
+  cell_index?: number;
+  snippet: string;
+  ranges: [number, number][];
 }
 
 /** A page of a list route. */
