@@ -126,7 +126,9 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       chipMenu: createChipMenu(app.commands),
       pageSize: () => settings.value.pageSize,
       openChamber: id => void app.commands.execute(CommandIDs.openChamber, { id }),
-      newChamber: () => void app.commands.execute(CommandIDs.newChamber)
+      newChamber: () => void app.commands.execute(CommandIDs.newChamber),
+      openDebate: id => void app.commands.execute(CommandIDs.openDebate, { id }),
+      openDebates: () => void app.commands.execute(CommandIDs.openDebates)
     });
     sidebar.id = SIDEBAR_ID;
     sidebar.title.icon = artifactsIcon;

@@ -1,12 +1,16 @@
 /**
- * One artifact of the sidebar's list: its title, type, id and latest version's chip;
- * expanded, every version's chip (newest first) with its tags. Server strings are text.
+ * One artifact of the sidebar's list: its title, type, id, how and by whom its latest
+ * version was made and when, its latest version's chip and, for a search hit, the
+ * snippet that matched; expanded, every version's chip (newest first) with the same
+ * line of scent and its tags. Server strings are text.
  */
 import { caretDownIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import React from 'react';
 
 import { Version } from '../api';
 import type { ChipMenu } from '../chipmenu';
+import { VersionScent } from './Scent';
+import { Snippet } from './Snippet';
 import { Tags } from './Tags';
 import { VersionChip } from './VersionChip';
 
@@ -38,17 +42,24 @@ function Chips(props: {
     <ul className="jp-Artifacts-chips" aria-label="Versions, newest first">
       {versions.map(v => (
         <li key={v.id} className="jp-Artifacts-chip-item">
-          <VersionChip
-            artifactId={v.artifact_id}
-            versionNumber={v.version_number}
-            short
-            latest={v.is_latest}
-            lifecycle={v.lifecycle_state}
-            detail={`${v.title} · ${v.created_at}`}
-            onOpen={props.openVersion}
-            onContextMenu={props.chipMenu}
-          />
-          <Tags tags={v.tags ?? []} />
+          <div className="jp-Artifacts-chip-line">
+            <VersionChip
+              artifactId={v.artifact_id}
+              versionNumber={v.version_number}
+              short
+              latest={v.is_latest}
+              lifecycle={v.lifecycle_state}
+              detail={v.title}
+              onOpen={props.openVersion}
+              onContextMenu={props.chipMenu}
+            />
+            <VersionScent version={v} />
+          </div>
+          {(v.tags ?? []).length > 0 && (
+            <div className="jp-Artifacts-chip-tags">
+              <Tags tags={v.tags} />
+            </div>
+          )}
         </li>
       ))}
     </ul>
@@ -81,11 +92,19 @@ export function ArtifactRow(props: {
         >
           <Caret.react tag="span" className="jp-Artifacts-caret" />
           <span className="jp-Artifacts-row-text">
-            <span className="jp-Artifacts-title">{artifact.title}</span>
-            <span className="jp-Artifacts-meta">
-              <span className="jp-Artifacts-type">{artifact.artifact_type}</span>
-              <span className="jp-Artifacts-id">{artifact.artifact_id}</span>
+            <span className="jp-Artifacts-title" title={artifact.title}>
+              {artifact.title}
             </span>
+            <span className="jp-Artifacts-meta">
+              <span className="jp-Artifacts-type" title={artifact.artifact_type}>
+                {artifact.artifact_type}
+              </span>
+              <span className="jp-Artifacts-id" title={artifact.artifact_id}>
+                {artifact.artifact_id}
+              </span>
+            </span>
+            <VersionScent version={artifact} className="jp-Artifacts-row-scent" />
+            <Snippet match={artifact.match} />
           </span>
         </button>
         <span className="jp-Artifacts-row-latest">

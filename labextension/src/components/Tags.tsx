@@ -1,9 +1,9 @@
-/** Tags as text badges; long ones are shortened, with the whole tag in the tooltip. */
+/**
+ * Tags as text badges. The whole tag stays in the DOM (screen readers read it all);
+ * CSS cuts a long one with an ellipsis, its title shows it on hover, and a sidebar row
+ * with keyboard focus shows it unclipped (sidebar.css).
+ */
 import React from 'react';
-
-import { shorten } from '../models';
-
-const MAX_TAG = 24;
 
 export function Tags(props: { tags: string[] }): JSX.Element | null {
   if (props.tags.length === 0) {
@@ -12,13 +12,8 @@ export function Tags(props: { tags: string[] }): JSX.Element | null {
   return (
     <span className="jp-Artifacts-tags">
       {props.tags.map(tag => (
-        <span
-          key={tag}
-          className="jp-Artifacts-tag"
-          data-tag={tag}
-          title={`tag: ${tag}`}
-        >
-          {shorten(tag, MAX_TAG)}
+        <span key={tag} className="jp-Artifacts-tag" data-tag={tag} title={tag}>
+          {tag}
         </span>
       ))}
     </span>

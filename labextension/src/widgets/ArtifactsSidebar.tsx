@@ -21,6 +21,7 @@ import { ArtifactRow, IVersionsState } from '../components/ArtifactRow';
 import { IChangeEvent, LiveUpdates } from '../events';
 import { ArtifactsAPIError, describeError } from '../request';
 import { ChambersSection, IChambersOptions } from './ChambersSection';
+import { DebatesSection, IDebatesOptions } from './DebatesSection';
 
 /** Milliseconds of typing pause before the search is sent. */
 const SEARCH_DEBOUNCE_MS = 300;
@@ -226,8 +227,9 @@ export function ArtifactsPanel(props: {
         <input
           type="search"
           className="jp-Artifacts-search-input"
-          placeholder="Search titles, ids, content, cells"
+          placeholder="Search artifacts"
           aria-label="Search artifacts"
+          title="Search ids, titles, content and notebook cells: every word must occur somewhere in the artifact"
           value={query}
           onChange={event => setQuery(event.target.value)}
         />
@@ -324,22 +326,26 @@ class ArtifactsListWidget extends ReactWidget {
   private _changed: ReadonlySet<string> = new Set();
 }
 
-/** The left sidebar: artifacts above, chambers below. */
+/** The left sidebar: artifacts above, chambers and then debates below. */
 export class ArtifactsSidebar extends Panel {
-  constructor(options: ISidebarOptions & IChambersOptions) {
+  constructor(options: ISidebarOptions & IChambersOptions & IDebatesOptions) {
     super();
     this.addClass('jp-Artifacts-sidebar');
     this._list = new ArtifactsListWidget(options);
     this._chambers = new ChambersSection(options);
+    this._debates = new DebatesSection(options);
     this.addWidget(this._list);
     this.addWidget(this._chambers);
+    this.addWidget(this._debates);
   }
 
   refresh(): void {
     this._list.refresh();
     void this._chambers.load();
+    void this._debates.load();
   }
 
   private _list: ArtifactsListWidget;
   private _chambers: ChambersSection;
+  private _debates: DebatesSection;
 }
