@@ -8,29 +8,12 @@
 import { graphlib, layout } from '@dagrejs/dagre';
 
 import type { LineageDirection, LineageEdge, LineageGraph, LineageNode } from './api';
+import { NODE_METRICS, nodeWidth, stepText } from './graphItems';
 import { shorten } from './models';
 
-// Pan, zoom and fit live in graphView.ts; re-exported so the view imports one module.
+// Pan, zoom, fit (graphView.ts) and the SVG items (graphItems.ts), re-exported so the view imports one module.
 export * from './graphView';
-
-/** Sizes used to estimate label widths without measuring text in a DOM. */
-export const NODE_METRICS = {
-  /** Width of one character of the ref line (monospace, 12px). */
-  refChar: 7.3,
-  /** Average width of one character of the title line (11px sans). */
-  titleChar: 6.2,
-  padding: 12,
-  minWidth: 96,
-  maxWidth: 280,
-  height: 42,
-  /** Longest ref and title shown in full (the whole is in the tooltip). */
-  maxRefChars: 36,
-  maxTitleChars: 28,
-  /** Edge label: one line of 10px text. */
-  labelChar: 5.8,
-  labelHeight: 14,
-  maxLabelChars: 40
-};
+export * from './graphItems';
 
 /** A version as drawn. */
 export interface IDagNode {
@@ -42,6 +25,8 @@ export interface IDagNode {
   label: string;
   /** The title line (shortened); '' when unknown. */
   subtitle: string;
+  /** The artifact type as shown after the ref (shortened); '' when unknown. */
+  typeLabel: string;
   /** The whole title, for tooltips and details; null when unknown. */
   title: string | null;
   artifactType: string | null;
@@ -61,7 +46,7 @@ export interface IDagEdge {
   id: string;
   source: string;
   target: string;
-  /** `step_type · method` (shortened). */
+  /** `step type · method` as people read it (shortened). */
   label: string;
   step: LineageEdge;
 }
@@ -135,17 +120,10 @@ export function isRoot(root: string, node: { ref: string; artifactId: string }):
   return node.artifactId === root || node.ref === root;
 }
 
-/** An edge's label: its step type and method, e.g. `cell_append · differential-expression` (`fork`, not `fork · fork`). */
+/** A step's raw type and method (the history's wording; the graph draws `stepText`), e.g. `cell_append · differential-expression` (`fork`, not `fork · fork`). */
 export function edgeLabel(step: Pick<LineageEdge, 'step_type' | 'method'>): string {
   const type = step.step_type || 'step';
   return step.method && step.method !== type ? `${type} · ${step.method}` : type;
-}
-
-function nodeSize(label: string, subtitle: string): { width: number; height: number } {
-  const m = NODE_METRICS;
-  const text = Math.max(label.length * m.refChar, subtitle.length * m.titleChar);
-  const width = Math.min(m.maxWidth, Math.max(m.minWidth, Math.ceil(text + 2 * m.padding)));
-  return { width, height: m.height };
 }
 
 function makeNode(root: string, ref: string, known: LineageNode | null): IDagNode {
@@ -155,11 +133,13 @@ function makeNode(root: string, ref: string, known: LineageNode | null): IDagNod
   const label = shorten(ref, NODE_METRICS.maxRefChars);
   const subtitle =
     known === null ? '(not loaded: truncated)' : shorten(title ?? '', NODE_METRICS.maxTitleChars);
+  const artifactType = known?.artifact_type ?? null;
+  const typeLabel = shorten(artifactType ?? '', NODE_METRICS.maxTypeChars);
   return {
-    ref, artifactId, versionNumber: known?.version_number ?? split?.version ?? null, label, subtitle, title,
-    artifactType: known?.artifact_type ?? null, contentHash: known?.content_hash ?? null,
+    ref, artifactId, versionNumber: known?.version_number ?? split?.version ?? null, label, subtitle, typeLabel, title,
+    artifactType, contentHash: known?.content_hash ?? null,
     isLatest: known?.is_latest === true, isRoot: isRoot(root, { ref, artifactId }), missing: known === null,
-    ...nodeSize(label, subtitle)
+    width: nodeWidth(label, typeLabel, subtitle), height: NODE_METRICS.height
   };
 }
 
@@ -189,7 +169,7 @@ export function buildLayoutInput(graph: LineageGraph): ILayoutInput {
       id = `${step.id}#${n}`;
     }
     ids.add(id);
-    const label = shorten(edgeLabel(step), NODE_METRICS.maxLabelChars);
+    const label = shorten(stepText(step), NODE_METRICS.maxLabelChars);
     edges.push({ id, source: step.source, target: step.target, label, step });
   }
   return { root, nodes: [...byRef.values()], edges };
@@ -243,25 +223,6 @@ function midpoint(points: IPoint[]): IPoint {
   return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
 }
 
-/** An SVG path through the points: straight ends, rounded through the inner points. */
-export function edgePath(points: IPoint[]): string {
-  if (points.length === 0) {
-    return '';
-  }
-  const f = (n: number) => Math.round(n * 10) / 10;
-  let d = `M${f(points[0].x)},${f(points[0].y)}`;
-  if (points.length === 2) {
-    return `${d}L${f(points[1].x)},${f(points[1].y)}`;
-  }
-  for (let i = 1; i < points.length - 1; i++) {
-    const p = points[i];
-    const next = points[i + 1];
-    const end = i === points.length - 2 ? next : { x: (p.x + next.x) / 2, y: (p.y + next.y) / 2 };
-    d += `Q${f(p.x)},${f(p.y)} ${f(end.x)},${f(end.y)}`;
-  }
-  return d;
-}
-
 export const DIRECTIONS: readonly LineageDirection[] = ['ancestors', 'descendants', 'both'];
 
 export interface IViewOptions {
@@ -282,65 +243,6 @@ export function viewOptions(
       ? Math.min(50, Math.max(1, Math.round(depth)))
       : base.maxDepth;
   return { direction, maxDepth };
-}
-
-/** An SVG element for the view to build; `text` only ever becomes text (`textContent`), never markup. */
-export interface ISvgItem {
-  tag: 'g' | 'title' | 'rect' | 'text' | 'path' | 'circle';
-  attrs: Record<string, string | number>;
-  text?: string;
-  children?: ISvgItem[];
-}
-
-/** A version: `<g class="jp-Artifacts-dag-node" data-ref tabindex="0">`, its ref and title lines as `<text>`. */
-export function nodeItem(n: IPositionedNode): ISvgItem {
-  const about = [n.title ?? '', n.isLatest ? 'latest' : '', n.isRoot ? 'lineage root' : '',
-    n.missing ? 'not loaded (truncated)' : ''].filter(Boolean).join(' · ');
-  const mods = [n.isRoot && ' jp-mod-root', n.isLatest && ' jp-mod-latest', n.missing && ' jp-mod-missing'];
-  const pad = NODE_METRICS.padding;
-  const children: ISvgItem[] = [
-    { tag: 'title', attrs: {}, text: about ? `${n.ref}\n${about}` : n.ref },
-    { tag: 'rect', attrs: { width: n.width, height: n.height, rx: 4 } },
-    { tag: 'text', attrs: { class: 'jp-Artifacts-dag-node-ref', x: pad, y: 17 }, text: n.label },
-    { tag: 'text', attrs: { class: 'jp-Artifacts-dag-node-title', x: pad, y: 33 }, text: n.subtitle }
-  ];
-  if (n.isLatest) {
-    children.push({ tag: 'circle', attrs: { class: 'jp-Artifacts-dag-latest', cx: n.width - 8, cy: 8, r: 3.5 } });
-  }
-  const attrs = { class: `jp-Artifacts-dag-node${mods.filter(Boolean).join('')}`, 'data-ref': n.ref, tabindex: 0,
-    role: 'button', 'aria-label': `Open ${n.ref}${about ? ` (${about})` : ''}`,
-    transform: `translate(${n.x - n.width / 2},${n.y - n.height / 2})` };
-  return { tag: 'g', attrs, children };
-}
-
-/** A step: `<g class="jp-Artifacts-dag-edge jp-mod-TYPE" data-step-id data-step-type tabindex="0">`. */
-export function edgeItem(e: IPositionedEdge, markerId: string): ISvgItem {
-  const d = edgePath(e.points);
-  const type = (e.step.step_type || '').replace(/[^A-Za-z0-9_-]/g, '') || 'step';
-  const attrs = { class: `jp-Artifacts-dag-edge jp-mod-${type}`, 'data-step-id': e.id, 'data-step-type': e.step.step_type,
-    tabindex: 0, role: 'button', 'aria-label': `Step ${e.label}: ${e.source} to ${e.target}` };
-  const label = { class: 'jp-Artifacts-dag-edge-label', x: e.labelX, y: e.labelY + 3.5, 'text-anchor': 'middle' };
-  // A merge is drawn as a double line: the inner path cuts the wide line in two.
-  const inner: ISvgItem[] = type === 'merge' ? [{ tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-inner', d } }] : [];
-  return { tag: 'g', attrs, children: [
-    { tag: 'title', attrs: {}, text: `${e.label}\n${e.source} → ${e.target}` },
-    { tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-hit', d } },
-    { tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-line', d, 'marker-end': `url(#${markerId})` } },
-    ...inner,
-    { tag: 'text', attrs: label, text: e.label }
-  ] };
-}
-
-/** The kinds of step a legend names, in its order (others follow as they come). */
-const STEP_KINDS: [string, string][] = [['cell_append', 'cell append'], ['derive', 'derive (edit, commit)'],
-  ['merge', 'merge (two parents)'], ['fork', 'fork'], ['split', 'split'], ['cite', 'cite']];
-
-/** The kinds of the steps present, for the legend. */
-export function stepKinds(edges: Pick<LineageEdge, 'step_type'>[]): { type: string; label: string }[] {
-  const present = new Set(edges.map(e => (e.step_type || '').replace(/[^A-Za-z0-9_-]/g, '') || 'step'));
-  const known = STEP_KINDS.filter(([t]) => present.has(t)).map(([type, label]) => ({ type, label }));
-  const other = [...present].filter(t => !STEP_KINDS.some(([k]) => k === t)).map(type => ({ type, label: type }));
-  return [...known, ...other];
 }
 
 /** Whether a live change (`step`, `version`) concerns an artifact of the graph (or the root's). */

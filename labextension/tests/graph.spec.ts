@@ -13,9 +13,11 @@ import {
   ISvgItem,
   isRoot,
   keepInView,
+  LABEL_FONT_PX,
   layoutGraph,
   layoutLineage,
   MAX_ZOOM,
+  NODE_METRICS,
   READABLE_ZOOM,
   nodeItem,
   notice,
@@ -234,7 +236,7 @@ describe('buildLayoutInput', () => {
     const input = buildLayoutInput(reply('X@v1', [node('X', 1, { title })], []));
     expect(input.nodes[0].title).toBe(title);
     expect(input.nodes[0].subtitle.startsWith('<img src=x')).toBe(true);
-    expect(input.nodes[0].subtitle.length).toBeLessThanOrEqual(28);
+    expect(input.nodes[0].subtitle.length).toBeLessThanOrEqual(NODE_METRICS.maxTitleChars);
   });
 
   it('reads refs', () => {
@@ -384,8 +386,9 @@ describe('view decisions', () => {
     const t = initialTransform(layout, tiny);
     expect(t.k).toBe(READABLE_ZOOM);
     expect(t).toEqual(keepInView(centreOn(root, tiny, READABLE_ZOOM), layout, tiny));
-    // Text never drawn below 11 px: fitting stops at 1:1 (titles and edge labels are 11 px).
-    expect(READABLE_ZOOM).toBe(1);
+    // Text never drawn below 11 px: fitting stops where the smallest label (12 px) is 11 px.
+    expect(Math.min(...Object.values(LABEL_FONT_PX)) * READABLE_ZOOM).toBeGreaterThanOrEqual(11);
+    expect(READABLE_ZOOM).toBeLessThan(1);
   });
 
   it('follows live changes of the artifacts of the graph only', () => {

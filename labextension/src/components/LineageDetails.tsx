@@ -1,16 +1,26 @@
 /**
  * The details panel of the lineage view: the selected version (with its actions) or the
- * selected step (type, ends, actor, recorder, method, parameters, chamber, time). Server
+ * selected step (what it did, its rationale as text, ends, actor, recorder, method, the
+ * chamber by name as a link, time, and its parameters as a key/value table). Server
  * strings are React text, never markup.
  */
-import React from 'react';
+import React, { useEffect, useState } from 'react';
 
+import { getChamber } from '../api';
 import * as G from '../graph';
+import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
-import { IViewServices, runIfAvailable } from '../widgets/services';
+import type { IViewServices } from '../widgets/services';
 import { ActorBadge } from './Actor';
 import { Hash } from './Hash';
 import { VersionChip } from './VersionChip';
+
+/** Run a command if some plugin provides it; a failure is the command's to report (no unhandled rejection). */
+function run(services: IViewServices, id: string, args: Record<string, unknown>): void {
+  if (services.commands.hasCommand(id)) {
+    services.commands.execute(id, args as any).catch(() => undefined);
+  }
+}
 
 export type Selection =
   | { kind: 'node'; node: G.IPositionedNode }
@@ -34,7 +44,7 @@ export function Details(props: {
       className={`jp-Button jp-mod-styled ${cls}`}
       data-command={id}
       disabled={!commands.hasCommand(id)}
-      onClick={() => runIfAvailable(commands, id, args)}
+      onClick={() => run(services, id, args)}
     >
       {label}
     </button>
@@ -48,7 +58,7 @@ export function Details(props: {
         artifactId={ref.artifactId}
         versionNumber={ref.version}
         onOpen={r =>
-          runIfAvailable(commands, CommandIDs.openVersion, { ref: r })
+          run(services, CommandIDs.openVersion, { ref: r })
         }
       />
     );
@@ -124,9 +134,18 @@ export function Details(props: {
     );
   }
   const s = item.edge.step;
+  const rationale = G.rationaleOf(s.parameters);
+  const parameters = G.parameterRows(s.parameters);
   return (
     <div data-step-id={item.edge.id}>
       <h3>Step {close}</h3>
+      <p className="jp-Artifacts-dag-step-summary">{G.stepText(s)}</p>
+      {rationale !== null && (
+        <section className="jp-Artifacts-dag-rationale" aria-label="Rationale">
+          <h4>Rationale</h4>
+          <p>{rationale}</p>
+        </section>
+      )}
       {fields([
         ['Type', <span className="jp-Artifacts-step-type">{s.step_type}</span>],
         ['From', chip(s.source)],
@@ -149,25 +168,80 @@ export function Details(props: {
           )
         ],
         [
-          'Parameters',
-          <pre className="jp-Artifacts-json">
-            {JSON.stringify(s.parameters ?? {}, null, 2)}
-          </pre>
-        ],
-        [
           'Chamber',
-          s.chamber_id
-            ? action(
-                `Open chamber ${s.chamber_id}`,
-                CommandIDs.openChamber,
-                { id: s.chamber_id },
-                'jp-Artifacts-dag-chamber'
-              )
-            : '—'
+          s.chamber_id ? (
+            <ChamberLink key={s.chamber_id} id={s.chamber_id} services={services} />
+          ) : (
+            '—'
+          )
         ],
         ['Time', <time dateTime={s.created_at}>{s.created_at}</time>],
         ['Step id', <code>{s.id}</code>]
       ])}
+      <h4>Parameters</h4>
+      {parameters.length === 0 ? (
+        <p className="jp-Artifacts-muted">none</p>
+      ) : (
+        <table className="jp-Artifacts-dag-params">
+          <tbody>
+            {parameters.map(([key, value]) => (
+              <tr key={key} data-key={key}>
+                <th scope="row">{key}</th>
+                <td>{value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </div>
+  );
+}
+
+/** Chamber names by id, fetched once per session (a name never changes). */
+const chamberNames = new Map<string, Promise<string>>();
+
+function chamberName(id: string): Promise<string> {
+  let name = chamberNames.get(id);
+  if (name === undefined) {
+    name = getChamber(id).then(c => c.name);
+    chamberNames.set(id, name);
+    name.catch(() => chamberNames.delete(id)); // try again next time
+  }
+  return name;
+}
+
+/** The chamber of a step by its name, a link that opens it; its id below, for the record. */
+function ChamberLink(props: { id: string; services: IViewServices }): JSX.Element {
+  const { id, services } = props;
+  const [name, setName] = useState<{ text: string | null; error: string | null }>({ text: null, error: null });
+  useEffect(() => {
+    let live = true;
+    chamberName(id).then(
+      text => live && setName({ text, error: null }),
+      error => live && setName({ text: null, error: describeError(error) })
+    );
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  const label = name.text ?? (name.error ? 'Open the chamber' : 'Loading the chamber…');
+  return (
+    <span className="jp-Artifacts-dag-chamber-ref">
+      <a
+        href="#"
+        className="jp-Artifacts-dag-chamber"
+        data-command={CommandIDs.openChamber}
+        data-chamber-id={id}
+        title={`Open chamber ${name.text ?? id}`}
+        onClick={e => {
+          e.preventDefault();
+          run(services, CommandIDs.openChamber, { id });
+        }}
+      >
+        {label}
+      </a>
+      {name.error && <span className="jp-Artifacts-muted"> (name unavailable: {name.error})</span>}
+      <code className="jp-Artifacts-dag-chamber-id">{id}</code>
+    </span>
   );
 }

@@ -1,22 +1,25 @@
 /**
  * The lineage DAG of a version (`open-lineage`), laid out by graph.ts (dagre). The SVG is built with DOM calls
  * (server strings only ever as `textContent` or attributes), so the graph is drawn and interactive when `ready`
- * resolves; the toolbar and the details panel are React. Drag to pan, wheel or buttons to zoom; nodes and edges
- * are focusable (Enter or Space activates, Shift+F10 shows a node's actions). Follows live updates.
+ * resolves; the toolbar and the details panel (resizable) are React. Input (graphInput.ts): drag or arrows to pan,
+ * wheel or buttons to zoom, never below the zoom at which labels are 11 px; a click opens a version in the preview
+ * tab, a double click pins it. Follows live updates: new versions are brought into view, or announced when the
+ * user has moved the view.
  */
-import { Notification, ReactWidget } from '@jupyterlab/apputils';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Panel, Widget } from '@lumino/widgets';
 import React from 'react';
 
-import { getLineage, LineageDirection, LineageGraph, queryString } from '../api';
-import { LineageLegend, LineageToolbar } from '../components/LineageChrome';
+import { getLineage, LineageDirection, LineageGraph } from '../api';
+import { Chrome, downloadProv, LineageLegend, LineageToolbar, newVersionsNotice } from '../components/LineageChrome';
 import { Details, Selection } from '../components/LineageDetails';
 import { IChangeEvent } from '../events';
 import * as G from '../graph';
-import { describeError, requestAPI } from '../request';
+import { build, IGraphHost, ITEM, listenGraph, svg } from '../graphInput';
+import { describeError } from '../request';
+import { Splitter } from '../splitter';
 import { CommandIDs } from '../tokens';
-import { IViewServices, runIfAvailable } from './services';
+import { IViewServices } from './services';
 
 export interface ILineageOptions {
   /** Default `both`. */
@@ -28,37 +31,10 @@ export interface ILineageOptions {
 type Drawn<S extends Selection> = S & { el: SVGGElement };
 
 const LIVE_DEBOUNCE_MS = 300;
-/** Below this zoom, edge labels and titles are hidden (unreadable anyway). */
-const FAR_ZOOM = 0.55;
-const ITEM = '.jp-Artifacts-dag-node, .jp-Artifacts-dag-edge';
+/** The graph's text, by class, and its font size in lineage.css (used until the real one can be read). */
+const TEXT: [string, number][] = [['node-ref', G.LABEL_FONT_PX.ref], ['node-type', G.LABEL_FONT_PX.type],
+  ['node-title', G.LABEL_FONT_PX.title], ['edge-label', G.LABEL_FONT_PX.edge]];
 let markers = 0;
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, text?: string) {
-  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
-  Object.entries(attrs).forEach(([key, value]) => el.setAttribute(key, String(value)));
-  if (text !== undefined) {
-    el.textContent = text;
-  }
-  return el;
-}
-
-/** The DOM of a graph.ts item: attributes and text only, never markup. */
-function build(item: G.ISvgItem): SVGElement {
-  const el = svg(item.tag, item.attrs, item.text);
-  el.append(...(item.children ?? []).map(build));
-  return el;
-}
-
-/** A React widget drawing whatever its callback returns, again on each `update()`. */
-class Chrome extends ReactWidget {
-  constructor(private _render: () => JSX.Element, className: string) {
-    super();
-    this.addClass(className);
-  }
-  protected render(): JSX.Element {
-    return this._render();
-  }
-}
 
 /** The lineage DAG view. */
 export class LineageView extends Panel {
@@ -72,22 +48,33 @@ export class LineageView extends Panel {
     const s = this._svg;
     s.setAttribute('class', 'jp-Artifacts-dag-svg');
     s.setAttribute('role', 'group');
-    s.setAttribute('aria-label', `Lineage of ${ref}: drag to pan, wheel or + and - to zoom, 0 to fit`);
+    s.setAttribute('aria-label', `Lineage of ${ref}: drag or arrow keys to pan, wheel or + and - to zoom, 0 to fit`);
     const marker = svg('marker', { id: this._marker, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9,
       markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' });
     marker.append(svg('path', { d: 'M0,0L10,5L0,10z', class: 'jp-Artifacts-dag-arrowhead' }));
     s.append(svg('defs'), this._viewport);
     s.firstChild!.appendChild(marker);
     this._canvas.addClass('jp-Artifacts-dag-canvas');
-    this._canvas.node.append(s, this._notice);
+    this._fresh.className = 'jp-Artifacts-dag-new';
+    this._fresh.setAttribute('role', 'status');
+    this._fresh.hidden = true;
+    this._canvas.node.append(s, this._notice, this._fresh);
     const body = new Panel();
     body.addClass('jp-Artifacts-dag-body');
     body.addWidget(this._canvas);
+    this._splitter = new Splitter({ panel: this._details.node, key: 'jupyter-artifacts:lineage-details-width', initial: 340,
+      min: 220, max: () => (body.node.clientWidth > 0 ? Math.max(220, body.node.clientWidth * 0.7) : 900),
+      label: 'Resize the details panel' });
+    body.addWidget(new Widget({ node: this._splitter.node }));
     body.addWidget(this._details);
     this.addWidget(this._toolbar);
     this.addWidget(this._legend);
     this.addWidget(body);
-    this._listen();
+    listenGraph(s, this._host);
+    if (typeof ResizeObserver !== 'undefined') {
+      this._resize = new ResizeObserver(() => this._initialView());
+      this._resize.observe(this._canvas.node);
+    }
     _services.live.changed.connect(this._onChange, this);
     _services.live.resync.connect(() => void this.load(), this);
     void this.load(true);
@@ -113,6 +100,39 @@ export class LineageView extends Panel {
   get loading(): boolean {
     return this._loading;
   }
+  /** The current pan and zoom (screen = k × graph + (x, y)). */
+  get transform(): G.ITransform {
+    return { ...this._t };
+  }
+  /** Whether zooming out keeps every label at 11 px or more on screen. */
+  get canZoomOut(): boolean {
+    return this._t.k > this.readableZoom() + 1e-6;
+  }
+  /** Versions that arrived live off screen and are announced, not yet shown. */
+  get announced(): string[] {
+    return [...this._announced];
+  }
+  /** The width of the details panel, px. */
+  get detailsWidth(): number {
+    return this._splitter.width;
+  }
+
+  /** The smallest zoom at which every label of the graph (by its computed font size) is 11 px or more on screen. */
+  readableZoom(): number {
+    if (this._floor !== null) {
+      return this._floor;
+    }
+    let measured = true;
+    const sizes = TEXT.map(([cls, fallback]) => {
+      const el = this._viewport.querySelector(`.jp-Artifacts-dag-${cls}`);
+      const size = el?.isConnected ? parseFloat(getComputedStyle(el).fontSize) : NaN;
+      measured &&= Number.isFinite(size) && size > 0;
+      return Number.isFinite(size) && size > 0 ? size : fallback;
+    });
+    const floor = G.readableZoom(sizes);
+    this._floor = measured ? floor : null; // measured once per drawing, while attached
+    return floor;
+  }
 
   /** Change the direction (re-fetch now) or the depth (re-fetch after a pause in typing). */
   setOptions(options: ILineageOptions): void {
@@ -137,11 +157,17 @@ export class LineageView extends Panel {
       if (seq !== this._seq || this.isDisposed) {
         return;
       }
+      const before = this._dag;
       this._graph = graph;
       this._dag = G.layoutLineage(graph);
       this._error = null;
       this._draw(this._dag);
       this._fitPending ||= refit;
+      if (refit) {
+        this._announce([]);
+      } else if (before) {
+        this._follow(before, this._dag);
+      }
       this._initialView();
     } catch (error) {
       if (seq !== this._seq || this.isDisposed) {
@@ -157,41 +183,44 @@ export class LineageView extends Panel {
     this._ready.resolve();
   }
 
-  /** Show the whole graph, or as much as fits at a readable zoom (centred on the root). */
+  /** Show the whole graph, or as much as fits at a readable zoom (centred on the root); new versions follow again. */
   fit(): void {
     const view = this._size();
     if (this._dag && view.width > 0) {
-      this._setTransform(G.initialTransform(this._dag, view));
+      this._userMoved = false;
+      this._setTransform(G.initialTransform(this._dag, view, this.readableZoom()));
+      this._announce([]);
     }
   }
 
-  /** Zoom around the centre of the view. */
+  /** Zoom around the centre of the view, never below the readable zoom. */
   zoom(factor: number): void {
     const view = this._size();
-    this._setTransform(G.zoomAt(this._t, factor, view.width / 2, view.height / 2));
+    this._userMoved = true;
+    this._setTransform(G.zoomAt(this._t, factor, view.width / 2, view.height / 2, this.readableZoom()));
+  }
+
+  /** Pan to the announced new versions (same zoom) and focus the first. */
+  showNew(): void {
+    const nodes = this._announced.map(ref => this._nodes.get(ref)).filter(n => n !== undefined);
+    const box = G.boxOf(nodes.map(n => n!.node));
+    if (box) {
+      this._setTransform(G.revealBox(this._t, box, this._size()));
+      nodes[0]!.el.focus({ preventScroll: true });
+    }
+    this._announce([]);
   }
 
   /** `GET .../lineage?format=prov-json` with the current options, saved as a file. */
-  async downloadProv(): Promise<void> {
-    const { direction, maxDepth } = this._options;
-    try {
-      const query = queryString({ format: 'prov-json', direction, max_depth: maxDepth }); // through the one requestAPI
-      const doc = await requestAPI<unknown>(`api/artifacts/${encodeURIComponent(this.ref)}/lineage${query}`);
-      const url = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' }));
-      const a = Object.assign(document.createElement('a'), { href: url, download: G.provFileName(this.ref, this._options) });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (error) {
-      Notification.error(`Could not download the PROV-JSON of ${this.ref}: ${describeError(error)}`);
-    }
+  downloadProv(): Promise<void> {
+    return downloadProv(this.ref, this._options);
   }
 
   dispose(): void {
     if (!this.isDisposed) {
       window.clearTimeout(this._timer);
       this._resize?.disconnect();
+      window.clearTimeout(this._flash);
       this._services.live.changed.disconnect(this._onChange, this);
       this._ready.resolve();
       super.dispose();
@@ -219,6 +248,8 @@ export class LineageView extends Panel {
       nodes.append(el);
     }
     this._viewport.replaceChildren(edges, nodes);
+    this._floor = null;
+    this._announced = this._announced.filter(ref => this._nodes.has(ref));
     this.node.dataset.nodes = String(dag.nodes.length);
     this.node.dataset.edges = String(dag.edges.length);
     const old = this._selection; // kept across re-fetches while it is still there
@@ -242,14 +273,54 @@ export class LineageView extends Panel {
     const view = this._size();
     if (this._dag && this._fitPending && view.width > 0 && view.height > 0) {
       this._fitPending = false;
-      this._setTransform(G.initialTransform(this._dag, view));
+      this._userMoved = false;
+      this._setTransform(G.initialTransform(this._dag, view, this.readableZoom()));
     }
   }
 
+  /** A re-fetch added versions: keep the view steady, bring them in unless the user moved it, else announce them. */
+  private _follow(before: G.IDagLayout, after: G.IDagLayout): void {
+    const view = this._size();
+    if (view.width <= 0 || view.height <= 0) { // hidden: fit when shown, or announce
+      this._fitPending ||= !this._userMoved;
+      const added = after.nodes.filter(n => !n.missing && !before.nodes.some(b => b.ref === n.ref)).map(n => n.ref);
+      this._announce(this._userMoved ? [...this._announced, ...added] : []);
+      return;
+    }
+    const { transform, added, announce } = G.followNew(this._t, before, after, view, this._userMoved, this.readableZoom());
+    this._setTransform(transform);
+    added.forEach(ref => this._nodes.get(ref)?.el.classList.add('jp-mod-new'));
+    const still = this._announced.filter(ref => !added.includes(ref));
+    this._announce(announce ? [...still, ...added] : still);
+    window.clearTimeout(this._flash); // the highlight of new versions fades after a while
+    this._flash = window.setTimeout(() => this._viewport.querySelectorAll('.jp-mod-new')
+      .forEach(el => el.classList.remove('jp-mod-new')), 8000);
+  }
+
+  /** The "N new versions — Show" notice (hidden for none); its text and buttons are DOM text, never markup. */
+  private _announce(refs: string[]): void {
+    this._announced = refs;
+    const f = this._fresh;
+    this.node.dataset.announced = String(refs.length);
+    newVersionsNotice(f, refs, () => this.showNew(), () => this._announce([]));
+  }
+
   private _setTransform(t: G.ITransform): void {
+    const could = this.canZoomOut;
     this._t = t;
     this._viewport.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
-    this._svg.classList.toggle('jp-mod-far', t.k < FAR_ZOOM);
+    this.node.dataset.zoom = String(Math.round(t.k * 1000) / 1000);
+    if (could !== this.canZoomOut) {
+      this._toolbar.update(); // the zoom-out button's state
+    }
+  }
+
+  /** Open a version by id (the command reports its own failure). */
+  private _open(ref: string, preview: boolean): void {
+    const { commands } = this._services;
+    if (commands.hasCommand(CommandIDs.openVersion)) {
+      commands.execute(CommandIDs.openVersion, preview ? { ref, preview: true } : { ref }).catch(() => undefined);
+    }
   }
 
   private _select(item: Drawn<Selection> | null): void {
@@ -259,81 +330,13 @@ export class LineageView extends Panel {
     this._details.update();
   }
 
-  /** A node: select it and (click, Enter) open exactly that version. An edge: show its details. */
-  private _activate(target: Element, open: boolean): void {
+  /** A node: select it and open exactly that version (preview or pinned). An edge: show its details. */
+  private _activate(target: Element, open: 'preview' | 'pinned' | null): void {
     const el = target.closest<SVGGElement>(ITEM);
     const item = el?.dataset.ref !== undefined ? this._nodes.get(el.dataset.ref) : this._edges.get(el?.dataset.stepId ?? '');
     this._select(item ?? null);
     if (item?.kind === 'node' && open) {
-      runIfAvailable(this._services.commands, CommandIDs.openVersion, { ref: item.node.ref });
-    }
-  }
-
-  private _listen(): void {
-    const s = this._svg;
-    s.addEventListener('pointerdown', ev => {
-      this._dragged = false;
-      this._drag = ev.button === 0 ? { id: ev.pointerId, x: ev.clientX, y: ev.clientY, t: this._t, moved: false } : null;
-    });
-    s.addEventListener('pointermove', ev => {
-      const d = this._drag;
-      if (!d || d.id !== ev.pointerId || (!d.moved && Math.hypot(ev.clientX - d.x, ev.clientY - d.y) < 4)) {
-        return;
-      }
-      if (!d.moved) {
-        d.moved = true;
-        s.setPointerCapture(ev.pointerId);
-        s.classList.add('jp-mod-dragging');
-      }
-      this._setTransform({ k: d.t.k, x: d.t.x + ev.clientX - d.x, y: d.t.y + ev.clientY - d.y });
-    });
-    const end = (ev: PointerEvent) => {
-      if (this._drag?.id === ev.pointerId) {
-        this._dragged = this._drag.moved;
-        this._drag = null;
-        s.classList.remove('jp-mod-dragging');
-      }
-    };
-    s.addEventListener('pointerup', end);
-    s.addEventListener('pointercancel', end);
-    s.addEventListener('click', ev => {
-      if (!this._dragged) {
-        this._activate(ev.target as Element, true);
-      }
-      this._dragged = false;
-    });
-    s.addEventListener('contextmenu', ev => {
-      const item = (ev.target as Element).closest(ITEM);
-      if (item) {
-        ev.preventDefault();
-        ev.stopPropagation(); // not JupyterLab's own menu
-        this._activate(item, false);
-      }
-    });
-    s.addEventListener('wheel', ev => {
-      ev.preventDefault();
-      const box = s.getBoundingClientRect();
-      const factor = Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015));
-      this._setTransform(G.zoomAt(this._t, factor, ev.clientX - box.left, ev.clientY - box.top));
-    }, { passive: false });
-    s.addEventListener('keydown', ev => {
-      const item = (ev.target as Element).closest(ITEM);
-      const key = ev.key;
-      if (item && (key === 'Enter' || key === ' ' || key === 'ContextMenu' || (key === 'F10' && ev.shiftKey))) {
-        this._activate(item, key === 'Enter' || key === ' ');
-      } else if (key === 'Escape') {
-        this._select(null);
-      } else if (key === '0' || key === '+' || key === '=' || key === '-') {
-        key === '0' ? this.fit() : this.zoom(key === '-' ? 0.8 : 1.25);
-      } else {
-        return;
-      }
-      ev.preventDefault();
-      ev.stopPropagation();
-    });
-    if (typeof ResizeObserver !== 'undefined') {
-      this._resize = new ResizeObserver(() => this._initialView());
-      this._resize.observe(this._canvas.node);
+      this._open(item.node.ref, open === 'preview');
     }
   }
 
@@ -359,8 +362,10 @@ export class LineageView extends Panel {
   private _timer = 0;
   private _t: G.ITransform = { x: 0, y: 0, k: 1 };
   private _fitPending = false;
-  private _drag: { id: number; x: number; y: number; t: G.ITransform; moved: boolean } | null = null;
-  private _dragged = false;
+  private _userMoved = false;
+  private _floor: number | null = null;
+  private _announced: string[] = [];
+  private _flash = 0;
   private _selection: Drawn<Selection> | null = null;
   private _resize: ResizeObserver | null = null;
   private _marker = `jp-Artifacts-dag-arrow-${++markers}`;
@@ -369,6 +374,20 @@ export class LineageView extends Panel {
   private _svg = svg('svg');
   private _viewport = svg('g', { class: 'jp-Artifacts-dag-viewport' });
   private _notice = document.createElement('div');
+  private _fresh = document.createElement('div');
+  private _splitter: Splitter;
+  private _host: IGraphHost = {
+    transform: () => this._t,
+    setTransform: (t, byUser) => {
+      this._userMoved ||= byUser;
+      this._setTransform(t);
+    },
+    floor: () => this.readableZoom(),
+    fit: () => this.fit(),
+    zoom: factor => this.zoom(factor),
+    activate: (target, open) => this._activate(target, open),
+    deselect: () => this._select(null)
+  };
   private _canvas = new Widget();
   private _toolbar = new Chrome(() => <LineageToolbar view={this} />, 'jp-Artifacts-dag-toolbar');
   private _legend = new Chrome(() => <LineageLegend graph={this._graph} />, 'jp-Artifacts-dag-legend');
