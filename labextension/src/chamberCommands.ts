@@ -7,6 +7,7 @@ import { Notification } from '@jupyterlab/apputils';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import {
+  Chamber,
   closeChamber,
   createChamber,
   getChamber,
@@ -16,10 +17,12 @@ import {
   Role
 } from './api';
 import { ArgumentError, formatRef, refArg, stringArg } from './models';
+import { describePull, IPullOutcome } from './pullOutcome';
 import { argOrAsk, reported } from './commands';
 import { CommandIDs } from './tokens';
 import { Views } from './views';
-import { askNewChamber, askPull, confirmClose } from './widgets/ChamberDialogs';
+import { askNewChamber, confirmClose } from './widgets/ChamberDialogs';
+import { askPull } from './widgets/PullDialog';
 
 type Args = ReadonlyPartialJSONObject;
 
@@ -96,40 +99,32 @@ export function addChamberCommands(app: JupyterFrontEnd, views: Views): void {
         }
         // With no arguments at all (the palette), the dialog asks for everything.
         const choose = args.choose === true || Object.keys(args).length === 0;
-        let text = args.ref === undefined && choose ? '' : formatArgRef(args);
-        let chamberId =
+        const text = args.ref === undefined && choose ? '' : formatArgRef(args);
+        const chamberId =
           stringArg(args, 'chamber_id') ?? views.lastChamber ?? '';
-        let pinRole = role as Role;
-        // Menus and buttons ask (`choose`); a caller with arguments never sees a dialog.
-        if (choose) {
-          const asked = await askPull({ ref: text, chamberId, role: pinRole });
-          if (asked === null) {
-            return null;
-          }
-          ({ ref: text, chamberId, role: pinRole } = asked);
+        // Menus and buttons ask (`choose`), and the dialog stays open on a failed pull;
+        // a caller with arguments never sees a dialog.
+        const done = choose
+          ? await askPull({ ref: text, chamberId, role: role as Role }, c =>
+              pull(views, c.ref, c.chamberId, c.role)
+            )
+          : await pull(views, text, chamberId, role as Role);
+        if (done === null) {
+          return null;
         }
-        if (!chamberId) {
-          throw new ArgumentError(
-            'Open or create a chamber first, or give "chamber_id".'
-          );
-        }
-        const ref = refArg({ ref: text }, 'ref');
-        const chamber = await pullIntoChamber(chamberId, [
-          {
-            artifact_id:
-              ref.version === undefined
-                ? ref.artifactId
-                : formatRef(ref.artifactId, ref.version),
-            role: pinRole
-          }
-        ]);
-        views.lastChamber = chamberId;
-        await views.chamberView(chamberId)?.load();
-        Notification.success(
-          `Pulled ${text} into "${chamber.name}" as ${pinRole}.`,
-          { autoClose: 5000 }
+        const { chamber, outcome } = done;
+        await views.chamberView(chamber.id)?.load();
+        (outcome.pinned ? Notification.success : Notification.info)(
+          outcome.message,
+          { autoClose: 8000 }
         );
-        return { chamber_id: chamber.id, pins: chamber.artifacts.length };
+        return {
+          chamber_id: chamber.id,
+          pins: chamber.artifacts.length,
+          ref: outcome.ref,
+          role: outcome.role,
+          already_pinned: !outcome.pinned
+        };
       })
   });
 
@@ -196,6 +191,41 @@ export function addChamberCommands(app: JupyterFrontEnd, views: Views): void {
         }
       })
   });
+}
+
+/**
+ * Pin `text` (`X@vN`, or a bare id for the latest) and tell what really happened: the
+ * chamber's pins before and after say whether the version was pinned already, and as what.
+ */
+async function pull(
+  views: Views,
+  text: string,
+  chamberId: string,
+  role: Role
+): Promise<{ chamber: Chamber; outcome: IPullOutcome }> {
+  if (!chamberId) {
+    throw new ArgumentError(
+      'Open or create a chamber first, or give "chamber_id".'
+    );
+  }
+  const ref = refArg({ ref: text }, 'ref');
+  const asked =
+    ref.version === undefined
+      ? ref.artifactId
+      : formatRef(ref.artifactId, ref.version);
+  const before = await getChamber(chamberId);
+  const chamber = await pullIntoChamber(chamberId, [
+    { artifact_id: asked, role }
+  ]);
+  views.lastChamber = chamberId;
+  const outcome = describePull(
+    asked,
+    role,
+    chamber.name,
+    before.artifacts,
+    chamber.artifacts
+  );
+  return { chamber, outcome };
 }
 
 function formatArgRef(args: Args): string {

@@ -14,7 +14,7 @@ import { getNotebookVersion, LineageDirection } from './api';
 import { LiveUpdates } from './events';
 import { appendVersionIcon, artifactsIcon } from './icons';
 import { ArgumentError, boolArg, formatRef, intArg, objectArg, refArg, stringArg } from './models';
-import { append, INotebookLink, notebookLink, register } from './notebooks';
+import { append, appendCaption, INotebookLink, notebookLink, register, registeredMessage } from './notebooks';
 import { describeError } from './request';
 import { CommandIDs, ISettings, SIDEBAR_ID } from './tokens';
 import { Views } from './views';
@@ -199,21 +199,22 @@ export function addNotebookCommands(o: INotebookCommandOptions): void {
   });
   commands.addCommand(CommandIDs.registerNotebook, {
     label: 'Register Notebook as Artifact',
-    caption: 'Make this notebook a versioned artifact (version 1)',
+    caption: 'Make this notebook a versioned artifact (version 1), so its cells can be appended as versions',
     icon: artifactsIcon,
     isEnabled: () => !!current() && !notebookLink(current() as NotebookPanel),
+    // The toolbar's Register button shows only on unregistered notebooks (schema/plugin.json).
+    isVisible: args => !args.toolbar || (!!current() && !notebookLink(current() as NotebookPanel)),
     execute: (args: Args) => reported('Registering the notebook failed', async () => {
       const panel = await panelFor(o, stringArg(args, 'path'));
       const reply = await register(panel);
-      Notification.success(`Registered as ${formatRef(reply.notebook_id, 1)} (${reply.cell_count} cells).`, {
-        autoClose: 6000
-      });
+      Notification.success(registeredMessage(reply), { autoClose: 8000 });
       return reply;
     })
   });
   commands.addCommand(CommandIDs.appendCell, {
     label: 'Append Cell as New Version',
-    caption: "Send this cell as the notebook artifact's next version",
+    // Says why it is disabled on an unregistered notebook.
+    caption: () => appendCaption(current() ?? null),
     icon: appendVersionIcon,
     isEnabled: () => !!current() && !!notebookLink(current() as NotebookPanel),
     execute: (args: Args) => reported('The append failed', async () => {

@@ -55,7 +55,11 @@ export function jsonDiff(before: unknown, after: unknown, path: JsonPath = []): 
   }
   if (isObject(before) && isObject(after)) {
     const keys = [...Object.keys(before), ...Object.keys(after).filter(k => !(k in before))];
-    return keys.flatMap(k => jsonDiff(before[k], after[k], [...path, k]));
+    const out: IJsonChange[] = [];
+    for (const k of keys) {
+      out.push(...jsonDiff(before[k], after[k], [...path, k]));
+    }
+    return out;
   }
   if (Array.isArray(before) && Array.isArray(after)) {
     return arrayDiff(before, after, path);

@@ -9,8 +9,17 @@ import { Notification } from '@jupyterlab/apputils';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { NotebookPanel } from '@jupyterlab/notebook';
 
-import { AppendCellRequest, Appended, appendCell, getNotebookInfo, registerNotebook, Registered } from './api';
+import {
+  AppendCellRequest,
+  Appended,
+  appendCell,
+  getNotebookInfo,
+  registerNotebook,
+  Registered,
+  RegisterNotebookRequest
+} from './api';
 import { describeExecution, formatRef } from './models';
+import { describeRegistered, trailingEmptyCells } from './registration';
 import { ArtifactsAPIError } from './request';
 import { NOTEBOOK_METADATA_KEY } from './tokens';
 import { versionNotebook } from './versionCache';
@@ -54,11 +63,36 @@ export function idFromPath(path: string): string | undefined {
   return id || undefined;
 }
 
+/** The append button's tooltip: what it does, or why it cannot yet. */
+export function appendCaption(panel: NotebookPanel | null): string {
+  if (!panel) {
+    return 'Open a notebook to append its cells as versions';
+  }
+  const link = notebookLink(panel);
+  return link
+    ? `Send the active cell as ${formatRef(link.artifact_id, link.version_number + 1)}, the next version of ${link.artifact_id}`
+    : 'Register this notebook first (the Register button on this toolbar): only a registered notebook takes appended cells as versions';
+}
+
+/** What a registration recorded: the server's reply and the trailing empty cells left out. */
+export interface IRegistered extends Registered {
+  left_out_trailing_empty: number;
+}
+
+/** "Registered NB-12@v1: 5 cells (left out 1 trailing empty cell)." */
+export function registeredMessage(reply: IRegistered): string {
+  return describeRegistered(formatRef(reply.notebook_id, reply.version_number), reply.cell_count,
+    reply.left_out_trailing_empty);
+}
+
 /**
  * Register the notebook (saved first, so the server reads what is shown) and
  * record the link in its metadata. The file name becomes the id when free.
+ * Trailing empty cells (the blank cell left after the last run) are not
+ * content: the notebook is then sent without them; the route stores exactly
+ * what it is sent.
  */
-export async function register(panel: NotebookPanel): Promise<Registered> {
+export async function register(panel: NotebookPanel): Promise<IRegistered> {
   const existing = notebookLink(panel);
   if (existing) {
     throw new ArtifactsAPIError(
@@ -71,18 +105,29 @@ export async function register(panel: NotebookPanel): Promise<Registered> {
     await panel.context.save();
   }
   const path = panel.context.path;
+  const content = panel.context.model.toJSON() as unknown as nbformat.INotebookContent;
+  const leftOut = trailingEmptyCells(content.cells);
+  let request: RegisterNotebookRequest = { path };
+  if (leftOut > 0) {
+    // As the server titles a notebook read from `path`: its metadata's title, else the file's stem.
+    const stem = (path.split('/').pop() ?? path).replace(/\.ipynb$/i, '');
+    request = {
+      notebook: { ...content, cells: content.cells.slice(0, content.cells.length - leftOut) },
+      title: typeof content.metadata?.title === 'string' ? undefined : stem
+    };
+  }
   let reply: Registered;
   try {
-    reply = await registerNotebook({ id: idFromPath(path), path });
+    reply = await registerNotebook({ id: idFromPath(path), ...request });
   } catch (error) {
     if (error instanceof ArtifactsAPIError && (error.status === 409 || error.status === 400)) {
-      reply = await registerNotebook({ path }); // the name is taken or no id: let the server name it
+      reply = await registerNotebook(request); // the name is taken or no id: let the server name it
     } else {
       throw error;
     }
   }
   await setLink(panel, { artifact_id: reply.notebook_id, version_number: reply.version_number });
-  return reply;
+  return { ...reply, left_out_trailing_empty: leftOut };
 }
 
 export interface IAppendOptions {
@@ -165,9 +210,24 @@ export async function append(panel: NotebookPanel, options: IAppendOptions): Pro
       executionCount: number | null;
     };
     code.outputs.fromJSON(reply.outputs);
+    // The reply has no execution count: the stored cell of the new version has it (so the
+    // prompt reads [3]:, not [ ]:); an execute_result output carries it too.
+    code.executionCount = await storedExecutionCount(reply);
   }
   await setLink(panel, { artifact_id: reply.notebook_id, version_number: reply.version_number });
   return { reply, ref };
+}
+
+/** The execution count of the appended cell as the new version stores it. */
+async function storedExecutionCount(reply: Appended): Promise<number | null> {
+  const stored = await versionNotebook(reply.notebook_id, reply.version_number)
+    .then(nb => nb.cells[reply.cell_index] as nbformat.ICodeCell | undefined)
+    .catch(() => undefined);
+  if (typeof stored?.execution_count === 'number') {
+    return stored.execution_count;
+  }
+  const result = reply.outputs.find(o => o.output_type === 'execute_result') as nbformat.IExecuteResult | undefined;
+  return typeof result?.execution_count === 'number' ? result.execution_count : null;
 }
 
 async function offerRetry(

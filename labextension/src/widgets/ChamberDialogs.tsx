@@ -1,18 +1,11 @@
 /**
- * The chamber dialogs: open one, pick where (and as what) to pull a version,
- * and the confirmation of a close, with an optional result artifact.
+ * The chamber dialogs: open one, and the confirmation of a close, with an
+ * optional result artifact. (The pull dialog is PullDialog.tsx.)
  */
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
-import React, { useEffect, useState } from 'react';
+import React, { useState } from 'react';
 
-import {
-  ChamberSummary,
-  listChambers,
-  Purpose,
-  ResultArtifact,
-  Role
-} from '../api';
-import { parseRef } from '../models';
+import { Purpose, ResultArtifact } from '../api';
 
 const PURPOSES: Purpose[] = [
   'experiment_design',
@@ -20,7 +13,6 @@ const PURPOSES: Purpose[] = [
   'persona_workspace',
   'showcase_review'
 ];
-const ROLES: Role[] = ['reference', 'input', 'workbench'];
 
 /** A dialog body holding a value that its React form keeps current. */
 class FormBody<T> extends ReactWidget implements Dialog.IBodyWidget<T> {
@@ -120,109 +112,6 @@ export async function askNewChamber(): Promise<{
       return { name: value.name.trim(), purpose: value.purpose };
     }
     error = 'A chamber needs a name.';
-  }
-}
-
-function ChamberSelect(props: {
-  value: string;
-  onChange: (id: string) => void;
-}): JSX.Element {
-  const [chambers, setChambers] = useState<ChamberSummary[] | null>(null);
-  useEffect(() => {
-    listChambers({ status: 'open', limit: 200 }).then(
-      p => setChambers(p.items),
-      () => setChambers([])
-    );
-  }, []);
-  return (
-    <select
-      className="jp-mod-styled jp-Artifacts-pull-chamber"
-      value={props.value}
-      onChange={e => props.onChange(e.target.value)}
-    >
-      <option value="">
-        {chambers === null
-          ? 'Loading…'
-          : chambers.length
-            ? 'Choose a chamber'
-            : 'No open chamber'}
-      </option>
-      {(chambers ?? []).map(c => (
-        <option
-          key={c.id}
-          value={c.id}
-        >{`${c.name} (${c.purpose}, ${c.pin_count} pinned)`}</option>
-      ))}
-    </select>
-  );
-}
-
-/** Which version, into which open chamber, as what. */
-export async function askPull(initial: {
-  ref: string;
-  chamberId: string;
-  role: Role;
-}): Promise<{ ref: string; chamberId: string; role: Role } | null> {
-  for (let error = ''; ;) {
-    const value = await ask(
-      'Pull a version into a chamber',
-      'Pull',
-      { ...initial, error },
-      (v, set) => (
-        <form
-          className="jp-Artifacts-append-form"
-          onSubmit={e => e.preventDefault()}
-        >
-          {v.error && (
-            <div className="jp-Artifacts-error" role="alert">
-              {v.error}
-            </div>
-          )}
-          <label>
-            Version (an id for its latest version, or id@vN)
-            <input
-              className="jp-mod-styled jp-Artifacts-pull-ref"
-              value={v.ref}
-              placeholder="hypothesis-H-89@v2"
-              onChange={e => set({ ...v, ref: e.target.value.trim() })}
-            />
-          </label>
-          <label>
-            Chamber
-            <ChamberSelect
-              value={v.chamberId}
-              onChange={id => set({ ...v, chamberId: id })}
-            />
-          </label>
-          <label>
-            Role
-            <select
-              className="jp-mod-styled jp-Artifacts-pull-role"
-              value={v.role}
-              onChange={e => set({ ...v, role: e.target.value as Role })}
-            >
-              {ROLES.map(r => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
-          </label>
-        </form>
-      )
-    );
-    if (value === null) {
-      return null;
-    }
-    initial = { ref: value.ref, chamberId: value.chamberId, role: value.role };
-    if (parseRef(value.ref) === null) {
-      error =
-        'Give a version like hypothesis-H-89@v2 (or an artifact id for its latest version).';
-    } else if (!value.chamberId) {
-      error = 'Choose an open chamber (or open one first).';
-    } else {
-      return initial;
-    }
   }
 }
 

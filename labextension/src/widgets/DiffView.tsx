@@ -3,7 +3,8 @@
  * NotebookDiffWidget built from the server's `{base, diff}` reply, with the
  * long unchanged runs collapsed first (collapse.ts) so the changes are
  * interactive at once; "Show all cells" renders the whole notebook. Other
- * artifacts: the fields that changed, old and new, as text.
+ * artifacts: a field diff by key path, the changed words marked inside texts
+ * (components/FieldDiff.tsx).
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import type * as nbformat from '@jupyterlab/nbformat';
@@ -12,8 +13,9 @@ import { NotebookDiffModel } from 'nbdime/lib/diff/model';
 import { NotebookDiffWidget } from 'nbdime/lib/diff/widget';
 import React from 'react';
 
-import { diffArtifact, diffNotebook, diffNotebookCopy, FieldDiff, getVersion, NotebookDiff } from '../api';
+import { diffArtifact, diffNotebook, diffNotebookCopy, getVersion, NotebookDiff } from '../api';
 import { collapseUnchanged } from '../collapse';
+import { FieldDiffList } from '../components/FieldDiff';
 import { describeError } from '../request';
 import { IViewServices } from './services';
 
@@ -39,30 +41,6 @@ function Summary(props: {
           Show all cells ({props.hidden} hidden)
         </button>
       )}
-    </div>
-  );
-}
-
-function Fields(props: { diff: FieldDiff }): JSX.Element {
-  const names = Object.keys(props.diff.fields);
-  const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value, null, 2));
-  return (
-    <div className="jp-Artifacts-field-diff">
-      <div className="jp-Artifacts-diff-summary">
-        <span className="jp-Artifacts-diff-refs">
-          {props.diff.from_ref} → {props.diff.to_ref}
-        </span>
-        <span>{names.length ? `${names.length} field${names.length === 1 ? '' : 's'} changed` : 'No field changed'}</span>
-      </div>
-      {names.map(name => (
-        <div key={name} className="jp-Artifacts-field-change" data-field={name}>
-          <h3>{name}</h3>
-          <div className="jp-Artifacts-field-sides">
-            <pre className="jp-Artifacts-old" aria-label={`${name} in v${props.diff.from}`}>{text(props.diff.fields[name].old)}</pre>
-            <pre className="jp-Artifacts-new" aria-label={`${name} in v${props.diff.to}`}>{text(props.diff.fields[name].new)}</pre>
-          </div>
-        </div>
-      ))}
     </div>
   );
 }
@@ -107,7 +85,7 @@ export class DiffView extends Panel {
       } else {
         const diff = await diffArtifact(this.artifactId, this._from, this._to);
         this.label = `${diff.artifact_id} v${diff.from} → v${diff.to}`;
-        this.addWidget(ReactWidget.create(<Fields diff={diff} />));
+        this.addWidget(ReactWidget.create(<FieldDiffList diff={diff} />));
       }
       this.node.dataset.ready = 'true';
     } catch (error) {
