@@ -2,7 +2,8 @@
  * Command registration (shared/UI.md: the plugin's public API). Each command
  * takes its documented arguments (checked, with a sentence when wrong),
  * opens no dialog when called with arguments, and resolves once its view is
- * shown or its write is done. Failures show as a notification and reject.
+ * shown or its write is done. Failures show as one notification and reject
+ * (failures.ts: a click's or the palette's run leaves no unhandled rejection).
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { InputDialog, Notification } from '@jupyterlab/apputils';
@@ -15,7 +16,7 @@ import { LiveUpdates } from './events';
 import { appendVersionIcon, artifactsIcon } from './icons';
 import { ArgumentError, boolArg, formatRef, intArg, objectArg, refArg, stringArg } from './models';
 import { append, appendCaption, INotebookLink, notebookLink, register, registeredMessage } from './notebooks';
-import { describeError } from './request';
+import { report } from './failures';
 import { CommandIDs, ISettings, SIDEBAR_ID } from './tokens';
 import { Views } from './views';
 import { versionNotebook } from './versionCache';
@@ -27,13 +28,15 @@ type Args = ReadonlyPartialJSONObject;
 /** `append-cell`'s documented arguments (shared/UI.md). */
 const APPEND_ARGS = ['path', 'cell_index', 'execute', 'method', 'parameters', 'rationale', 'chamber_id'];
 
-/** Run `work`; on failure, say so in a notification and reject with the same error. */
+/**
+ * Run `work`; on failure, say so in one notification (none more if a command it
+ * ran said it already) and reject with the same error.
+ */
 export async function reported<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    Notification.error(`${what}: ${describeError(error)}`, { autoClose: false });
-    throw error;
+    throw report(what, error);
   }
 }
 
@@ -52,12 +55,28 @@ export async function argOrAsk(args: Args, name: string, title: string, placehol
   return { [name]: answer.value.trim() };
 }
 
+/** Focus the sidebar's search box (rendered by React: it may take a moment to appear). */
+async function focusSearch(): Promise<void> {
+  for (let tries = 0; tries < 40; tries++) {
+    const input = document.querySelector<HTMLInputElement>(`#${SIDEBAR_ID} .jp-Artifacts-search-input`);
+    if (input !== null && input.offsetParent !== null) {
+      input.focus();
+      input.select();
+      return;
+    }
+    await new Promise(resolve => window.setTimeout(resolve, 50));
+  }
+}
+
 export function addSidebarCommands(app: JupyterFrontEnd, live: LiveUpdates): void {
   app.commands.addCommand(CommandIDs.openSidebar, {
     label: 'Show Artifacts',
     caption: 'Open the Artifacts sidebar',
     icon: artifactsIcon,
-    execute: () => app.shell.activateById(SIDEBAR_ID)
+    execute: async () => {
+      app.shell.activateById(SIDEBAR_ID);
+      await focusSearch();
+    }
   });
   app.commands.addCommand(CommandIDs.refresh, {
     label: 'Refresh Artifacts',
@@ -74,7 +93,8 @@ export function addViewCommands(app: JupyterFrontEnd, views: Views): void {
     execute: (args: Args) => reported('Opening the version failed', async () => {
       const given = await argOrAsk(args, 'ref', 'Open an artifact version', 'e.g. NB-12@v3 (an id for its latest)');
       if (given !== null) {
-        await views.openVersion(refArg(given, 'ref'));
+        // `preview`: in the one preview tab (a single click on a chip, a row, a node).
+        await views.openVersion(refArg(given, 'ref'), { preview: boolArg(args, 'preview') ?? false });
       }
     })
   });

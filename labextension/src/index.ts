@@ -34,6 +34,7 @@ import {
   STATUS_ENDPOINT,
   VIEWS_PLUGIN_ID
 } from './tokens';
+import { addVersionTabCommands } from './versionCommands';
 import { Views } from './views';
 import { ArtifactsSidebar } from './widgets/ArtifactsSidebar';
 import { WorkingCopyStatus } from './widgets/WorkingCopyStatus';
@@ -161,10 +162,11 @@ const viewsPlugin: JupyterFrontEndPlugin<Views> = {
     const chipMenu = createChipMenu(app.commands);
     const views = new Views(app, { commands: app.commands, rendermime, editorServices, live, chipMenu }, restorer);
     addViewCommands(app, views);
+    addVersionTabCommands(app, views);
     addChamberCommands(app, views);
     for (const command of [CommandIDs.openVersion, CommandIDs.showHistory, CommandIDs.openDiff, CommandIDs.openLineage, CommandIDs.newChamber,
       CommandIDs.openChamber, CommandIDs.pullIntoChamber, CommandIDs.closeChamber, CommandIDs.openDebates,
-      CommandIDs.openDebate, CommandIDs.openPersonaWorkspace]) {
+      CommandIDs.openDebate, CommandIDs.openPersonaWorkspace, CommandIDs.openCopy, CommandIDs.keepOpen]) {
       palette?.addItem({ command, category: CATEGORY });
     }
     return views;

@@ -76,6 +76,12 @@ export namespace CommandIDs {
   export const diffWorkingCopy = 'jupyter-artifacts:diff-working-copy';
   /** Bring a working copy that is behind up to the head: replace or merge (an addition). */
   export const updateWorkingCopy = 'jupyter-artifacts:update-working-copy';
+  /** A version's notebook as a new, editable notebook file (an addition). */
+  export const openCopy = 'jupyter-artifacts:open-copy';
+  /** Back and forward within a version tab (Alt+Left, Alt+Right), and pinning the preview tab (additions). */
+  export const versionBack = 'jupyter-artifacts:version-back';
+  export const versionForward = 'jupyter-artifacts:version-forward';
+  export const keepOpen = 'jupyter-artifacts:keep-open';
 }
 
 /** The user settings of schema/plugin.json. */

@@ -1,14 +1,18 @@
 /**
  * Opening the main-area views (version, history, diff): one tab per thing
- * shown, reused when it is already open, restored with the layout.
+ * shown, reused when it is already open, restored with the layout. Versions
+ * open in the preview tab or pinned ones (versionTabs.ts). A view that cannot
+ * show what it was opened for leaves no tab: the open rejects with the view's
+ * error, for the command to say once.
  */
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
-import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import { MainAreaWidget, ReactWidget, WidgetTracker } from '@jupyterlab/apputils';
 import type * as nbformat from '@jupyterlab/nbformat';
-import { Widget } from '@lumino/widgets';
+import { Panel, Widget } from '@lumino/widgets';
 
 import { formatRef, IRef } from './models';
 import { CommandIDs } from './tokens';
+import { refOf, VersionTab, VersionTabs } from './versionTabs';
 import { ChamberView } from './widgets/ChamberView';
 import { DebatesView } from './widgets/DebatesView';
 import { DebateView } from './widgets/DebateView';
@@ -17,11 +21,32 @@ import { HistoryView } from './widgets/HistoryView';
 import { ILineageOptions, LineageView } from './widgets/LineageView';
 import { IMergeSpec, MergeView } from './widgets/MergeView';
 import { IViewServices } from './widgets/services';
-import { VersionView } from './widgets/VersionView';
 
 type Tab<T extends Widget> = MainAreaWidget<T>;
+type View = Widget & { ready: Promise<void> };
 
 let counter = 0;
+
+/**
+ * The error a freshly loaded view shows instead of its content, if any. The
+ * views catch their load errors and render them (`.jp-Artifacts-error`, or
+ * `data-ready="error"`); React views render on their next update, so it is
+ * rendered here first.
+ */
+async function failureShown(view: Widget): Promise<string | null> {
+  const widgets = view instanceof Panel ? [view, ...view.widgets] : [view];
+  for (const w of widgets) {
+    if (w instanceof ReactWidget) {
+      w.processMessage(Widget.Msg.UpdateRequest);
+      await w.renderPromise;
+    }
+  }
+  const alert = view.node.querySelector('.jp-Artifacts-error[role="alert"]');
+  if (alert === null && view.node.dataset.ready !== 'error') {
+    return null;
+  }
+  return alert?.textContent?.trim() || 'The view could not be shown.';
+}
 
 export class Views {
   constructor(
@@ -29,11 +54,12 @@ export class Views {
     private _services: IViewServices,
     restorer: ILayoutRestorer | null
   ) {
+    this.versionTabs = new VersionTabs(_app, _services);
     if (restorer) {
-      void restorer.restore(this._versions, {
+      void restorer.restore(this.versionTabs.tracker, {
         command: CommandIDs.openVersion,
-        args: w => ({ ref: w.content.node.dataset.ref ?? this._key(w) }),
-        name: w => this._key(w)
+        args: w => ({ ref: refOf(w.content.target) }),
+        name: w => refOf(w.content.target)
       });
       void restorer.restore(this._chambers, {
         command: CommandIDs.openChamber,
@@ -53,38 +79,25 @@ export class Views {
     }
   }
 
-  /** Exactly the version named (a bare id: the latest). */
-  async openVersion(target: IRef): Promise<Tab<VersionView>> {
-    const key = target.version === undefined ? target.artifactId : formatRef(target.artifactId, target.version);
-    const tab = this._reuse(this._versions, `version:${key}`, () => {
-      const view = new VersionView(target, this._services);
-      const widget = new MainAreaWidget({ content: view });
-      widget.title.label = key;
-      view.ready.then(() => {
-        if (view.version) {
-          widget.title.label = formatRef(view.version.artifact_id, view.version.version_number);
-          widget.title.caption = `${widget.title.label}: ${view.version.title}`;
-        }
-      });
-      return widget;
-    });
-    await tab.content.ready;
-    return tab;
+  /** The tabs of version views (the preview tab, back and forward). */
+  readonly versionTabs: VersionTabs;
+
+  /** Exactly the version named (a bare id: the latest); `preview`: in the preview tab. */
+  openVersion(target: IRef, options: { preview?: boolean } = {}): Promise<VersionTab> {
+    return this.versionTabs.open(target, options.preview ?? false);
   }
 
-  async openHistory(artifactId: string): Promise<Tab<HistoryView>> {
-    const tab = this._reuse(this._histories, `history:${artifactId}`, () => {
+  openHistory(artifactId: string): Promise<Tab<HistoryView>> {
+    return this._open(this._histories, `history:${artifactId}`, () => {
       const widget = new MainAreaWidget({ content: new HistoryView(artifactId, this._services) });
       widget.title.label = `History ${artifactId}`;
       return widget;
     });
-    await tab.content.ready;
-    return tab;
   }
 
-  async openDiff(artifactId: string, from?: number, to?: number): Promise<Tab<DiffView>> {
+  openDiff(artifactId: string, from?: number, to?: number): Promise<Tab<DiffView>> {
     const key = `diff:${artifactId}:${from ?? ''}:${to ?? ''}`;
-    const tab = this._reuse(this._diffs, key, () => {
+    return this._open(this._diffs, key, () => {
       const view = new DiffView(artifactId, from, to, this._services);
       const widget = new MainAreaWidget({ content: view });
       widget.title.label = `${artifactId} diff`;
@@ -95,37 +108,31 @@ export class Views {
       });
       return widget;
     });
-    await tab.content.ready;
-    return tab;
   }
 
   /**
    * The diff of an unsaved copy (a working copy) against version `from` of its notebook;
    * one tab per copy (`key`), loaded afresh each time.
    */
-  async openCopyDiff(artifactId: string, from: number, copy: nbformat.INotebookContent, key: string): Promise<Tab<DiffView>> {
+  openCopyDiff(artifactId: string, from: number, copy: nbformat.INotebookContent, key: string): Promise<Tab<DiffView>> {
     this._diffs.find(w => this._key(w) === `copy:${key}`)?.dispose();
-    const tab = this._reuse(this._diffs, `copy:${key}`, () => {
+    return this._open(this._diffs, `copy:${key}`, () => {
       const view = new DiffView(artifactId, from, undefined, this._services, copy);
       const widget = new MainAreaWidget({ content: view });
       widget.title.label = `${artifactId} v${from} → working copy`;
       widget.title.caption = `${key}: the changes since ${formatRef(artifactId, from)}, not saved as a version`;
       return widget;
     });
-    await tab.content.ready;
-    return tab;
   }
 
   /** A conflicted merge (`Merge X ← Y`); an open one for the same pair is replaced. */
-  async openMerge(spec: IMergeSpec): Promise<Tab<MergeView>> {
+  openMerge(spec: IMergeSpec): Promise<Tab<MergeView>> {
     this._merges.find(w => this._key(w) === `merge:${spec.title}`)?.dispose();
-    const tab = this._reuse(this._merges, `merge:${spec.title}`, () => {
+    return this._open(this._merges, `merge:${spec.title}`, () => {
       const widget = new MainAreaWidget({ content: new MergeView(spec, this._services) });
       widget.title.label = spec.title;
       return widget;
     });
-    await tab.content.ready;
-    return tab;
   }
 
   /** What the views are built with (for dialogs that show nbdime's widgets). */
@@ -134,29 +141,26 @@ export class Views {
   }
 
   /** The lineage DAG of a version (a bare id: every version of the artifact). */
-  async openLineage(ref: string, options: ILineageOptions): Promise<Tab<LineageView>> {
+  openLineage(ref: string, options: ILineageOptions): Promise<Tab<LineageView>> {
     const key = `lineage:${ref}:${options.direction ?? 'both'}:${options.maxDepth ?? 5}`;
-    const tab = this._reuse(this._lineages, key, () => {
+    return this._open(this._lineages, key, () => {
       const view = new LineageView(ref, options, this._services);
       const widget = new MainAreaWidget({ content: view });
       widget.title.label = view.label;
       return widget;
     });
-    await tab.content.ready;
-    return tab;
   }
 
   /** The chamber last opened (or created) here: where `pull-into-chamber` pins by default. */
   lastChamber: string | null = null;
 
   async openChamber(id: string): Promise<Tab<ChamberView>> {
-    const tab = this._reuse(this._chambers, `chamber:${id}`, () => {
+    const tab = await this._open(this._chambers, `chamber:${id}`, () => {
       const widget = new MainAreaWidget({ content: new ChamberView(id, this._services) });
       widget.title.label = 'Chamber';
       return widget;
     });
     this.lastChamber = id;
-    await tab.content.ready;
     return tab;
   }
 
@@ -165,26 +169,24 @@ export class Views {
     return this._chambers.find(w => w.content.chamberId === id)?.content ?? null;
   }
 
-  async openDebates(): Promise<Tab<DebatesView>> {
-    const tab = this._reuse(this._debateLists, 'debates', () => new MainAreaWidget({ content: new DebatesView(this._services) }));
-    await tab.content.ready;
-    return tab;
+  openDebates(): Promise<Tab<DebatesView>> {
+    return this._open(this._debateLists, 'debates', () => new MainAreaWidget({ content: new DebatesView(this._services) }));
   }
 
-  async openDebate(id: string): Promise<Tab<DebateView>> {
-    const tab = this._reuse(this._debates, `debate:${id}`, () => new MainAreaWidget({ content: new DebateView(id, this._services) }));
-    await tab.content.ready;
-    return tab;
+  openDebate(id: string): Promise<Tab<DebateView>> {
+    return this._open(this._debates, `debate:${id}`, () => new MainAreaWidget({ content: new DebateView(id, this._services) }));
   }
 
-  private _reuse<T extends Widget>(
+  /** The open tab of `key` (focused), or a new one once its view is shown. */
+  private async _open<T extends View>(
     tracker: WidgetTracker<Tab<T>>,
     key: string,
     create: () => Tab<T>
-  ): Tab<T> {
+  ): Promise<Tab<T>> {
     const open = tracker.find(w => this._key(w) === key);
     if (open) {
       this._app.shell.activateById(open.id);
+      await open.content.ready;
       return open;
     }
     const widget = create();
@@ -195,6 +197,16 @@ export class Views {
     void tracker.add(widget);
     this._app.shell.add(widget, 'main');
     this._app.shell.activateById(widget.id);
+    try {
+      await widget.content.ready;
+      const failure = await failureShown(widget.content);
+      if (failure !== null) {
+        throw new Error(failure);
+      }
+    } catch (error) {
+      widget.dispose();
+      throw error;
+    }
     return widget;
   }
 
@@ -203,7 +215,6 @@ export class Views {
   }
 
   private _keys = new WeakMap<Widget, string>();
-  private _versions = new WidgetTracker<Tab<VersionView>>({ namespace: 'jupyter-artifacts-version' });
   private _histories = new WidgetTracker<Tab<HistoryView>>({ namespace: 'jupyter-artifacts-history' });
   private _diffs = new WidgetTracker<Tab<DiffView>>({ namespace: 'jupyter-artifacts-diff' });
   private _merges = new WidgetTracker<Tab<MergeView>>({ namespace: 'jupyter-artifacts-merge' });

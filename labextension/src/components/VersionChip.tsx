@@ -1,8 +1,11 @@
 /**
  * A version chip: a focusable button whose text is the version it names, and
- * which opens exactly that version (shared/UI.md), never the latest.
+ * which opens exactly that version (shared/UI.md), never the latest. A single
+ * click (or Enter) opens it in the preview tab, a double click pins it.
  */
 import React from 'react';
+
+import { clickOpens, openAsChip } from '../preview';
 
 export interface IVersionChipProps {
   artifactId: string;
@@ -17,6 +20,7 @@ export interface IVersionChipProps {
   prefix?: string;
   /** Extra class names (e.g. for inline citation chips). */
   className?: string;
+  /** Opens the version when no views plugin set the chips' opener (see preview.ts). */
   onOpen: (ref: string) => void;
   /** A context menu (e.g. "Pull into chamber…"), with the chip's ref. */
   onContextMenu?: (ref: string, event: React.MouseEvent) => void;
@@ -46,7 +50,8 @@ export function VersionChip(props: IVersionChipProps): JSX.Element {
       data-ref={ref}
       title={tooltip}
       aria-label={`Open ${ref}${props.latest ? ' (latest)' : ''}`}
-      onClick={() => props.onOpen(ref)}
+      onClick={event => clickOpens(event.detail) && openAsChip(ref, true, props.onOpen)}
+      onDoubleClick={() => openAsChip(ref, false, props.onOpen)}
       onContextMenu={
         props.onContextMenu
           ? event => {

@@ -1,7 +1,8 @@
 /**
  * The history of an artifact (`show-history`): every version, newest first,
  * with its creator, the step that made it (method, rationale), tags and
- * lifecycle; pick any two and compare them. Follows live updates.
+ * lifecycle; pick any two and compare them. A click on a row opens its
+ * version in the preview tab, a double click pins it. Follows live updates.
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import React, { useState } from 'react';
@@ -12,9 +13,15 @@ import { ActorBadge } from '../components/Actor';
 import { Tags } from '../components/Tags';
 import { VersionChip } from '../components/VersionChip';
 import { IChangeEvent } from '../events';
+import { clickOpens, openAsChip } from '../preview';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import { IViewServices } from './services';
+
+/** Whether a click on a row was meant for one of its controls (a chip, a checkbox, Fork…), not for the row. */
+function onControl(event: React.MouseEvent): boolean {
+  return (event.target as HTMLElement).closest('button, input, a, select, textarea, label') !== null;
+}
 
 interface IState {
   versions: Version[] | null;
@@ -40,6 +47,7 @@ function HistoryTable(props: {
   const pick = (n: number) =>
     setPicked(old => (old.includes(n) ? old.filter(x => x !== n) : [...old, n].slice(-2)));
   const [a, b] = [...picked].sort((x, y) => x - y);
+  const open = (ref: string) => void services.commands.execute(CommandIDs.openVersion, { ref });
   return (
     <div className="jp-Artifacts-history">
       <div className="jp-Artifacts-history-bar">
@@ -75,7 +83,14 @@ function HistoryTable(props: {
             const step = made[0];
             const rationale = typeof step?.parameters?.rationale === 'string' ? step.parameters.rationale : '';
             return (
-              <tr key={v.id} data-ref={v.ref}>
+              <tr
+                key={v.id}
+                data-ref={v.ref}
+                className="jp-Artifacts-history-row"
+                title={`Click: open ${v.ref} in the preview tab; double-click: in a tab of its own`}
+                onClick={event => !onControl(event) && clickOpens(event.detail) && openAsChip(v.ref, true, open)}
+                onDoubleClick={event => !onControl(event) && openAsChip(v.ref, false, open)}
+              >
                 <td>
                   <input
                     type="checkbox"
@@ -91,7 +106,7 @@ function HistoryTable(props: {
                     short
                     latest={v.is_latest}
                     lifecycle={v.lifecycle_state}
-                    onOpen={ref => void services.commands.execute(CommandIDs.openVersion, { ref })}
+                    onOpen={open}
                     onContextMenu={services.chipMenu}
                   />
                 </td>

@@ -4,11 +4,15 @@
  * as in JupyterLab), other types show their fields. Header: title, type,
  * lifecycle, tags, creator, the step that made it, the content hash (copyable),
  * and actions (diff with the parent, history, lineage, pull into a chamber,
- * download .ipynb). Server text is always rendered as text.
+ * open a copy in a new notebook, download .ipynb). Server text is always
+ * rendered as text. Read-only whatever the user types: cells are locked, the
+ * model is the view's own, and no kernel is attached (nothing can run).
  */
 import type * as nbformat from '@jupyterlab/nbformat';
-import { NotebookModel, NotebookPanel, StaticNotebook } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/apputils';
+import type { Cell, CodeCell, MarkdownCell, RawCell } from '@jupyterlab/cells';
+import { NotebookModel, NotebookPanel, StaticNotebook } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Panel, Widget } from '@lumino/widgets';
 import React from 'react';
 
@@ -119,6 +123,11 @@ function Header(props: IHeaderProps): JSX.Element {
           </>
         )}
       </dl>
+      {isNotebook && (
+        <p className="jp-Artifacts-readonly-note">
+          Read-only: the stored version, as it was recorded. To change it, open a copy in a new notebook.
+        </p>
+      )}
       <div className="jp-Artifacts-actions">
         {action('Diff with parent', CommandIDs.openDiff,
           { id: v.artifact_id, from: v.version_number - 1, to: v.version_number }, v.version_number > 1)}
@@ -127,6 +136,7 @@ function Header(props: IHeaderProps): JSX.Element {
         {action('Pull into chamber', CommandIDs.pullIntoChamber, { ref, choose: true })}
         {action('Fork…', CommandIDs.forkArtifact, { ref, choose: true })}
         {isNotebook && action('Merge into…', CommandIDs.mergeNotebook, { id: forkedFrom(props.steps, v.artifact_id) ?? '', other: ref, choose: true })}
+        {isNotebook && action('Open a copy in a new notebook', CommandIDs.openCopy, { ref })}
         {isNotebook && action('Download .ipynb', CommandIDs.downloadVersion, { ref })}
         {v.artifact_type === 'persona' && action('Open workspace', CommandIDs.openPersonaWorkspace, { id: v.artifact_id })}
       </div>
@@ -174,47 +184,96 @@ class HeaderWidget extends ReactWidget {
   }
 }
 
+/** Cells that stay read-only whatever their metadata or the notebook's update cycle says. */
+class ReadOnlyCells extends NotebookPanel.ContentFactory {
+  createCodeCell(options: CodeCell.IOptions): CodeCell {
+    return lock(super.createCodeCell(options));
+  }
+  createMarkdownCell(options: MarkdownCell.IOptions): MarkdownCell {
+    return lock(super.createMarkdownCell(options));
+  }
+  createRawCell(options: RawCell.IOptions): RawCell {
+    return lock(super.createRawCell(options));
+  }
+}
+
+/**
+ * A cell's editor takes `Cell.readOnly` on every update (so an editor config's
+ * `readOnly` alone is undone); not syncing `editable` keeps the metadata from
+ * turning it back.
+ */
+function lock<T extends Cell>(cell: T): T {
+  cell.syncEditable = false;
+  cell.readOnly = true;
+  return cell;
+}
+
+function refOf(target: IRef): string {
+  return target.version === undefined ? target.artifactId : formatRef(target.artifactId, target.version);
+}
+
 export class VersionView extends Panel {
-  constructor(readonly target: IRef, private _services: IViewServices) {
+  constructor(target: IRef, private _services: IViewServices) {
     super();
     this.addClass('jp-Artifacts-view');
     this.addClass('jp-Artifacts-version-view');
     this._header.addClass('jp-Artifacts-header-widget');
     this.addWidget(this._header);
+    this._target = target;
     _services.live.changed.connect(this._onChange, this);
     _services.live.resync.connect(() => void this.load(), this);
-    this.ready = this.load(true);
+    this.ready = this.showVersion(target);
   }
 
-  /** Resolves once the version is shown (or its error is). */
+  /** Resolves once the first version is shown; rejects when it cannot be (the tab is then closed). */
   readonly ready: Promise<void>;
+
+  /** The version asked for (a bare id: the latest). */
+  get target(): IRef {
+    return this._target;
+  }
 
   /** The version shown (known once loaded). */
   get version(): Version | null {
     return this._version;
   }
 
-  async load(first = false): Promise<void> {
-    const { artifactId, version } = this.target;
-    const ref = version === undefined ? artifactId : formatRef(artifactId, version);
+  /** Emitted with each version shown (the preview tab moves from one to the next). */
+  get shown(): ISignal<this, Version> {
+    return this._shown;
+  }
+
+  /**
+   * Show `target` here. It is fetched first: a failure rejects and leaves what
+   * was shown as it was; of two overlapping calls the later one wins.
+   */
+  async showVersion(target: IRef): Promise<void> {
+    const call = ++this._calls;
+    const v = await getVersion(refOf(target));
+    if (call !== this._calls || this.isDisposed) {
+      return;
+    }
+    this._target = target;
+    this._version = v;
+    this.node.dataset.ref = formatRef(v.artifact_id, v.version_number);
+    this._body?.dispose();
+    this._body = v.artifact_type === 'notebook' && v.content ? this._notebook(v) : this._fields(v);
+    this.addWidget(this._body);
+    this._showHeader(v, []);
+    this._shown.emit(v);
+    void this._loadSteps(v, call);
+  }
+
+  /** Re-read the version's tags and lifecycle (the content never changes). */
+  async load(): Promise<void> {
+    const call = this._calls;
     try {
-      const v = await getVersion(ref);
-      this._version = v;
-      this.node.dataset.ref = formatRef(v.artifact_id, v.version_number);
-      this._header.props = { version: v, steps: [], stepLoaded: false, services: this._services };
-      this._header.error = null;
-      this._header.update();
-      if (first) {
-        this._body = v.artifact_type === 'notebook' && v.content ? this._notebook(v) : this._fields(v);
-        this.addWidget(this._body);
+      const v = await getVersion(refOf(this._target));
+      if (call === this._calls && !this.isDisposed) {
+        this._version = v;
+        this._showHeader(v, this._header.props?.steps ?? []);
+        void this._loadSteps(v, call);
       }
-      const lineage = await getLineage(formatRef(v.artifact_id, v.version_number), {
-        direction: 'ancestors',
-        max_depth: 1
-      }).catch(() => null);
-      const made = lineage?.edges.filter(e => e.target === formatRef(v.artifact_id, v.version_number)) ?? [];
-      this._header.props = { version: v, steps: made, stepLoaded: true, services: this._services };
-      this._header.update();
     } catch (error) {
       this._header.error = describeError(error);
       this._header.update();
@@ -226,11 +285,30 @@ export class VersionView extends Panel {
     super.dispose();
   }
 
+  private _showHeader(v: Version, steps: LineageEdge[], stepLoaded = false): void {
+    this._header.props = { version: v, steps, stepLoaded, services: this._services };
+    this._header.error = null;
+    this._header.update();
+  }
+
+  private async _loadSteps(v: Version, call: number): Promise<void> {
+    const ref = formatRef(v.artifact_id, v.version_number);
+    const lineage = await getLineage(ref, { direction: 'ancestors', max_depth: 1 }).catch(() => null);
+    if (call === this._calls && !this.isDisposed) {
+      this._showHeader(v, lineage?.edges.filter(e => e.target === ref) ?? [], true);
+    }
+  }
+
+  /**
+   * The notebook, on a model of its own built from a copy of the reply (nothing
+   * shared with another view or a cache), every cell locked read-only, and no
+   * session: there is no kernel to run anything on.
+   */
   private _notebook(v: Version): Widget {
     const { rendermime, editorServices } = this._services;
     const notebook = new StaticNotebook({
       rendermime,
-      contentFactory: new NotebookPanel.ContentFactory({
+      contentFactory: new ReadOnlyCells({
         editorFactory: editorServices.factoryService.newInlineEditor
       }),
       mimeTypeService: editorServices.mimeTypeService,
@@ -243,9 +321,13 @@ export class VersionView extends Panel {
     const model = new NotebookModel();
     // Cells are untrusted (no `trusted` metadata): outputs render as JupyterLab
     // renders an untrusted notebook's, sanitized and without scripts.
-    model.fromJSON(v.content as nbformat.INotebookContent);
+    model.fromJSON(JSON.parse(JSON.stringify(v.content)) as nbformat.INotebookContent);
+    model.readOnly = true;
     notebook.model = model;
     notebook.addClass('jp-Artifacts-notebook');
+    // JupyterLab's cell context menu (run, cut, delete…) acts on the active
+    // notebook, not on this view: the browser's own menu (copy) shows instead.
+    notebook.node.addEventListener('contextmenu', event => event.stopPropagation());
     notebook.disposed.connect(() => model.dispose());
     return notebook;
   }
@@ -267,4 +349,7 @@ export class VersionView extends Panel {
   private _header = new HeaderWidget();
   private _body: Widget | null = null;
   private _version: Version | null = null;
+  private _target: IRef;
+  private _calls = 0;
+  private _shown = new Signal<this, Version>(this);
 }
