@@ -35,19 +35,26 @@ export function WordDiff(props: { before: string; after: string; label: string }
   }
   return (
     <p className="jp-Artifacts-word-diff" aria-label={`${props.label}: changed words marked`}>
-      {segments.map((s, i) =>
-        s.kind === 'same' ? (
-          <span key={i}>{s.text}</span>
-        ) : s.kind === 'removed' ? (
-          <del key={i} className="jp-Artifacts-word-removed" title="removed">
-            {s.text}
-          </del>
-        ) : (
-          <ins key={i} className="jp-Artifacts-word-added" title="added">
-            {s.text}
-          </ins>
-        )
-      )}
+      {segments.map((s, i) => {
+        if (s.kind === 'same') {
+          return <span key={i}>{s.text}</span>;
+        }
+        // The spaces at a change's edges are left unmarked: a struck or underlined space
+        // reads as a stray mark.
+        const edges = /^(\s*)([\s\S]*?)(\s*)$/.exec(s.text) as RegExpExecArray;
+        // (A change of whitespace only stays marked whole, or it would not show.)
+        const [, before, words, after] = edges[2] ? edges : ['', '', s.text, ''];
+        const Mark = s.kind === 'removed' ? 'del' : 'ins';
+        return (
+          <React.Fragment key={i}>
+            {before}
+            <Mark className={`jp-Artifacts-word-${s.kind}`} title={s.kind}>
+              {words}
+            </Mark>
+            {after}
+          </React.Fragment>
+        );
+      })}
     </p>
   );
 }

@@ -96,7 +96,12 @@ class FormBody extends ReactWidget implements Dialog.IBodyWidget<IPullChoice> {
         error={this._error}
         busy={this._busy}
         keys={this.keys}
-        onChange={c => (this._choice = c)}
+        onChange={c => {
+          this._choice = c;
+          if (this._error) {
+            this.setState({ error: null }); // the error was about what has just been changed
+          }
+        }}
       />
     );
   }

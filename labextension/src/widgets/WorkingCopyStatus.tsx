@@ -17,6 +17,7 @@ import { describeError } from '../request';
 import { workingNotebook } from '../commit';
 import { CommandIDs } from '../tokens';
 import { versionNotebook } from '../versionCache';
+import { trailingEmptyCells } from '../registration';
 import { compareCells, ICellLike, IComparison, statusText } from '../workingCopy';
 
 const DEBOUNCE_MS = 400;
@@ -62,7 +63,7 @@ export class WorkingCopyStatus extends ReactWidget {
     if (!link) {
       this.node.dataset.state = 'unregistered';
       return (
-        <span className="jp-Artifacts-wc-hint" title="Register the notebook (cell menu or palette) to version it">
+        <span className="jp-Artifacts-wc-hint" title="Register the notebook (the Register button, the cell menu or the palette) to version it">
           Not registered
         </span>
       );
@@ -152,8 +153,11 @@ export class WorkingCopyStatus extends ReactWidget {
       if (seq !== this._seq || this.isDisposed || !this._panel.model) {
         return;
       }
+      // Trailing empty cells are not content (registration leaves them out): the blank cell
+      // after the last run is no change.
+      const content = (cells: ICellLike[]) => cells.slice(0, cells.length - trailingEmptyCells(cells));
       const cells = workingNotebook(this._panel).cells as unknown as ICellLike[];
-      this._comparison = compareCells(cells, base.cells as unknown as ICellLike[]);
+      this._comparison = compareCells(content(cells), content(base.cells as unknown as ICellLike[]));
       this._error = null;
     } catch (error) {
       if (seq === this._seq) {
