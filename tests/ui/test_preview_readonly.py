@@ -162,10 +162,27 @@ def test_version_views_are_read_only_and_follow_you_in_one_preview_tab(demo_lab:
             assert reason, "the command resolved for an unknown ref"
             toasts = page.locator(".Toastify__toast").filter(has_text="Opening the version failed")
             expect(toasts).to_have_count(1, timeout=10_000)
-            # As a click or the palette runs it: not awaited, in the preview tab.
+            # As a click runs it: not awaited, in the preview tab.
             page.evaluate("() => { void window.jupyterapp.commands.execute("
                           "'jupyter-artifacts:open-version', {ref: 'no-such-artifact-2', preview: true}); }")
             expect(toasts).to_have_count(2, timeout=10_000)
+            page.wait_for_timeout(500)  # an unhandled rejection is reported after the microtasks
+            # From the palette, whose dialog asks for the ref.
+            page.locator(f"{TABS}.jp-mod-current").click()
+            page.keyboard.press("Control+Shift+C")
+            page.keyboard.type("Open Artifact Version")
+            page.keyboard.press("Enter")
+            dialog = page.locator(".jp-Dialog")
+            dialog.locator("input").fill("no-such-artifact-3")
+            dialog.locator("button.jp-mod-accept").click()
+            expect(toasts).to_have_count(3, timeout=10_000)
+            # Another view (a history) that cannot load leaves no tab either.
+            reason = page.evaluate(
+                "async () => { try { await window.jupyterapp.commands.execute("
+                "'jupyter-artifacts:show-history', {id: 'no-such-artifact'}); return null; }"
+                " catch (e) { return String(e && e.message || e); } }")
+            assert reason, "show-history resolved for an unknown id"
+            expect(page.locator(".Toastify__toast").filter(has_text="Opening the history failed")).to_have_count(1)
             page.wait_for_timeout(500)  # an unhandled rejection is reported after the microtasks
             assert main_tabs.count() == tabs_now
             expect(page.locator(PREVIEW_TAB)).to_have_text("hypothesis-H-89@v2")
