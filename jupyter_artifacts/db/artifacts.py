@@ -21,6 +21,28 @@ def _cols(with_content: bool) -> str:
     return VERSION_COLUMNS + (", a.content" if with_content else "")
 
 
+# What made a version (API.md's version object on read routes, `step`): the processing step
+# whose target it is, of a kind that makes versions (a `cite` only links existing ones), the
+# earliest when there are several (a merge's two). A version 1 is made by a fork or a split
+# from another artifact, or else registered (NULL): a later link that derives it from
+# something, or a `fork` link between two of its own versions, did not make it.
+# A LATERAL join over processing_steps_target_idx: one index probe per row listed, in the
+# query that lists them. Reads add `_STEP_COLS` and `FROM {_FROM}`; writes return rows
+# before their step exists and leave `step` out.
+_FROM = """artifacts a LEFT JOIN LATERAL (
+        SELECT ps.step_type, ps.method FROM processing_steps ps
+         WHERE ps.target_artifact_id = a.artifact_id AND ps.target_version_number = a.version_number
+           AND ps.step_type IN ('cell_append', 'derive', 'merge', 'split', 'fork')
+           AND (a.version_number > 1 OR (ps.step_type IN ('fork', 'split')
+                                         AND ps.source_artifact_id IS DISTINCT FROM a.artifact_id))
+         ORDER BY ps.created_at, ps.id LIMIT 1) made ON TRUE"""
+_STEP_COLS = ", made.step_type AS step_type, made.method AS step_method, TRUE AS with_step"
+
+
+def _read(with_content: bool) -> str:
+    return _cols(with_content) + _STEP_COLS
+
+
 async def _one(conn: psycopg.AsyncConnection, sql: str, params: Any) -> dict | None:
     cur = await conn.execute(sql, params)
     return await cur.fetchone()
@@ -44,25 +66,25 @@ async def latest(conn, artifact_id: str, *, content: bool = False) -> dict | Non
     # The constraint makes is_latest unique among non-exempt rows; the ordering only
     # matters for adopted chains the report lists.
     return await _one(conn, f"""
-        SELECT {_cols(content)} FROM artifacts a WHERE a.artifact_id = %s
+        SELECT {_read(content)} FROM {_FROM} WHERE a.artifact_id = %s
          ORDER BY a.is_latest DESC NULLS LAST, a.adoption_exempt, a.version_number DESC NULLS LAST
          LIMIT 1""", (artifact_id,))
 
 
 async def by_number(conn, artifact_id: str, n: int, *, content: bool = False) -> dict | None:
     return await _one(conn, f"""
-        SELECT {_cols(content)} FROM artifacts a
+        SELECT {_read(content)} FROM {_FROM}
          WHERE a.artifact_id = %s AND a.version_number = %s
          ORDER BY a.adoption_exempt, a.created_at LIMIT 1""", (artifact_id, n))
 
 
 async def by_row_id(conn, row_id: str, *, content: bool = False) -> dict | None:
-    return await _one(conn, f"SELECT {_cols(content)} FROM artifacts a WHERE a.id = %s", (row_id,))
+    return await _one(conn, f"SELECT {_read(content)} FROM {_FROM} WHERE a.id = %s", (row_id,))
 
 
 async def all_versions(conn, artifact_id: str) -> list[dict]:
     return await _all(conn, f"""
-        SELECT {_cols(False)} FROM artifacts a WHERE a.artifact_id = %s
+        SELECT {_read(False)} FROM {_FROM} WHERE a.artifact_id = %s
          ORDER BY a.version_number NULLS LAST, a.created_at, a.id""", (artifact_id,))
 
 
@@ -86,126 +108,8 @@ async def list_latest(conn, *, artifact_type: str | None, tag: str | None, after
         params += list(after)
     params.append(limit)
     return await _all(conn, f"""
-        SELECT {_cols(False)} FROM artifacts a WHERE {' AND '.join(where)}
+        SELECT {_read(False)} FROM {_FROM} WHERE {' AND '.join(where)}
          ORDER BY a.created_at DESC, a.id DESC LIMIT %s""", params)
-
-
-# -- search (migration 0008) --------------------------------------------------------------------
-# A search lists latest versions in tiers, best first, newest first within a tier:
-#   4  the artifact id is what was typed
-#   3  every word of the query is in the id or the title
-#   2  every word is in the id, title or content (and not all of them in the id and title)
-#   1  a notebook one of whose cells holds every word (and whose id, title and content do not)
-# The tiers are disjoint, so a page is the next rows of its tier, then of the tiers below.
-# Recency inside a tier (rather than ts_rank over every match) keeps a common word as cheap
-# as a rare one: nothing has to score every match before the first page.
-#
-# How a tier is read, whatever the words: first a window of the newest latest versions (after
-# the cursor), each checked; a common word fills the page there and stops. If the window
-# holds too few matches, the rest come from the GIN indexes, restricted to rows older than
-# the window, and sorted: there are few of them by then. The window is the newest rows
-# whatever their type (type and tag are checked with the words), so it reads neighbouring
-# rows on few pages; only the notebook tier walks notebooks alone, and fewer of them, as
-# checking one reads its cells.
-# Left to itself the planner guesses: it puts every prefix (`word:*`) it has no statistics
-# for at 0.5 % of the rows, and for a rare prefix it would walk the recency index through
-# every row to fill a page that never fills.
-
-SEARCH_TIERS = (4, 3, 2, 1)
-LITERAL_TIER = 0  # a text without any word (`%_`, `→`): ids and titles holding it, newest first
-SEARCH_WINDOW = {3: 4000, 2: 4000, 1: 256}  # rows a window checks (tier 1: notebooks)
-_QUERY = "%(tsq)s::tsquery"
-_TIER_WHERE = {
-    4: "s.artifact_id = ANY(%(exact)s)",
-    3: f"s.head @@ {_QUERY}",
-    2: f"s.doc @@ {_QUERY} AND NOT s.head @@ {_QUERY}",
-    1: f"""NOT s.doc @@ {_QUERY} AND EXISTS (
-              SELECT 1 FROM jupyter_artifacts_search_cells c WHERE c.artifact_id = s.artifact_id AND c.code @@ {_QUERY})""",
-}
-_NEWEST = "ORDER BY s.created_at DESC, s.id DESC"
-_AFTER = "(s.created_at, s.id) < (%(after_at)s, %(after_id)s)"
-
-
-async def _search_rows(conn, sql: str, params: dict) -> list[dict]:
-    # Planned for the words at hand, never as a generic plan (psycopg prepares repeated queries).
-    cur = await conn.execute(f"""
-        SELECT {_cols(False)}, hit.created_at AS search_at FROM ({sql}) hit
-          JOIN artifacts a ON a.id = hit.id
-         ORDER BY hit.created_at DESC, hit.id DESC""", params, prepare=False)
-    return await cur.fetchall()
-
-
-async def search_query(conn, q: str) -> str | None:
-    """The tsquery (as text) of what a user typed: see jupyter_artifacts_search_query() in
-    migration 0008; None when the text holds no word (no letter or digit, to the parser)."""
-    row = await _one(conn, "SELECT jupyter_artifacts_search_query(%s)::text AS tsq", (q,))
-    return row["tsq"]
-
-
-def _and(*conditions: str) -> str:
-    return " AND ".join(conditions) or "TRUE"
-
-
-async def search_tier(conn, tier: int, *, tsq: str, exact: list[str], artifact_type: str | None,
-                      tag: str | None, after: tuple | None, limit: int) -> list[dict]:
-    """The latest versions of one tier, newest first (see above): at most `limit` rows after
-    `after` = (search_at, id), the last row already listed. Rows carry `search_at`, the time
-    the tier is ordered by. `tsq` comes from search_query()."""
-    params: dict[str, Any] = {"tsq": tsq, "exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
-                              "window": SEARCH_WINDOW.get(tier, 0)}
-    if after:
-        params["after_at"], params["after_id"] = after
-    resume = [_AFTER] if after else []
-    scope = ["s.artifact_type = 'notebook'"] if tier == 1 else []  # cells belong to notebooks
-    match = [_TIER_WHERE[tier]]
-    if tier != 4 and exact:
-        match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in tier 4
-    if artifact_type:
-        match.append("s.artifact_type = %(type)s")
-    if tag:
-        match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id AND t.tag = %(tag)s)")
-    if tier == 4:
-        return await _search_rows(conn, f"""
-            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, *resume)}
-             {_NEWEST} LIMIT %(limit)s""", params)
-    rows = await _search_rows(conn, f"""
-        SELECT s.id, s.created_at FROM (
-            SELECT s.* FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)} {_NEWEST} LIMIT %(window)s) s
-         WHERE {_and(*match)} {_NEWEST} LIMIT %(limit)s""", params)
-    if len(rows) >= limit:
-        return rows
-    end = await _one(conn, f"""
-        SELECT s.created_at, s.id FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)}
-         {_NEWEST} OFFSET %(window)s - 1 LIMIT 1""", params)
-    if end is None:
-        return rows  # the window held every row there is
-    params["after_at"], params["after_id"] = end["created_at"], end["id"]
-    params["limit"] = limit - len(rows)
-    # Every match older than the window, through the GIN indexes (MATERIALIZED: all of them,
-    # never a walk along the recency index), then the newest of those.
-    if tier == 1:
-        # The notebooks with a matching cell first, then each one's row (OFFSET 0 keeps that a
-        # lookup per notebook, never a walk through every row to merge with them).
-        older = f"""
-            SELECT s.id, s.created_at FROM (
-                SELECT DISTINCT c.artifact_id FROM jupyter_artifacts_search_cells c WHERE c.code @@ {_QUERY}) hit
-             CROSS JOIN LATERAL (
-                SELECT s.id, s.created_at FROM jupyter_artifacts_search s
-                 WHERE s.artifact_id = hit.artifact_id AND {_and(*scope, *match[1:], _AFTER, f"NOT s.doc @@ {_QUERY}")}
-                OFFSET 0) s"""
-    else:
-        older = f"SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, _AFTER)}"
-    return rows + await _search_rows(conn, f"""
-        WITH older AS MATERIALIZED ({older})
-        SELECT s.id, s.created_at FROM older s {_NEWEST} LIMIT %(limit)s""", params)
-
-
-async def type_counts(conn) -> list[dict]:
-    """Latest versions per artifact type, most common first."""
-    return await _all(conn, """
-        SELECT artifact_type, count(*) AS count FROM jupyter_artifacts_search
-         WHERE artifact_type IS NOT NULL
-         GROUP BY artifact_type ORDER BY count(*) DESC, artifact_type""", ())
 
 
 async def lock_artifact(conn, artifact_id: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -35,6 +35,30 @@ class CreatedBy(BaseModel):
     recorded_by: str | None
 
 
+class MadeBy(BaseModel):
+    """The processing step that made a version."""
+
+    step_type: str = Field(description="`cell_append`, `derive` (a new version or a commit), `merge`, `fork` or "
+                                       "`split`.")
+    method: str | None = Field(description="The step's method, e.g. `differential-expression`, `manual-edit`, "
+                                           "`nbdime-merge` (null when none was recorded).")
+
+
+class SearchMatch(BaseModel):
+    """Why a search listed a version: its best-matching field and a snippet of it."""
+
+    field: Literal["id", "title", "content", "cell"] = Field(description=(
+        "The field that matched best: the title when it holds any word of the query, else the content or the "
+        "notebook cell (of the latest version) holding the most words, else the id."))
+    cell_index: int | None = Field(None, ge=0, description=(
+        "With `field: cell`: the cell's index in the latest version (0 is the first cell)."))
+    snippet: str = Field(description=(
+        "A short stretch of that field's text around the best match, as stored (plain text, never markup; "
+        "at most 240 characters)."))
+    ranges: list[Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(description=(
+        "The matched words in `snippet`: [start, end) pairs of code-point offsets, in order, not overlapping."))
+
+
 class Version(BaseModel):
     """The version object of API.md; `content` only where the route includes it."""
 
@@ -58,6 +82,12 @@ class Version(BaseModel):
     created_at: datetime
     created_by: CreatedBy
     content: Any = None
+    step: MadeBy | None = Field(None, description=(
+        "On read routes (lists, search, versions, single versions): the processing step that made this version, "
+        "the earliest if several did (a merge's two); null for a version 1 that was registered or created, not "
+        "forked or split. Left out of the replies of writes."))
+    match: SearchMatch | None = Field(None, description=(
+        "Only in `GET /api/artifacts` with `q`: why the item matched."))
 
 
 class VersionPage(BaseModel):

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 import secrets
-from datetime import datetime
 
 from psycopg import errors as pg_errors
 
 from ..db import artifacts as store
 from ..db import notebooks as nb_store
+from ..db import search as search_store
 from ..db.pool import Database, Retry
 from ..errors import Conflict, Invalid, NotFound, StaleParent, quote
 from ..hashing import content_hash, normalize_json
 from ..models import artifacts as m
 from ..models.common import Version, VersionPage
-from ..refs import ID_PATTERN, Ref, parse_bare, parse_ref, version_row_id
+from ..refs import Ref, parse_bare, parse_ref, version_row_id
 from .actors import Actor
+from .cursors import decode_cursor, encode_cursor
+from .search import search, search_text
 from .versions import Resolved, hydrate, resolve, to_version
 
 # artifact_links.strength is REAL (float4): a non-zero strength below its smallest normal
@@ -32,50 +31,6 @@ LINK_STEP = {"derives_from": "derive", "extends": "derive",
 def link_step_type(link_type: str, source_artifact: str, target_artifact: str) -> str:
     """API.md's mapping: between two versions of one artifact a link is a fork."""
     return "fork" if source_artifact == target_artifact else LINK_STEP[link_type]
-
-
-def _encode_cursor(row: dict, tier: int | None = None) -> str:
-    """A list's position: (created_at, id) of the last row; a search's also names its tier."""
-    key = [row["created_at"].isoformat(), row["id"]]
-    if tier is not None:
-        key = [tier, row.get("search_at", row["created_at"]).isoformat(), row["id"]]
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, *, search: bool = False) -> tuple:
-    """(created_at, id), or (tier, created_at, id) for a search; a cursor of the other kind
-    (from a list with `q` given to one without, or the reverse) is refused."""
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if search:
-            tier, created_at, row_id = key
-            if type(tier) is not int or tier not in (*store.SEARCH_TIERS, store.LITERAL_TIER):
-                raise ValueError(tier)
-            return tier, datetime.fromisoformat(created_at), str(row_id)
-        created_at, row_id = key
-        return datetime.fromisoformat(created_at), str(row_id)
-    except Exception:
-        raise Invalid("The cursor is not one this server handed out for this list; start again without it.") from None
-
-
-# Control characters (NUL above all, which PostgreSQL text cannot hold) separate words.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_LOOKS_LIKE_REF = re.compile(rf"^(?P<base>{ID_PATTERN})(?:@v[0-9]{{1,9}})?$")
-
-
-def search_text(q: str | None) -> str | None:
-    """The text to search for, or None when `q` is absent or blank (a plain list)."""
-    text = _CONTROL.sub(" ", q or "").strip()
-    return text or None
-
-
-def exact_ids(text: str) -> list[str]:
-    """The artifact ids the search text may name exactly (as typed, lower or upper case)."""
-    m = _LOOKS_LIKE_REF.match(text)
-    if not m:
-        return []
-    base = m.group("base")
-    return list(dict.fromkeys([base, base.lower(), base.upper()]))
 
 
 def first_version_row(artifact_id: str | None, artifact_type: str, title: str, metadata: dict, content,
@@ -116,53 +71,19 @@ class ArtifactService:
     async def list(self, query: m.ListArtifacts) -> VersionPage:
         text = search_text(query.q)
         if text is not None:
-            return await self._search(text, query)
-        after = _decode_cursor(query.cursor) if query.cursor else None
+            return await search(self.db, text, query)
+        after = decode_cursor(query.cursor) if query.cursor else None
         async with self.db.connection() as conn:
             rows = await store.list_latest(conn, artifact_type=query.type, tag=query.tag, after=after,
                                            limit=query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         return VersionPage(items=[to_version(r) for r in rows],
-                           next_cursor=_encode_cursor(rows[-1]) if more else None)
-
-    async def _search(self, text: str, query: m.ListArtifacts) -> VersionPage:
-        """Best matches first: the tiers of db/artifacts.py, each newest first. A page takes
-        the rest of the cursor's tier, then the tiers below, until it is full. A text without
-        any word (`%_`) matches the ids and titles that contain it as it is, newest first."""
-        start, *after = _decode_cursor(query.cursor, search=True) if query.cursor else (store.SEARCH_TIERS[0],)
-        exact = exact_ids(text)
-        found: list[tuple[int, dict]] = []
-        async with self.db.connection() as conn, conn.transaction():
-            # One snapshot for every tier, so a version committed meanwhile cannot show twice.
-            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            await conn.execute("SET LOCAL jit = off")  # compiling costs more than these short queries
-            tsq = await store.search_query(conn, text)
-            if tsq is None:
-                tiers = [store.LITERAL_TIER]
-            else:
-                tiers = [t for t in store.SEARCH_TIERS if t <= start and (t != 4 or exact)
-                         and (t != 1 or query.type in (None, "notebook"))]  # cells belong to notebooks
-            for tier in tiers:
-                resume = tuple(after) if after and tier == start else None
-                need = query.limit + 1 - len(found)
-                if tier == store.LITERAL_TIER:
-                    rows = await store.list_latest(conn, artifact_type=query.type, tag=query.tag, literal=text,
-                                                   after=resume, limit=need)
-                else:
-                    rows = await store.search_tier(conn, tier, tsq=tsq, exact=exact, artifact_type=query.type,
-                                                   tag=query.tag, after=resume, limit=need)
-                found += [(tier, r) for r in rows]
-                if len(found) > query.limit:
-                    break
-        more = len(found) > query.limit
-        found = found[: query.limit]
-        return VersionPage(items=[to_version(r) for _, r in found],
-                           next_cursor=_encode_cursor(found[-1][1], found[-1][0]) if more else None)
+                           next_cursor=encode_cursor(rows[-1]) if more else None)
 
     async def types(self) -> m.ArtifactTypeList:
         async with self.db.connection() as conn:
-            rows = await store.type_counts(conn)
+            rows = await search_store.type_counts(conn)
         return m.ArtifactTypeList(types=[m.ArtifactTypeCount(**r) for r in rows])
 
     async def get(self, ref: str) -> Version:

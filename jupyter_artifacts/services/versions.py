@@ -6,12 +6,19 @@ from dataclasses import dataclass
 
 from ..db import artifacts as store
 from ..errors import NotFound, quote
-from ..models.common import CreatedBy, Version
+from ..models.common import CreatedBy, MadeBy, SearchMatch, Version
 from ..refs import Ref, parse_ref
 
 
-def to_version(row: dict, *, with_content: bool = False) -> Version:
+def to_version(row: dict, *, with_content: bool = False, match: SearchMatch | None = None) -> Version:
+    """`step` where the row was read with it (db/artifacts.py `_read`: read routes), `match`
+    where a search gives one; each is left out of the reply otherwise."""
     n = row["version_number"]
+    extra: dict = {}
+    if row.get("with_step"):
+        extra["step"] = MadeBy(step_type=row["step_type"], method=row["step_method"]) if row["step_type"] else None
+    if match is not None:
+        extra["match"] = match
     return Version(
         ref=f"{row['artifact_id']}@v{n}" if n is not None else row["id"],
         id=row["id"], artifact_id=row["artifact_id"], artifact_type=row["artifact_type"],
@@ -25,6 +32,7 @@ def to_version(row: dict, *, with_content: bool = False) -> Version:
         created_by=CreatedBy(actor_type=row["created_by_actor_type"] or "unknown",
                              actor_id=row["created_by_actor_id"], recorded_by=row["recorded_by"]),
         **({"content": row.get("content")} if with_content else {}),
+        **extra,
     )
 
 

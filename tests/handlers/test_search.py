@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from jupyter_artifacts.db import artifacts as store
+from jupyter_artifacts.db import search as store
 from jupyter_artifacts.json_limits import MAX_DEPTH
 
 

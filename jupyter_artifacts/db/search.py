@@ -1,0 +1,197 @@
+"""SQL of the search (migrations 0008 and 0012): `GET /api/artifacts?q=` and its `match`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from .artifacts import _FROM, _all, _one, _read
+
+# A search lists latest versions in tiers, best first, newest first within a tier:
+#   4  the artifact id is what was typed
+#   3  every word of the query is in the id or the title
+#   2  every word is in the id, title or content (and not all of them in the id and title)
+#   1  every word is in the id, title, content or a cell of the notebook's latest version, at
+#      least one only in a cell (a title word and a cell word together: migration 0012)
+# A word of 3 or more characters also matches inside an id or title word (its fragments).
+# The tiers are disjoint, so a page is the next rows of its tier, then of the tiers below.
+# Recency inside a tier (rather than ts_rank over every match) keeps a common word as cheap
+# as a rare one: nothing has to score every match before the first page.
+#
+# How a tier is read, whatever the words: first a window of the newest latest versions (after
+# the cursor), each checked; a common word fills the page there and stops. If the window
+# holds too few matches, the rest come from the GIN indexes, restricted to rows older than
+# the window, and sorted: there are few of them by then. The window is the newest rows
+# whatever their type (type and tag are checked with the words), so it reads neighbouring
+# rows on few pages; only the notebook tier walks notebooks alone, and fewer of them, as
+# checking one reads its larger vector.
+# Left to itself the planner guesses: it puts every prefix (`word:*`) it has no statistics
+# for at 0.5 % of the rows, and for a rare prefix it would walk the recency index through
+# every row to fill a page that never fills.
+
+SEARCH_TIERS = (4, 3, 2, 1)
+LITERAL_TIER = 0  # a text without any word (`%_`, `→`): ids and titles holding it, newest first
+SEARCH_WINDOW = {3: 4000, 2: 4000, 1: 256}  # rows a window checks (tier 1: notebooks)
+_QUERY = "%(tsq)s::tsquery"
+TIER_WHERE = {
+    4: "s.artifact_id = ANY(%(exact)s)",
+    3: f"s.head @@ {_QUERY}",
+    2: f"s.doc @@ {_QUERY} AND NOT s.head @@ {_QUERY}",
+    1: f"s.whole @@ {_QUERY} AND NOT s.doc @@ {_QUERY}",
+}
+TIER_SCOPE = {1: "s.artifact_type = 'notebook'"}  # only notebooks have cells
+_NEWEST = "ORDER BY s.created_at DESC, s.id DESC"
+_AFTER = "(s.created_at, s.id) < (%(after_at)s, %(after_id)s)"
+
+
+async def _search_rows(conn, sql: str, params: dict) -> list[dict]:
+    # Planned for the words at hand, never as a generic plan (psycopg prepares repeated queries).
+    cur = await conn.execute(f"""
+        SELECT {_read(False)}, hit.created_at AS search_at FROM ({sql}) hit
+          JOIN {_FROM} ON a.id = hit.id
+         ORDER BY hit.created_at DESC, hit.id DESC""", params, prepare=False)
+    return await cur.fetchall()
+
+
+async def search_query(conn, q: str) -> str | None:
+    """The tsquery (as text) of what a user typed: see jupyter_artifacts_search_terms() in
+    migration 0012; None when the text holds no word (no letter or digit, to the parser)."""
+    row = await _one(conn, "SELECT jupyter_artifacts_search_query(%s)::text AS tsq", (q,))
+    return row["tsq"]
+
+
+def _and(*conditions: str) -> str:
+    return " AND ".join(conditions) or "TRUE"
+
+
+async def search_tier(conn, tier: int, *, tsq: str, exact: list[str], artifact_type: str | None,
+                      tag: str | None, after: tuple | None, limit: int) -> list[dict]:
+    """The latest versions of one tier, newest first (see above): at most `limit` rows after
+    `after` = (search_at, id), the last row already listed. Rows carry `search_at`, the time
+    the tier is ordered by. `tsq` comes from search_query()."""
+    params: dict[str, Any] = {"tsq": tsq, "exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
+                              "window": SEARCH_WINDOW.get(tier, 0)}
+    if after:
+        params["after_at"], params["after_id"] = after
+    resume = [_AFTER] if after else []
+    scope = [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []
+    match = [TIER_WHERE[tier]]
+    if tier != 4 and exact:
+        match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in tier 4
+    if artifact_type:
+        match.append("s.artifact_type = %(type)s")
+    if tag:
+        match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id AND t.tag = %(tag)s)")
+    if tier == 4:
+        return await _search_rows(conn, f"""
+            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, *resume)}
+             {_NEWEST} LIMIT %(limit)s""", params)
+    rows = await _search_rows(conn, f"""
+        SELECT s.id, s.created_at FROM (
+            SELECT s.* FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)} {_NEWEST} LIMIT %(window)s) s
+         WHERE {_and(*match)} {_NEWEST} LIMIT %(limit)s""", params)
+    if len(rows) >= limit:
+        return rows
+    end = await _one(conn, f"""
+        SELECT s.created_at, s.id FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)}
+         {_NEWEST} OFFSET %(window)s - 1 LIMIT 1""", params)
+    if end is None:
+        return rows  # the window held every row there is
+    params["after_at"], params["after_id"] = end["created_at"], end["id"]
+    params["limit"] = limit - len(rows)
+    # Every match older than the window, through the GIN indexes (MATERIALIZED: all of them,
+    # never a walk along the recency index), then the newest of those.
+    return rows + await _search_rows(conn, f"""
+        WITH older AS MATERIALIZED (
+            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, _AFTER)})
+        SELECT s.id, s.created_at FROM older s {_NEWEST} LIMIT %(limit)s""", params)
+
+
+async def type_counts(conn) -> list[dict]:
+    """Latest versions per artifact type, most common first."""
+    return await _all(conn, """
+        SELECT artifact_type, count(*) AS count FROM jupyter_artifacts_search
+         WHERE artifact_type IS NOT NULL
+         GROUP BY artifact_type ORDER BY count(*) DESC, artifact_type""", ())
+
+
+# -- match: why a listed version matched (only the page's rows, never every match) -----------
+
+_TERMS = "t AS MATERIALIZED (SELECT n, term FROM jupyter_artifacts_search_terms(%(q)s))"
+
+
+async def match_fields(conn, q: str, row_ids: list[str]) -> dict[str, dict]:
+    """For each row: the numbers of the query's terms (one per space-separated chunk, from 1)
+    that its id, its title and its content hold, and its best cell (the cell of its latest
+    version holding the most terms, the first such): {id: {in_id, in_title, in_content,
+    notebook_id, cell_index, in_cell}}."""
+    rows = await _all(conn, f"""
+        WITH {_TERMS}
+        SELECT a.id,
+               ARRAY(SELECT t.n FROM t WHERE jupyter_artifacts_search_head(a.artifact_id, NULL) @@ t.term
+                      ORDER BY t.n) AS in_id,
+               ARRAY(SELECT t.n FROM t WHERE jupyter_artifacts_search_head(NULL, a.title) @@ t.term
+                      ORDER BY t.n) AS in_title,
+               ARRAY(SELECT t.n FROM t WHERE jupyter_artifacts_search_content(a.content) @@ t.term
+                      ORDER BY t.n) AS in_content,
+               cell.notebook_id, cell.cell_index, COALESCE(cell.hits, '{{}}') AS in_cell
+          FROM unnest(%(ids)s::text[]) AS p(id)
+          JOIN artifacts a ON a.id = p.id
+          LEFT JOIN LATERAL (
+              SELECT c.notebook_id, c.cell_index, h.hits FROM jupyter_artifacts_search_cells c
+               CROSS JOIN LATERAL (SELECT ARRAY(SELECT t.n FROM t WHERE c.code @@ t.term ORDER BY t.n) AS hits) h
+               WHERE c.artifact_id = a.artifact_id AND a.artifact_type = 'notebook' AND cardinality(h.hits) > 0
+               ORDER BY cardinality(h.hits) DESC, c.notebook_id, c.cell_index LIMIT 1) cell ON TRUE""",
+        {"q": q, "ids": row_ids})
+    return {r["id"]: r for r in rows}
+
+
+# ts_headline's markers: control characters no text the snippet is cut from keeps (they are
+# blanked first, one for one, so offsets hold).
+START, STOP = "\x02", "\x03"
+HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, ShortWord=0, MaxFragments=1"
+
+
+async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[dict]:
+    """ts_headline of each pick ({id, field, notebook_id?, cell_index?, terms}: the field's text
+    around the terms it holds), in order: [{headline, original, terms_text, position}].
+    `headline` is cut from the text as it was searched (ids, titles and code with their
+    separators blanked; `<` and `>` blanked everywhere, or the parser would drop markup-like
+    text from the headline and the stretch could not be found again) and carries START/STOP around each matched word; `original` is the same
+    stretch of the text as stored (None if it could not be found); `position` a cell's place in
+    the latest version (None when the version cannot tell). A text of at most `whole_below`
+    characters is its own headline."""
+    items = [{**p, "ord": i} for i, p in enumerate(picks)]
+    rows = await _all(conn, f"""
+        WITH {_TERMS},
+             p AS (SELECT * FROM jsonb_to_recordset(%(items)s) AS p(ord int, id text, field text, notebook_id text,
+                                                                   cell_index int, terms int[]))
+        SELECT p.ord, h.headline, qq.text AS terms_text,
+               CASE WHEN strpos(y.text, translate(h.headline, %(marks)s, '')) > 0
+                    THEN substr(x.original, strpos(y.text, translate(h.headline, %(marks)s, '')),
+                                char_length(translate(h.headline, %(marks)s, ''))) END AS original,
+               CASE WHEN p.field = 'cell' THEN (
+                   SELECT v.position FROM jupyter_artifacts_version_cells v
+                    WHERE v.version_id = p.id AND v.notebook_id = p.notebook_id AND v.cell_index = p.cell_index
+                    LIMIT 1) END AS position
+          FROM p JOIN artifacts a ON a.id = p.id
+         CROSS JOIN LATERAL (SELECT CASE p.field
+                 WHEN 'id' THEN a.artifact_id
+                 WHEN 'title' THEN pg_catalog.left(COALESCE(a.title, ''), 4000)
+                 WHEN 'content' THEN jupyter_artifacts_search_content_text(a.content)
+                 ELSE (SELECT pg_catalog.left(COALESCE(c.code, ''), 100000) FROM notebook_cells c
+                        WHERE c.notebook_id = p.notebook_id AND c.cell_index = p.cell_index) END AS original) x
+         CROSS JOIN LATERAL (SELECT translate(CASE WHEN p.field = 'content' THEN translate(x.original, '<>', '  ')
+                                                   ELSE jupyter_artifacts_search_split(x.original) END,
+                                              %(marks)s, '  ') AS text) y
+         CROSS JOIN LATERAL (SELECT string_agg('(' || t.term::text || ')', ' | ')::tsquery AS query,
+                                    string_agg('(' || t.term::text || ')', ' | ') AS text
+                               FROM t WHERE t.n = ANY(p.terms)) qq
+         CROSS JOIN LATERAL (SELECT ts_headline('pg_catalog.simple'::regconfig, y.text, qq.query,
+                                                CASE WHEN char_length(y.text) <= %(whole)s
+                                                     THEN %(all)s ELSE %(options)s END) AS headline) h
+         ORDER BY p.ord""", {"q": q, "items": Jsonb(items), "marks": START + STOP, "options": HEADLINE_OPTIONS,
+                                    "all": f"StartSel={START}, StopSel={STOP}, HighlightAll=true",
+                                    "whole": whole_below})
+    return rows

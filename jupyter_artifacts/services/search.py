@@ -1,0 +1,209 @@
+"""Search over the latest versions (`GET /api/artifacts?q=`): the tiers of db/search.py, and
+each listed item's `match` (which field matched best, a snippet, the matched words in it)."""
+
+from __future__ import annotations
+
+import re
+
+from ..db import artifacts as store
+from ..db import search as search_store
+from ..models import artifacts as m
+from ..models.common import SearchMatch, VersionPage
+from ..refs import ID_PATTERN
+from .cursors import decode_cursor, encode_cursor
+from .versions import to_version
+
+# Control characters (NUL above all, which PostgreSQL text cannot hold) separate words.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LOOKS_LIKE_REF = re.compile(rf"^(?P<base>{ID_PATTERN})(?:@v[0-9]{{1,9}})?$")
+# A fragment alternative in a term's text (migration 0012): '\x01word':*
+_FRAGMENT = re.compile(r"'\x01((?:[^'\\]|''|\\.)*)':\*")
+SNIPPET_MAX = 240  # code points of a snippet at most; the text around its first matched word
+
+
+def search_text(q: str | None) -> str | None:
+    """The text to search for, or None when `q` is absent or blank (a plain list)."""
+    text = _CONTROL.sub(" ", q or "").strip()
+    return text or None
+
+
+def exact_ids(text: str) -> list[str]:
+    """The artifact ids the search text may name exactly (as typed, lower or upper case)."""
+    found = _LOOKS_LIKE_REF.match(text)
+    if not found:
+        return []
+    base = found.group("base")
+    return list(dict.fromkeys([base, base.lower(), base.upper()]))
+
+
+async def search(db, text: str, query: m.ListArtifacts) -> VersionPage:
+    """Best matches first: the tiers of db/search.py, each newest first. A page takes the rest
+    of the cursor's tier, then the tiers below, until it is full. A text without any word
+    (`%_`) matches the ids and titles that contain it as it is, newest first."""
+    tiers_known = (*search_store.SEARCH_TIERS, search_store.LITERAL_TIER)
+    start, *after = (decode_cursor(query.cursor, tiers=tiers_known) if query.cursor
+                     else (search_store.SEARCH_TIERS[0],))
+    exact = exact_ids(text)
+    found: list[tuple[int, dict]] = []
+    async with db.connection() as conn, conn.transaction():
+        # One snapshot for every tier, so a version committed meanwhile cannot show twice.
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        await conn.execute("SET LOCAL jit = off")  # compiling costs more than these short queries
+        tsq = await search_store.search_query(conn, text)
+        if tsq is None:
+            tiers = [search_store.LITERAL_TIER]
+        else:
+            tiers = [t for t in search_store.SEARCH_TIERS if t <= start and (t != 4 or exact)
+                     and (t != 1 or query.type in (None, "notebook"))]  # cells belong to notebooks
+        for tier in tiers:
+            resume = tuple(after) if after and tier == start else None
+            need = query.limit + 1 - len(found)
+            if tier == search_store.LITERAL_TIER:
+                rows = await store.list_latest(conn, artifact_type=query.type, tag=query.tag, literal=text,
+                                               after=resume, limit=need)
+            else:
+                rows = await search_store.search_tier(conn, tier, tsq=tsq, exact=exact, artifact_type=query.type,
+                                                      tag=query.tag, after=resume, limit=need)
+            found += [(tier, r) for r in rows]
+            if len(found) > query.limit:
+                break
+        more = len(found) > query.limit
+        found = found[: query.limit]
+        rows = [r for _, r in found]
+        matches = (literal_matches(text, rows) if tsq is None else await page_matches(conn, text, rows))
+    return VersionPage(items=[to_version(r, match=mt) for r, mt in zip(rows, matches)],
+                       next_cursor=encode_cursor(found[-1][1], found[-1][0]) if more else None)
+
+
+# -- match ------------------------------------------------------------------------------------
+
+def pick_field(fields: dict) -> tuple[str, list[int]]:
+    """API.md's `field`: the title when it holds any word of the query; else the content or the
+    cell holding the most words (the cell on a tie: a notebook's content is its metadata); else
+    the id. Returns the field and the numbers of the terms it holds."""
+    if fields["in_title"]:
+        return "title", fields["in_title"]
+    content, cell = fields["in_content"], fields["in_cell"]
+    if cell and len(cell) >= len(content):
+        return "cell", cell
+    if content:
+        return "content", content
+    return "id", fields["in_id"]
+
+
+async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
+    """The `match` of each row listed (two queries for the whole page)."""
+    if not rows:
+        return []
+    fields = await search_store.match_fields(conn, text, [r["id"] for r in rows])
+    picks = []
+    for r in rows:
+        f = fields.get(r["id"]) or {"in_id": [], "in_title": [], "in_content": [], "in_cell": []}
+        field, terms = pick_field(f)
+        picks.append({"id": r["id"], "field": field, "terms": terms,
+                      "notebook_id": f.get("notebook_id") if field == "cell" else None,
+                      "cell_index": f.get("cell_index") if field == "cell" else None})
+    lines = await search_store.headlines(conn, text, [p for p in picks if p["terms"]], SNIPPET_MAX)
+    out, it = [], iter(lines)
+    for r, p in zip(rows, picks):
+        if not p["terms"]:
+            # No term in any one field (an exact id with odd characters): the id as it is.
+            out.append(SearchMatch(field="id", snippet=r["artifact_id"],
+                                   ranges=[[0, len(r["artifact_id"])]] if r["artifact_id"] else []))
+            continue
+        line = next(it)
+        snippet, ranges = from_headline(line["headline"] or "", line["original"])
+        if p["field"] in ("id", "title"):
+            ranges = merge(ranges + fragment_ranges(snippet, line["terms_text"] or ""))
+        snippet, ranges = trim(snippet, ranges)
+        extra = {}
+        if p["field"] == "cell":
+            extra["cell_index"] = line["position"] if line["position"] is not None else p["cell_index"]
+        out.append(SearchMatch(field=p["field"], snippet=snippet, ranges=ranges, **extra))
+    return out
+
+
+def from_headline(headline: str, original: str | None) -> tuple[str, list[list[int]]]:
+    """The snippet and the code-point ranges of the words ts_headline marked. The headline is
+    cut from the searched text (separators blanked); `original`, the same stretch as stored,
+    has the same length (one character for one), so the ranges hold for it."""
+    plain, ranges, start = [], [], None
+    for ch in headline:
+        if ch == search_store.START:
+            start = len(plain)
+        elif ch == search_store.STOP:
+            if start is not None and len(plain) > start:
+                ranges.append([start, len(plain)])
+            start = None
+        else:
+            plain.append(ch)
+    text = "".join(plain)
+    if original is not None and len(original) == len(text):
+        text = original
+    return text, ranges
+
+
+def _fold(text: str) -> str:
+    # Lower case one character for one (a character whose lower case is longer stays), so an
+    # offset in the folded text is an offset in the text.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def fragment_ranges(snippet: str, terms_text: str) -> list[list[int]]:
+    """Where the query's fragments (a word of 3+ characters inside an id or title word) occur
+    in the snippet: ts_headline marks whole words only."""
+    folded = _fold(snippet)
+    found = []
+    for raw in {g.replace("''", "'").replace("\\\\", "\\") for g in _FRAGMENT.findall(terms_text)}:
+        if not raw:
+            continue
+        at = folded.find(raw)
+        while at >= 0:
+            found.append([at, at + len(raw)])
+            at = folded.find(raw, at + 1)
+    return found
+
+
+def merge(ranges: list[list[int]]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return out
+
+
+def trim(snippet: str, ranges: list[list[int]]) -> tuple[str, list[list[int]]]:
+    """Leading and trailing blanks off, and at most SNIPPET_MAX code points (from a little before
+    the first matched word), the ranges moved and clipped along."""
+    lead = len(snippet) - len(snippet.lstrip())
+    snippet = snippet.strip()
+    begin = 0
+    if len(snippet) > SNIPPET_MAX:
+        first = min((s for s, _ in ranges), default=lead) - lead
+        begin = max(0, min(first - SNIPPET_MAX // 4, len(snippet) - SNIPPET_MAX))
+        snippet = snippet[begin: begin + SNIPPET_MAX]
+    shift = lead + begin
+    kept = []
+    for s, e in ranges:
+        s, e = max(s - shift, 0), min(e - shift, len(snippet))
+        if e > s:
+            kept.append([s, e])
+    return snippet, kept
+
+
+def literal_matches(text: str, rows: list[dict]) -> list[SearchMatch]:
+    """A text without words matched ids and titles as it is: where it is in the title, else the id."""
+    needle = _fold(text)
+    out = []
+    for r in rows:
+        title = r["title"] or ""
+        field, value = ("title", title) if needle in _fold(title) else ("id", r["artifact_id"])
+        folded, ranges, at = _fold(value), [], _fold(value).find(needle)
+        while at >= 0 and needle:
+            ranges.append([at, at + len(needle)])
+            at = folded.find(needle, at + len(needle))
+        snippet, ranges = trim(value, merge(ranges))
+        out.append(SearchMatch(field=field, snippet=snippet, ranges=ranges))
+    return out
