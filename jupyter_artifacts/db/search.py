@@ -123,21 +123,28 @@ _TERMS = "t AS MATERIALIZED (SELECT n, term FROM jupyter_artifacts_search_terms(
 
 async def match_fields(conn, q: str, row_ids: list[str]) -> dict[str, dict]:
     """For each row: the numbers of the query's terms (one per space-separated chunk, from 1)
-    that its id, its title and its content hold, and its best cell (the cell of its latest
-    version holding the most terms, the first such): {id: {in_id, in_title, in_content,
-    notebook_id, cell_index, in_cell}}."""
+    that its id's words, its title's words, its id and title with their fragments (the stored
+    `head`) and its id, title and content (the stored `doc`) hold, the terms' text (`terms`,
+    by number from 1), and its best cell (the cell of its latest version holding the most terms,
+    the first such): {id: {in_id, in_title, in_head, in_doc, terms, notebook_id, cell_index,
+    in_cell}}. Only short texts are parsed here; the rest are the stored vectors."""
     rows = await _all(conn, f"""
         WITH {_TERMS}
-        SELECT a.id,
-               ARRAY(SELECT t.n FROM t WHERE jupyter_artifacts_search_head(a.artifact_id, NULL) @@ t.term
-                      ORDER BY t.n) AS in_id,
-               ARRAY(SELECT t.n FROM t WHERE jupyter_artifacts_search_head(NULL, a.title) @@ t.term
-                      ORDER BY t.n) AS in_title,
-               ARRAY(SELECT t.n FROM t WHERE jupyter_artifacts_search_content(a.content) @@ t.term
-                      ORDER BY t.n) AS in_content,
+        SELECT a.id, ARRAY(SELECT t.term::text FROM t ORDER BY t.n) AS terms,
+               ARRAY(SELECT t.n FROM t WHERE v.id_words @@ t.term ORDER BY t.n) AS in_id,
+               ARRAY(SELECT t.n FROM t WHERE v.title_words @@ t.term ORDER BY t.n) AS in_title,
+               ARRAY(SELECT t.n FROM t WHERE s.head @@ t.term ORDER BY t.n) AS in_head,
+               ARRAY(SELECT t.n FROM t WHERE s.doc @@ t.term ORDER BY t.n) AS in_doc,
                cell.notebook_id, cell.cell_index, COALESCE(cell.hits, '{{}}') AS in_cell
           FROM unnest(%(ids)s::text[]) AS p(id)
           JOIN artifacts a ON a.id = p.id
+          LEFT JOIN jupyter_artifacts_search s ON s.id = a.id
+         CROSS JOIN LATERAL (  -- OFFSET 0: computed once per row, not once per term
+              SELECT to_tsvector('pg_catalog.simple'::regconfig, jupyter_artifacts_search_split(a.artifact_id))
+                         AS id_words,
+                     to_tsvector('pg_catalog.simple'::regconfig,
+                                 jupyter_artifacts_search_split(pg_catalog.left(a.title, 4000))) AS title_words
+              OFFSET 0) v
           LEFT JOIN LATERAL (
               SELECT c.notebook_id, c.cell_index, h.hits FROM jupyter_artifacts_search_cells c
                CROSS JOIN LATERAL (SELECT ARRAY(SELECT t.n FROM t WHERE c.code @@ t.term ORDER BY t.n) AS hits) h
@@ -150,16 +157,20 @@ async def match_fields(conn, q: str, row_ids: list[str]) -> dict[str, dict]:
 # ts_headline's markers: control characters no text the snippet is cut from keeps (they are
 # blanked first, one for one, so offsets hold).
 START, STOP = "\x02", "\x03"
-HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, ShortWord=0, MaxFragments=1"
+# The default mode (one stretch from the best match on; MaxFragments costs ~5x more); the
+# words before it come from `before`.
+HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, ShortWord=0"
+BEFORE = 60  # characters of text before a headline, for context
 
 
 async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[dict]:
     """ts_headline of each pick ({id, field, notebook_id?, cell_index?, terms}: the field's text
-    around the terms it holds), in order: [{headline, original, terms_text, position}].
+    around the terms it holds), in order: [{headline, original, before, terms_text, position}].
     `headline` is cut from the text as it was searched (ids, titles and code with their
     separators blanked; `<` and `>` blanked everywhere, or the parser would drop markup-like
     text from the headline and the stretch could not be found again) and carries START/STOP around each matched word; `original` is the same
-    stretch of the text as stored (None if it could not be found); `position` a cell's place in
+    stretch of the text as stored (None if it could not be found), `before` the text before it
+    (up to BEFORE characters); `position` a cell's place in
     the latest version (None when the version cannot tell). A text of at most `whole_below`
     characters is its own headline."""
     items = [{**p, "ord": i} for i, p in enumerate(picks)]
@@ -168,30 +179,35 @@ async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[d
              p AS (SELECT * FROM jsonb_to_recordset(%(items)s) AS p(ord int, id text, field text, notebook_id text,
                                                                    cell_index int, terms int[]))
         SELECT p.ord, h.headline, qq.text AS terms_text,
-               CASE WHEN strpos(y.text, translate(h.headline, %(marks)s, '')) > 0
-                    THEN substr(x.original, strpos(y.text, translate(h.headline, %(marks)s, '')),
-                                char_length(translate(h.headline, %(marks)s, ''))) END AS original,
+               CASE WHEN at.pos > 0 THEN substr(x.original, at.pos, char_length(at.plain)) END AS original,
+               CASE WHEN at.pos > 1 THEN substr(x.original, greatest(1, at.pos - %(before)s),
+                                                least(at.pos - 1, %(before)s)) ELSE '' END AS before,
                CASE WHEN p.field = 'cell' THEN (
                    SELECT v.position FROM jupyter_artifacts_version_cells v
                     WHERE v.version_id = p.id AND v.notebook_id = p.notebook_id AND v.cell_index = p.cell_index
                     LIMIT 1) END AS position
           FROM p JOIN artifacts a ON a.id = p.id
+         -- Each step OFFSET 0: evaluated once per pick (flattened, every use would repeat it).
          CROSS JOIN LATERAL (SELECT CASE p.field
                  WHEN 'id' THEN a.artifact_id
                  WHEN 'title' THEN pg_catalog.left(COALESCE(a.title, ''), 4000)
                  WHEN 'content' THEN jupyter_artifacts_search_content_text(a.content)
                  ELSE (SELECT pg_catalog.left(COALESCE(c.code, ''), 100000) FROM notebook_cells c
-                        WHERE c.notebook_id = p.notebook_id AND c.cell_index = p.cell_index) END AS original) x
+                        WHERE c.notebook_id = p.notebook_id AND c.cell_index = p.cell_index) END AS original
+                              OFFSET 0) x
          CROSS JOIN LATERAL (SELECT translate(CASE WHEN p.field = 'content' THEN translate(x.original, '<>', '  ')
                                                    ELSE jupyter_artifacts_search_split(x.original) END,
-                                              %(marks)s, '  ') AS text) y
+                                              %(marks)s, '  ') AS text OFFSET 0) y
          CROSS JOIN LATERAL (SELECT string_agg('(' || t.term::text || ')', ' | ')::tsquery AS query,
                                     string_agg('(' || t.term::text || ')', ' | ') AS text
-                               FROM t WHERE t.n = ANY(p.terms)) qq
+                               FROM t WHERE t.n = ANY(p.terms) OFFSET 0) qq
          CROSS JOIN LATERAL (SELECT ts_headline('pg_catalog.simple'::regconfig, y.text, qq.query,
                                                 CASE WHEN char_length(y.text) <= %(whole)s
-                                                     THEN %(all)s ELSE %(options)s END) AS headline) h
+                                                     THEN %(all)s ELSE %(options)s END) AS headline
+                              OFFSET 0) h
+         CROSS JOIN LATERAL (SELECT strpos(y.text, translate(h.headline, %(marks)s, '')) AS pos,
+                                    translate(h.headline, %(marks)s, '') AS plain OFFSET 0) at
          ORDER BY p.ord""", {"q": q, "items": Jsonb(items), "marks": START + STOP, "options": HEADLINE_OPTIONS,
                                     "all": f"StartSel={START}, StopSel={STOP}, HighlightAll=true",
-                                    "whole": whole_below})
+                                    "whole": whole_below, "before": BEFORE})
     return rows

@@ -23,7 +23,8 @@ class Base(ArtifactsHandler):
 
 
 class ArtifactsCollection(Base):
-    @api_doc("List the latest version of each artifact", query=m.ListArtifacts, reply=VersionPage)
+    @api_doc("List the latest version of each artifact (each with `step`); with `q`, search them, best first, "
+             "each item with `match`", query=m.ListArtifacts, reply=VersionPage)
     @web.authenticated
     @authorized
     async def get(self):

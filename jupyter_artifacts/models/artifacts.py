@@ -41,10 +41,13 @@ class NewVersion(ActorFields):
 class ListArtifacts(Page):
     type: str | None = Field(None, pattern=TYPE_PATTERN, max_length=64)
     q: str | None = Field(None, max_length=200, description=(
-        "Words to search for in the ids, titles, content and notebook cell sources of the latest "
-        "versions; every word must match, the last one of each space-separated part as a prefix. "
-        "Best matches first: the id itself, then matches in id or title, in content, in a cell; "
-        "newest first within each."))
+        "Words to search for in the latest versions: every word must occur somewhere in the artifact (its id, "
+        "title, content or any cell of a notebook's latest version), not necessarily in one field; the last word "
+        "of each space-separated part matches as a prefix, and a word of 3 or more characters also matches inside "
+        "an id or title word. Cell sources are read as code (`.`, `(`, `[`, `,` and other punctuation separate "
+        "words: `subplots` finds `plt.subplots(...)`). Best matches first: the id itself, then every word in the "
+        "id or title, then in id, title and content, then with a cell; newest first within each. Each item then "
+        "carries `match`: its best field, a snippet and the matched words' offsets."))
     tag: str | None = Field(None, pattern=f"^{ID_PATTERN}$", max_length=200)
 
 

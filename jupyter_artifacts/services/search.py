@@ -77,18 +77,34 @@ async def search(db, text: str, query: m.ListArtifacts) -> VersionPage:
 
 # -- match ------------------------------------------------------------------------------------
 
-def pick_field(fields: dict) -> tuple[str, list[int]]:
+def fragments_of(term: str) -> list[str]:
+    """The fragment words of one term's text (migration 0012's `'\\x01word':*`)."""
+    return [g.replace("''", "'").replace("\\\\", "\\") for g in _FRAGMENT.findall(term)]
+
+
+def pick_field(fields: dict, title: str) -> tuple[str, list[int]]:
     """API.md's `field`: the title when it holds any word of the query; else the content or the
     cell holding the most words (the cell on a tie: a notebook's content is its metadata); else
-    the id. Returns the field and the numbers of the terms it holds."""
-    if fields["in_title"]:
-        return "title", fields["in_title"]
-    content, cell = fields["in_content"], fields["in_cell"]
+    the id. Returns the field and the numbers of the terms it holds.
+
+    `fields` comes from db/search.py match_fields(): a term that only the stored `head` holds
+    matched as a fragment, of the title if the title contains one of its fragment words."""
+    in_id, in_title = fields["in_id"], list(fields["in_title"])
+    folded = _fold(title or "")
+    for n in fields["in_head"] or []:
+        if n not in in_id and n not in in_title and any(f in folded for f in fragments_of(fields["terms"][n - 1])):
+            in_title.append(n)
+    in_id = [n for n in fields["in_head"] or [] if n not in in_title] if not in_title else in_id
+    if in_title:
+        return "title", sorted(in_title)
+    # Content terms: those of id, title and content together that neither the id nor the title holds.
+    content = [t for t in fields["in_doc"] or [] if t not in (fields["in_head"] or [])]
+    cell = fields["in_cell"]
     if cell and len(cell) >= len(content):
         return "cell", cell
     if content:
         return "content", content
-    return "id", fields["in_id"]
+    return "id", in_id
 
 
 async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
@@ -98,8 +114,8 @@ async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
     fields = await search_store.match_fields(conn, text, [r["id"] for r in rows])
     picks = []
     for r in rows:
-        f = fields.get(r["id"]) or {"in_id": [], "in_title": [], "in_content": [], "in_cell": []}
-        field, terms = pick_field(f)
+        f = fields.get(r["id"]) or {"in_id": [], "in_title": [], "in_head": [], "in_doc": [], "in_cell": []}
+        field, terms = pick_field(f, r["title"])
         picks.append({"id": r["id"], "field": field, "terms": terms,
                       "notebook_id": f.get("notebook_id") if field == "cell" else None,
                       "cell_index": f.get("cell_index") if field == "cell" else None})
@@ -112,7 +128,7 @@ async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
                                    ranges=[[0, len(r["artifact_id"])]] if r["artifact_id"] else []))
             continue
         line = next(it)
-        snippet, ranges = from_headline(line["headline"] or "", line["original"])
+        snippet, ranges = from_headline(line["headline"] or "", line["original"], line["before"])
         if p["field"] in ("id", "title"):
             ranges = merge(ranges + fragment_ranges(snippet, line["terms_text"] or ""))
         snippet, ranges = trim(snippet, ranges)
@@ -123,10 +139,11 @@ async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
     return out
 
 
-def from_headline(headline: str, original: str | None) -> tuple[str, list[list[int]]]:
+def from_headline(headline: str, original: str | None, before: str | None = None) -> tuple[str, list[list[int]]]:
     """The snippet and the code-point ranges of the words ts_headline marked. The headline is
     cut from the searched text (separators blanked); `original`, the same stretch as stored,
-    has the same length (one character for one), so the ranges hold for it."""
+    has the same length (one character for one), so the ranges hold for it. `before`: the
+    stored text before it, whose last words lead into the snippet."""
     plain, ranges, start = [], [], None
     for ch in headline:
         if ch == search_store.START:
@@ -138,9 +155,13 @@ def from_headline(headline: str, original: str | None) -> tuple[str, list[list[i
         else:
             plain.append(ch)
     text = "".join(plain)
-    if original is not None and len(original) == len(text):
-        text = original
-    return text, ranges
+    if original is None or len(original) != len(text):
+        return text, ranges
+    lead = before or ""
+    if len(lead) >= search_store.BEFORE:  # cut: start at a word
+        parts = re.split(r"(\s+)", lead, maxsplit=1)
+        lead = "".join(parts[2:]) if len(parts) == 3 else ""
+    return lead + original, [[s + len(lead), e + len(lead)] for s, e in ranges]
 
 
 def _fold(text: str) -> str:
@@ -154,7 +175,7 @@ def fragment_ranges(snippet: str, terms_text: str) -> list[list[int]]:
     in the snippet: ts_headline marks whole words only."""
     folded = _fold(snippet)
     found = []
-    for raw in {g.replace("''", "'").replace("\\\\", "\\") for g in _FRAGMENT.findall(terms_text)}:
+    for raw in set(fragments_of(terms_text)):
         if not raw:
             continue
         at = folded.find(raw)
