@@ -91,20 +91,8 @@ export function ArtifactRow(props: {
           onClick={() => props.onToggle(artifact.artifact_id)}
         >
           <Caret.react tag="span" className="jp-Artifacts-caret" />
-          <span className="jp-Artifacts-row-text">
-            <span className="jp-Artifacts-title" title={artifact.title}>
-              {artifact.title}
-            </span>
-            <span className="jp-Artifacts-meta">
-              <span className="jp-Artifacts-type" title={artifact.artifact_type}>
-                {artifact.artifact_type}
-              </span>
-              <span className="jp-Artifacts-id" title={artifact.artifact_id}>
-                {artifact.artifact_id}
-              </span>
-            </span>
-            <VersionScent version={artifact} className="jp-Artifacts-row-scent" />
-            <Snippet match={artifact.match} />
+          <span className="jp-Artifacts-title" title={artifact.title}>
+            {artifact.title}
           </span>
         </button>
         <span className="jp-Artifacts-row-latest">
@@ -119,6 +107,19 @@ export function ArtifactRow(props: {
             onContextMenu={props.chipMenu}
           />
         </span>
+      </div>
+      {/* Below the title line, so that it has the row's whole width (not the chip's column). */}
+      <div className="jp-Artifacts-row-details">
+        <span className="jp-Artifacts-meta">
+          <span className="jp-Artifacts-type" title={artifact.artifact_type}>
+            {artifact.artifact_type}
+          </span>
+          <span className="jp-Artifacts-id" title={artifact.artifact_id}>
+            {artifact.artifact_id}
+          </span>
+        </span>
+        <VersionScent version={artifact} className="jp-Artifacts-row-scent" />
+        <Snippet match={artifact.match} />
       </div>
       {!expanded && (artifact.tags ?? []).length > 0 && (
         <div className="jp-Artifacts-row-tags">

@@ -1,7 +1,8 @@
 /**
  * One line of information scent for a version: "cell append · differential-expression
  * · ed-lein · 2 h ago" (step kind, method, who, when). Items wrap as wholes when the
- * sidebar is narrow; the separators are decoration, hidden from screen readers.
+ * sidebar is narrow, a long one ends in an ellipsis; the separators are decoration,
+ * hidden from screen readers.
  */
 import React from 'react';
 
@@ -41,19 +42,20 @@ export function VersionScent(props: { version: Version; className?: string }): J
   return <ScentLine items={items} className={props.className} />;
 }
 
-/** Items in a line, "·" between them. */
+/** Items in a line, "·" after each but the last: a wrapped line never starts with one. */
 export function ScentLine(props: { items: JSX.Element[]; className?: string }): JSX.Element {
+  const last = props.items.length - 1;
   return (
     <span className={`jp-Artifacts-scent${props.className ? ` ${props.className}` : ''}`}>
       {props.items.map((item, i) => (
-        <React.Fragment key={item.key ?? i}>
-          {i > 0 && (
+        <span key={item.key ?? i} className="jp-Artifacts-scent-item">
+          {item}
+          {i < last && (
             <span className="jp-Artifacts-sep" aria-hidden="true">
               ·
             </span>
           )}
-          {item}
-        </React.Fragment>
+        </span>
       ))}
     </span>
   );
