@@ -37,13 +37,20 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   if (isObject(a) && isObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every(k => k in b && jsonEqual(a[k], b[k]));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every(k => k in b && jsonEqual(a[k], b[k]))
+    );
   }
   return false;
 }
 
 /** The changes from `before` to `after`, in document order (an equal pair gives none). */
-export function jsonDiff(before: unknown, after: unknown, path: JsonPath = []): IJsonChange[] {
+export function jsonDiff(
+  before: unknown,
+  after: unknown,
+  path: JsonPath = []
+): IJsonChange[] {
   if (jsonEqual(before, after)) {
     return [];
   }
@@ -54,7 +61,10 @@ export function jsonDiff(before: unknown, after: unknown, path: JsonPath = []): 
     return [{ path, kind: 'removed', old: before }];
   }
   if (isObject(before) && isObject(after)) {
-    const keys = [...Object.keys(before), ...Object.keys(after).filter(k => !(k in before))];
+    const keys = [
+      ...Object.keys(before),
+      ...Object.keys(after).filter(k => !(k in before))
+    ];
     const out: IJsonChange[] = [];
     for (const k of keys) {
       out.push(...jsonDiff(before[k], after[k], [...path, k]));
@@ -71,19 +81,36 @@ export function jsonDiff(before: unknown, after: unknown, path: JsonPath = []): 
  * Arrays are aligned on their equal items (so one tag removed is one removal, not every
  * later item changed); what is left between two equal items pairs up as changes.
  */
-function arrayDiff(before: unknown[], after: unknown[], path: JsonPath): IJsonChange[] {
-  const indexed = (list: unknown[]) => list.map((value, index) => ({ value, index }));
-  const ops = lcsOps(indexed(before), indexed(after), (x, y) => jsonEqual(x.value, y.value));
+function arrayDiff(
+  before: unknown[],
+  after: unknown[],
+  path: JsonPath
+): IJsonChange[] {
+  const indexed = (list: unknown[]) =>
+    list.map((value, index) => ({ value, index }));
+  const ops = lcsOps(indexed(before), indexed(after), (x, y) =>
+    jsonEqual(x.value, y.value)
+  );
   const out: IJsonChange[] = [];
   let removed: { value: unknown; index: number }[] = [];
   let added: { value: unknown; index: number }[] = [];
   const flush = () => {
     const paired = Math.min(removed.length, added.length);
     for (let i = 0; i < paired; i++) {
-      out.push(...jsonDiff(removed[i].value, added[i].value, [...path, added[i].index]));
+      out.push(
+        ...jsonDiff(removed[i].value, added[i].value, [...path, added[i].index])
+      );
     }
-    removed.slice(paired).forEach(r => out.push({ path: [...path, r.index], kind: 'removed', old: r.value }));
-    added.slice(paired).forEach(a => out.push({ path: [...path, a.index], kind: 'added', new: a.value }));
+    removed
+      .slice(paired)
+      .forEach(r =>
+        out.push({ path: [...path, r.index], kind: 'removed', old: r.value })
+      );
+    added
+      .slice(paired)
+      .forEach(a =>
+        out.push({ path: [...path, a.index], kind: 'added', new: a.value })
+      );
     removed = [];
     added = [];
   };

@@ -43,7 +43,8 @@ export function describePull(
     p.artifact_id === ref.artifactId &&
     (ref.version === undefined || p.version_number === ref.version);
   // A row id of a later version names it too: then the one new pin is the one asked for.
-  const fresh = added.find(ofAsked) ?? (added.length === 1 ? added[0] : undefined);
+  const fresh =
+    added.find(ofAsked) ?? (added.length === 1 ? added[0] : undefined);
   if (fresh) {
     return {
       ref: fresh.ref,

@@ -34,7 +34,14 @@ function cells(n: number): string {
 }
 
 /** "Registered NB-12@v1: 5 cells (left out 1 trailing empty cell)." */
-export function describeRegistered(ref: string, cellCount: number, leftOut: number): string {
-  const note = leftOut > 0 ? ` (left out ${leftOut} trailing empty cell${leftOut === 1 ? '' : 's'})` : '';
+export function describeRegistered(
+  ref: string,
+  cellCount: number,
+  leftOut: number
+): string {
+  const note =
+    leftOut > 0
+      ? ` (left out ${leftOut} trailing empty cell${leftOut === 1 ? '' : 's'})`
+      : '';
   return `Registered ${ref}: ${cells(cellCount)}${note}.`;
 }

@@ -27,7 +27,11 @@ export function tokenize(text: string): string[] {
 export type Op<T> = { kind: SegmentKind; item: T };
 
 /** The edit script of a longest common subsequence of `a` and `b`: removals before additions. */
-export function lcsOps<T>(a: T[], b: T[], equal: (x: T, y: T) => boolean = (x, y) => x === y): Op<T>[] {
+export function lcsOps<T>(
+  a: T[],
+  b: T[],
+  equal: (x: T, y: T) => boolean = (x, y) => x === y
+): Op<T>[] {
   const ops: Op<T>[] = [];
   let start = 0;
   while (start < a.length && start < b.length && equal(a[start], b[start])) {
@@ -61,7 +65,10 @@ export function lcsOps<T>(a: T[], b: T[], equal: (x: T, y: T) => boolean = (x, y
         ops.push({ kind: 'same', item: a[start + i] });
         i++;
         j++;
-      } else if (j >= m || (i < n && table[(i + 1) * (m + 1) + j] >= table[i * (m + 1) + j + 1])) {
+      } else if (
+        j >= m ||
+        (i < n && table[(i + 1) * (m + 1) + j] >= table[i * (m + 1) + j + 1])
+      ) {
         ops.push({ kind: 'removed', item: a[start + i++] });
       } else {
         ops.push({ kind: 'added', item: b[start + j++] });
@@ -133,7 +140,8 @@ export function wordDiff(before: string, after: string): ISegment[] {
  * Below about a third, a side-by-side old/new reads better than one interleaved line.
  */
 export function similarity(segments: ISegment[]): number {
-  const words = (text: string) => tokenize(text).filter(t => WORD.test(t)).length;
+  const words = (text: string) =>
+    tokenize(text).filter(t => WORD.test(t)).length;
   let same = 0;
   let removed = 0;
   let added = 0;

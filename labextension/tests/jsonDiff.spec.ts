@@ -7,13 +7,24 @@ describe('jsonDiff', () => {
     expect(jsonDiff(null, 'title follows the statement')).toEqual([
       { path: [], kind: 'added', new: 'title follows the statement' }
     ]);
-    expect(jsonDiff('narrowed', null)).toEqual([{ path: [], kind: 'removed', old: 'narrowed' }]);
-    expect(jsonDiff({ a: null }, { a: 1 })).toEqual([{ path: ['a'], kind: 'added', new: 1 }]);
+    expect(jsonDiff('narrowed', null)).toEqual([
+      { path: [], kind: 'removed', old: 'narrowed' }
+    ]);
+    expect(jsonDiff({ a: null }, { a: 1 })).toEqual([
+      { path: ['a'], kind: 'added', new: 1 }
+    ]);
   });
 
   it('walks nested objects per key path', () => {
-    const before = { statement: 'old', meta: { doi: '10.1/x', year: 2020 }, gone: true };
-    const after = { statement: 'new', meta: { doi: '10.1/x', year: 2021, journal: 'N' } };
+    const before = {
+      statement: 'old',
+      meta: { doi: '10.1/x', year: 2020 },
+      gone: true
+    };
+    const after = {
+      statement: 'new',
+      meta: { doi: '10.1/x', year: 2021, journal: 'N' }
+    };
     expect(jsonDiff(before, after)).toEqual([
       { path: ['statement'], kind: 'changed', old: 'old', new: 'new' },
       { path: ['meta', 'year'], kind: 'changed', old: 2020, new: 2021 },
@@ -26,14 +37,18 @@ describe('jsonDiff', () => {
     expect(jsonDiff({ tags: ['a', 'b', 'c'] }, { tags: ['a', 'c'] })).toEqual([
       { path: ['tags', 1], kind: 'removed', old: 'b' }
     ]);
-    expect(jsonDiff([{ n: 1 }, { n: 2 }], [{ n: 1 }, { n: 3 }, { n: 4 }])).toEqual([
+    expect(
+      jsonDiff([{ n: 1 }, { n: 2 }], [{ n: 1 }, { n: 3 }, { n: 4 }])
+    ).toEqual([
       { path: [1, 'n'], kind: 'changed', old: 2, new: 3 },
       { path: [2], kind: 'added', new: { n: 4 } }
     ]);
   });
 
   it('gives nothing for equal values, whatever the key order', () => {
-    expect(jsonDiff({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })).toEqual([]);
+    expect(
+      jsonDiff({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1 })
+    ).toEqual([]);
     expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
   });
 

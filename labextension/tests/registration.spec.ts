@@ -16,14 +16,25 @@ describe('trailingEmptyCells', () => {
   });
 
   it('keeps an empty cell that has outputs', () => {
-    expect(trailingEmptyCells([{ source: 'a' }, { source: '', outputs: [{ output_type: 'stream' }] }])).toBe(0);
+    expect(
+      trailingEmptyCells([
+        { source: 'a' },
+        { source: '', outputs: [{ output_type: 'stream' }] }
+      ])
+    ).toBe(0);
   });
 });
 
 describe('describeRegistered', () => {
   it('says what was recorded and what was left out', () => {
-    expect(describeRegistered('NB-12@v1', 5, 1)).toBe('Registered NB-12@v1: 5 cells (left out 1 trailing empty cell).');
-    expect(describeRegistered('NB-12@v1', 1, 0)).toBe('Registered NB-12@v1: 1 cell.');
-    expect(describeRegistered('X@v1', 2, 3)).toBe('Registered X@v1: 2 cells (left out 3 trailing empty cells).');
+    expect(describeRegistered('NB-12@v1', 5, 1)).toBe(
+      'Registered NB-12@v1: 5 cells (left out 1 trailing empty cell).'
+    );
+    expect(describeRegistered('NB-12@v1', 1, 0)).toBe(
+      'Registered NB-12@v1: 1 cell.'
+    );
+    expect(describeRegistered('X@v1', 2, 3)).toBe(
+      'Registered X@v1: 2 cells (left out 3 trailing empty cells).'
+    );
   });
 });

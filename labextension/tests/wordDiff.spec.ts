@@ -3,11 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { lcsOps, similarity, tokenize, wordDiff } from '../src/wordDiff';
 
 const join = (segments: { kind: string; text: string }[], keep: string) =>
-  segments.filter(s => s.kind === 'same' || s.kind === keep).map(s => s.text).join('');
+  segments
+    .filter(s => s.kind === 'same' || s.kind === keep)
+    .map(s => s.text)
+    .join('');
 
 describe('tokenize', () => {
   it('splits words, punctuation and whitespace, and loses nothing', () => {
-    const text = "Loss of microglial TREM2 raises plaque load (in aged, 18-month mice); it's 2.5×.";
+    const text =
+      "Loss of microglial TREM2 raises plaque load (in aged, 18-month mice); it's 2.5×.";
     expect(tokenize(text).join('')).toBe(text);
     expect(tokenize('load.')).toEqual(['load', '.']);
     expect(tokenize("18-month it's")).toEqual(['18-month', ' ', "it's"]);
@@ -35,7 +39,9 @@ describe('wordDiff', () => {
   it('gives one same segment for equal texts and nothing for two empty ones', () => {
     expect(wordDiff('a b', 'a b')).toEqual([{ kind: 'same', text: 'a b' }]);
     expect(wordDiff('', '')).toEqual([]);
-    expect(wordDiff('', 'new text')).toEqual([{ kind: 'added', text: 'new text' }]);
+    expect(wordDiff('', 'new text')).toEqual([
+      { kind: 'added', text: 'new text' }
+    ]);
     expect(wordDiff('old', '')).toEqual([{ kind: 'removed', text: 'old' }]);
   });
 
@@ -54,7 +60,9 @@ describe('wordDiff', () => {
     const segments = wordDiff(before, after);
     expect(join(segments, 'removed')).toBe(before);
     expect(join(segments, 'added')).toBe(after);
-    expect(segments.filter(s => s.kind === 'added').map(s => s.text)).toContain('more ');
+    expect(segments.filter(s => s.kind === 'added').map(s => s.text)).toContain(
+      'more '
+    );
   });
 
   it('falls back to a whole replacement past its size limit, still exact', () => {
@@ -69,7 +77,9 @@ describe('wordDiff', () => {
 describe('similarity', () => {
   it('is 1 for equal texts, 0 with no word in common, in between otherwise', () => {
     expect(similarity(wordDiff('same words', 'same words'))).toBe(1);
-    expect(similarity(wordDiff('<img src=x> TREM2', 'revised <b>claim</b>'))).toBe(0);
+    expect(
+      similarity(wordDiff('<img src=x> TREM2', 'revised <b>claim</b>'))
+    ).toBe(0);
     const s = similarity(wordDiff('a b c d', 'a b c e'));
     expect(s).toBeCloseTo(0.75);
   });
@@ -78,6 +88,12 @@ describe('similarity', () => {
 describe('lcsOps', () => {
   it('aligns on the longest common subsequence', () => {
     const ops = lcsOps(['a', 'b', 'c', 'd'], ['b', 'x', 'd']);
-    expect(ops.map(o => `${o.kind[0]}${o.item}`)).toEqual(['ra', 'sb', 'rc', 'ax', 'sd']);
+    expect(ops.map(o => `${o.kind[0]}${o.item}`)).toEqual([
+      'ra',
+      'sb',
+      'rc',
+      'ax',
+      'sd'
+    ]);
   });
 });

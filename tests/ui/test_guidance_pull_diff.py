@@ -162,6 +162,8 @@ def test_pull_dialog_guidance_and_field_diff(demo_lab: Lab) -> None:
             status, info = lab.request("GET", "api/notebooks/guided")
             assert status == 200 and info["cell_count"] == 2, info
             expect(register).to_be_hidden()
+            # The blank cell left in the notebook is no change against v1.
+            expect(panel.locator(".jp-Artifacts-wc")).to_have_attribute("data-state", "in-sync", timeout=10_000)
             expect(append).to_have_attribute("aria-disabled", "false")
             assert "guided@v2" in append.get_attribute("title")
             screenshot(page, "17-registered-toolbar", toasts=True)

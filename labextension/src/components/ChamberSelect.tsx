@@ -21,7 +21,12 @@ export function ChamberSelect(props: {
   // A preselected chamber that is no longer open (closed since) is not offered: say so by
   // showing none chosen rather than pinning into it and failing.
   useEffect(() => {
-    if (chambers && chambers.length && props.value && !chambers.some(c => c.id === props.value)) {
+    if (
+      chambers &&
+      chambers.length &&
+      props.value &&
+      !chambers.some(c => c.id === props.value)
+    ) {
       props.onChange('');
     }
   }, [chambers]);

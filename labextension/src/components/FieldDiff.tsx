@@ -18,7 +18,11 @@ function show(value: unknown): string {
 }
 
 /** Old → new of one text, the changed words marked inside it. */
-export function WordDiff(props: { before: string; after: string; label: string }): JSX.Element {
+export function WordDiff(props: {
+  before: string;
+  after: string;
+  label: string;
+}): JSX.Element {
   const segments = wordDiff(props.before, props.after);
   if (similarity(segments) < INLINE_MIN_SIMILARITY) {
     // Rewritten rather than edited: an interleaving of two texts would read as neither.
@@ -34,7 +38,10 @@ export function WordDiff(props: { before: string; after: string; label: string }
     );
   }
   return (
-    <p className="jp-Artifacts-word-diff" aria-label={`${props.label}: changed words marked`}>
+    <p
+      className="jp-Artifacts-word-diff"
+      aria-label={`${props.label}: changed words marked`}
+    >
       {segments.map((s, i) => {
         if (s.kind === 'same') {
           return <span key={i}>{s.text}</span>;
@@ -43,7 +50,9 @@ export function WordDiff(props: { before: string; after: string; label: string }
         // reads as a stray mark.
         const edges = /^(\s*)([\s\S]*?)(\s*)$/.exec(s.text) as RegExpExecArray;
         // (A change of whitespace only stays marked whole, or it would not show.)
-        const [, before, words, after] = edges[2] ? edges : ['', '', s.text, ''];
+        const [, before, words, after] = edges[2]
+          ? edges
+          : ['', '', s.text, ''];
         const Mark = s.kind === 'removed' ? 'del' : 'ins';
         return (
           <React.Fragment key={i}>
@@ -64,7 +73,11 @@ function Change(props: { field: string; change: IJsonChange }): JSX.Element {
   const path = formatPath(change.path);
   const label = path ? `${props.field}.${path}` : props.field;
   let body: JSX.Element;
-  if (change.kind === 'changed' && typeof change.old === 'string' && typeof change.new === 'string') {
+  if (
+    change.kind === 'changed' &&
+    typeof change.old === 'string' &&
+    typeof change.new === 'string'
+  ) {
     body = <WordDiff before={change.old} after={change.new} label={label} />;
   } else if (change.kind === 'changed') {
     body = (
@@ -78,15 +91,31 @@ function Change(props: { field: string; change: IJsonChange }): JSX.Element {
       </div>
     );
   } else if (change.kind === 'added') {
-    body = <pre className="jp-Artifacts-new jp-Artifacts-value-added">{show(change.new)}</pre>;
+    body = (
+      <pre className="jp-Artifacts-new jp-Artifacts-value-added">
+        {show(change.new)}
+      </pre>
+    );
   } else {
-    body = <pre className="jp-Artifacts-old jp-Artifacts-value-removed">{show(change.old)}</pre>;
+    body = (
+      <pre className="jp-Artifacts-old jp-Artifacts-value-removed">
+        {show(change.old)}
+      </pre>
+    );
   }
   return (
-    <li className="jp-Artifacts-json-change" data-path={path} data-kind={change.kind}>
+    <li
+      className="jp-Artifacts-json-change"
+      data-path={path}
+      data-kind={change.kind}
+    >
       <div className="jp-Artifacts-json-change-head">
         {path && <code className="jp-Artifacts-json-path">{path}</code>}
-        <span className={`jp-Artifacts-change-kind jp-Artifacts-change-${change.kind}`}>{change.kind}</span>
+        <span
+          className={`jp-Artifacts-change-kind jp-Artifacts-change-${change.kind}`}
+        >
+          {change.kind}
+        </span>
       </div>
       {body}
     </li>
@@ -106,10 +135,12 @@ function summarize(name: string, changes: IJsonChange[]): string {
 }
 
 export function FieldDiffList(props: { diff: FieldDiff }): JSX.Element {
-  const fields = Object.entries(props.diff.fields).map(([name, { old, new: after }]) => ({
-    name,
-    changes: jsonDiff(old, after)
-  }));
+  const fields = Object.entries(props.diff.fields).map(
+    ([name, { old, new: after }]) => ({
+      name,
+      changes: jsonDiff(old, after)
+    })
+  );
   const changed = fields.filter(f => f.changes.length > 0);
   return (
     <div className="jp-Artifacts-field-diff">
@@ -128,7 +159,11 @@ export function FieldDiffList(props: { diff: FieldDiff }): JSX.Element {
           key={f.name}
           className="jp-Artifacts-field-change"
           data-field={f.name}
-          data-kind={f.changes.length === 1 && f.changes[0].path.length === 0 ? f.changes[0].kind : 'nested'}
+          data-kind={
+            f.changes.length === 1 && f.changes[0].path.length === 0
+              ? f.changes[0].kind
+              : 'nested'
+          }
         >
           <h3>{f.name}</h3>
           <ul className="jp-Artifacts-json-changes">

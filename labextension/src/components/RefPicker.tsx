@@ -9,6 +9,7 @@
 import React, { useEffect, useRef, useState } from 'react';
 
 import { listArtifacts, listVersions, Version } from '../api';
+import { Snippet } from './Snippet';
 import { formatRef, parseRef } from '../models';
 import { describeError } from '../request';
 
@@ -64,11 +65,15 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
         setChosen({ id: artifactId, versions, error: null });
         const n = version ?? versions[0]?.version_number;
         // Typing since? Then the text is the user's, not ours to change.
-        if (n !== undefined && parseRef(textRef.current)?.artifactId === artifactId) {
+        if (
+          n !== undefined &&
+          parseRef(textRef.current)?.artifactId === artifactId
+        ) {
           report(formatRef(artifactId, n));
         }
       },
-      error => setChosen({ id: artifactId, versions: [], error: describeError(error) })
+      error =>
+        setChosen({ id: artifactId, versions: [], error: describeError(error) })
     );
   };
 
@@ -94,7 +99,8 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
             setActive(page.items.length ? 0 : -1);
           }
         },
-        error => current && (setResults([]), setSearchError(describeError(error)))
+        error =>
+          current && (setResults([]), setSearchError(describeError(error)))
       );
     }, DEBOUNCE_MS);
     return () => {
@@ -105,7 +111,9 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
 
   useEffect(() => {
     if (active >= 0) {
-      document.getElementById(`${id}-option-${active}`)?.scrollIntoView({ block: 'nearest' });
+      document
+        .getElementById(`${id}-option-${active}`)
+        ?.scrollIntoView({ block: 'nearest' });
     }
   }, [active]);
 
@@ -117,7 +125,13 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
 
   const listed = open && !!query && results !== null;
   props.keys.current = (event: KeyboardEvent) => {
-    if (event.key === 'Enter' && listed && active >= 0 && results && results[active]) {
+    if (
+      event.key === 'Enter' &&
+      listed &&
+      active >= 0 &&
+      results &&
+      results[active]
+    ) {
       pick(results[active]);
       return true;
     }
@@ -143,7 +157,8 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
     }
   };
 
-  const chosenHere = chosen && parseRef(text.trim())?.artifactId === chosen.id ? chosen : null;
+  const chosenHere =
+    chosen && parseRef(text.trim())?.artifactId === chosen.id ? chosen : null;
   const selected = parseRef(text.trim())?.version;
   return (
     <>
@@ -156,7 +171,9 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
             aria-autocomplete="list"
             aria-expanded={listed}
             aria-controls={`${id}-results`}
-            aria-activedescendant={listed && active >= 0 ? `${id}-option-${active}` : undefined}
+            aria-activedescendant={
+              listed && active >= 0 ? `${id}-option-${active}` : undefined
+            }
             autoComplete="off"
             spellCheck={false}
             value={text}
@@ -170,7 +187,12 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
             onBlur={() => setOpen(false)}
           />
           {open && query && (
-            <ul className="jp-Artifacts-ref-results" role="listbox" id={`${id}-results`} aria-label="Matching artifacts">
+            <ul
+              className="jp-Artifacts-ref-results"
+              role="listbox"
+              id={`${id}-results`}
+              aria-label="Matching artifacts"
+            >
               {results === null ? (
                 <li className="jp-Artifacts-muted">Searching…</li>
               ) : searchError ? (
@@ -186,13 +208,28 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
                     aria-selected={i === active}
                     className={`jp-Artifacts-ref-option${i === active ? ' jp-mod-active' : ''}`}
                     data-artifact-id={v.artifact_id}
-                    onMouseDown={e => e.preventDefault() /* keep the focus in the text box */}
+                    onMouseDown={
+                      e =>
+                        e.preventDefault() /* keep the focus in the text box */
+                    }
                     onMouseEnter={() => setActive(i)}
                     onClick={() => pick(v)}
                   >
-                    <span className="jp-Artifacts-ref-option-id">{v.artifact_id}</span>
-                    <span className="jp-Artifacts-ref-option-title">{v.title}</span>
+                    <span className="jp-Artifacts-ref-option-id">
+                      {v.artifact_id}
+                    </span>
+                    <span className="jp-Artifacts-ref-option-title">
+                      {v.title}
+                    </span>
                     <span className="jp-Artifacts-ref-option-meta">{`${v.artifact_type} · v${v.version_number}`}</span>
+                    {/* Matched outside the id and title: say where, or the hit looks random. */}
+                    {v.match &&
+                      v.match.field !== 'id' &&
+                      v.match.field !== 'title' && (
+                        <span className="jp-Artifacts-ref-option-match">
+                          <Snippet match={v.match} />
+                        </span>
+                      )}
                   </li>
                 ))
               )}
@@ -205,12 +242,22 @@ export function RefPicker(props: IRefPickerProps): JSX.Element {
         <select
           className="jp-mod-styled jp-Artifacts-pull-version"
           disabled={props.disabled || !chosenHere?.versions?.length}
-          value={chosenHere?.versions?.length ? String(selected ?? chosenHere.versions[0].version_number) : ''}
-          onChange={e => chosenHere && report(formatRef(chosenHere.id, Number(e.target.value)))}
+          value={
+            chosenHere?.versions?.length
+              ? String(selected ?? chosenHere.versions[0].version_number)
+              : ''
+          }
+          onChange={e =>
+            chosenHere &&
+            report(formatRef(chosenHere.id, Number(e.target.value)))
+          }
         >
           {!chosenHere?.versions?.length && (
             <option value="">
-              {chosenHere?.error ?? (chosenHere ? 'Loading the versions…' : 'Pick an artifact first')}
+              {chosenHere?.error ??
+                (chosenHere
+                  ? 'Loading the versions…'
+                  : 'Pick an artifact first')}
             </option>
           )}
           {(chosenHere?.versions ?? []).map(v => (

@@ -35,11 +35,22 @@ function Form(props: {
     props.onChange(next);
   };
   return (
-    <form className="jp-Artifacts-append-form jp-Artifacts-pull-form" onSubmit={e => e.preventDefault()}>
-      <RefPicker initial={props.initial.ref} keys={props.keys} disabled={props.busy} onChange={ref => set({ ref })} />
+    <form
+      className="jp-Artifacts-append-form jp-Artifacts-pull-form"
+      onSubmit={e => e.preventDefault()}
+    >
+      <RefPicker
+        initial={props.initial.ref}
+        keys={props.keys}
+        disabled={props.busy}
+        onChange={ref => set({ ref })}
+      />
       <label>
         Chamber
-        <ChamberSelect value={v.chamberId} onChange={chamberId => set({ chamberId })} />
+        <ChamberSelect
+          value={v.chamberId}
+          onChange={chamberId => set({ chamberId })}
+        />
       </label>
       <label>
         Role
@@ -56,9 +67,16 @@ function Form(props: {
           ))}
         </select>
       </label>
-      {props.busy && <div className="jp-Artifacts-muted jp-Artifacts-pull-busy">Pulling…</div>}
+      {props.busy && (
+        <div className="jp-Artifacts-muted jp-Artifacts-pull-busy">
+          Pulling…
+        </div>
+      )}
       {props.error && (
-        <div className="jp-Artifacts-error jp-Artifacts-pull-error" role="alert">
+        <div
+          className="jp-Artifacts-error jp-Artifacts-pull-error"
+          role="alert"
+        >
           {props.error}
         </div>
       )}
@@ -67,11 +85,16 @@ function Form(props: {
 }
 
 class FormBody extends ReactWidget implements Dialog.IBodyWidget<IPullChoice> {
-  readonly keys: { current: ((event: KeyboardEvent) => boolean) | null } = { current: null };
+  readonly keys: { current: ((event: KeyboardEvent) => boolean) | null } = {
+    current: null
+  };
   private _error: string | null = null;
   private _busy = false;
 
-  constructor(private _choice: IPullChoice, private readonly _initial: IPullChoice) {
+  constructor(
+    private _choice: IPullChoice,
+    private readonly _initial: IPullChoice
+  ) {
     super();
     this.addClass('jp-Artifacts-dialog');
     this.addClass('jp-Artifacts-pull-dialog');
@@ -131,12 +154,20 @@ class SubmittingDialog<R> extends Dialog<IPullChoice> {
     private readonly _buttonList: ReadonlyArray<Dialog.IButton>,
     options: Partial<Dialog.IOptions<IPullChoice>>
   ) {
-    super({ ...options, body: _form, buttons: _buttonList, defaultButton: _buttonList.length - 1 });
+    super({
+      ...options,
+      body: _form,
+      buttons: _buttonList,
+      defaultButton: _buttonList.length - 1
+    });
   }
 
   handleEvent(event: Event): void {
     // The type-ahead list takes Enter and Escape first (the dialog listens in the capture phase).
-    if (event.type === 'keydown' && this._form.keys.current?.(event as KeyboardEvent)) {
+    if (
+      event.type === 'keydown' &&
+      this._form.keys.current?.(event as KeyboardEvent)
+    ) {
       event.preventDefault();
       event.stopPropagation();
       return;
@@ -168,7 +199,11 @@ class SubmittingDialog<R> extends Dialog<IPullChoice> {
       error => {
         this._setBusy(false);
         this._form.setState({ error: describeError(error) });
-        (this.node.querySelector('.jp-Artifacts-pull-ref') as HTMLInputElement | null)?.focus();
+        (
+          this.node.querySelector(
+            '.jp-Artifacts-pull-ref'
+          ) as HTMLInputElement | null
+        )?.focus();
       }
     );
   }
@@ -176,7 +211,9 @@ class SubmittingDialog<R> extends Dialog<IPullChoice> {
   private _setBusy(busy: boolean): void {
     this._busy = busy;
     this._form.setState({ busy, error: busy ? null : undefined });
-    const accept = this.node.querySelector('.jp-Dialog-footer .jp-mod-accept') as HTMLButtonElement | null;
+    const accept = this.node.querySelector(
+      '.jp-Dialog-footer .jp-mod-accept'
+    ) as HTMLButtonElement | null;
     if (accept) {
       accept.disabled = busy;
     }
@@ -195,8 +232,13 @@ export async function askPull<R>(
     new FormBody(initial, initial),
     submit,
     [Dialog.cancelButton(), Dialog.okButton({ label: 'Pull' })],
-    { title: 'Pull a version into a chamber', focusNodeSelector: '.jp-Artifacts-pull-ref' }
+    {
+      title: 'Pull a version into a chamber',
+      focusNodeSelector: '.jp-Artifacts-pull-ref'
+    }
   );
   const result = await dialog.launch();
-  return result.button.accept && dialog.outcome !== null ? dialog.outcome.value : null;
+  return result.button.accept && dialog.outcome !== null
+    ? dialog.outcome.value
+    : null;
 }
