@@ -81,7 +81,7 @@ export function addSidebarCommands(app: JupyterFrontEnd, live: LiveUpdates): voi
   app.commands.addCommand(CommandIDs.refresh, {
     label: 'Refresh Artifacts',
     caption: 'Reload what the open artifact views show',
-    execute: () => live.refreshAll()
+    execute: () => reported('Refreshing failed', async () => live.refreshAll())
   });
 }
 

@@ -183,6 +183,7 @@ export class VersionTabs {
       state.history?.move(how);
     }
     this._sync(tab);
+    void this.tracker.save(tab); // the layout restores what the tab shows now
   }
 
   /** The exact version a view shows (so that Back to "the latest" is the version seen then). */
