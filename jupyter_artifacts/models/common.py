@@ -53,8 +53,8 @@ class SearchMatch(BaseModel):
     cell_index: int | None = Field(None, ge=0, description=(
         "With `field: cell`: the cell's index in the latest version (0 is the first cell)."))
     snippet: str = Field(description=(
-        "A short stretch of that field's text around the best match, as stored (plain text, never markup; "
-        "at most 240 characters)."))
+        "A short stretch of that field's text around the best match, exactly as stored (at most 240 characters). "
+        "Plain text, to be shown as text: anything markup-like in it is the stored text's own."))
     ranges: list[Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(description=(
         "The matched words in `snippet`: [start, end) pairs of code-point offsets, in order, not overlapping."))
 
