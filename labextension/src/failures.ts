@@ -22,10 +22,15 @@ export function isReported(error: unknown): boolean {
  * return it as an object the caller rethrows.
  */
 export function report(what: string, error: unknown): unknown {
-  const thrown = typeof error === 'object' && error !== null ? error : new Error(describeError(error));
+  const thrown =
+    typeof error === 'object' && error !== null
+      ? error
+      : new Error(describeError(error));
   if (!said.has(thrown)) {
     said.add(thrown);
-    Notification.error(`${what}: ${describeError(error)}`, { autoClose: false });
+    Notification.error(`${what}: ${describeError(error)}`, {
+      autoClose: false
+    });
   }
   listen();
   return thrown;

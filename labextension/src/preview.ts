@@ -8,7 +8,10 @@
 
 /** Where a tab has been: back and forward move within it, a new visit drops the forward part. */
 export class BackForward<T> {
-  constructor(first: T, private readonly _max = 50) {
+  constructor(
+    first: T,
+    private readonly _max = 50
+  ) {
     this._entries = [first];
   }
 
@@ -26,7 +29,9 @@ export class BackForward<T> {
 
   /** A new place (after the current one); the oldest are dropped past the limit. */
   visit(entry: T): void {
-    this._entries = [...this._entries.slice(0, this._index + 1), entry].slice(-this._max);
+    this._entries = [...this._entries.slice(0, this._index + 1), entry].slice(
+      -this._max
+    );
     this._index = this._entries.length - 1;
   }
 
@@ -69,7 +74,11 @@ export function setVersionOpener(open: VersionOpener | null): void {
 }
 
 /** Open `ref` as a chip does; `fallback` (the chip's own `onOpen`) when no views plugin is there. */
-export function openAsChip(ref: string, preview: boolean, fallback: (ref: string) => void): void {
+export function openAsChip(
+  ref: string,
+  preview: boolean,
+  fallback: (ref: string) => void
+): void {
   if (opener !== null) {
     opener(ref, preview);
   } else {

@@ -29,10 +29,16 @@ async function freePath(app: JupyterFrontEnd, stem: string): Promise<string> {
   }
 }
 
-export function addVersionTabCommands(app: JupyterFrontEnd, views: Views): void {
+export function addVersionTabCommands(
+  app: JupyterFrontEnd,
+  views: Views
+): void {
   const { commands } = app;
   const tabs = views.versionTabs;
-  setVersionOpener((ref, preview) => void commands.execute(CommandIDs.openVersion, { ref, preview }));
+  setVersionOpener(
+    (ref, preview) =>
+      void commands.execute(CommandIDs.openVersion, { ref, preview })
+  );
 
   commands.addCommand(CommandIDs.versionBack, {
     label: 'Back to the Previous Version in This Tab',
@@ -44,41 +50,73 @@ export function addVersionTabCommands(app: JupyterFrontEnd, views: Views): void 
     isEnabled: () => tabs.current !== null,
     execute: () => reported('Going forward failed', () => tabs.go(1))
   });
-  for (const [command, key] of [[CommandIDs.versionBack, 'Alt ArrowLeft'], [CommandIDs.versionForward, 'Alt ArrowRight']]) {
-    commands.addKeyBinding({ command, keys: [key], selector: `.${VERSION_TAB_CLASS}` });
+  for (const [command, key] of [
+    [CommandIDs.versionBack, 'Alt ArrowLeft'],
+    [CommandIDs.versionForward, 'Alt ArrowRight']
+  ]) {
+    commands.addKeyBinding({
+      command,
+      keys: [key],
+      selector: `.${VERSION_TAB_CLASS}`
+    });
   }
   commands.addCommand(CommandIDs.keepOpen, {
     label: 'Keep the Preview Tab Open',
-    caption: 'Pin the preview tab: the next version opened with a single click goes to another tab',
+    caption:
+      'Pin the preview tab: the next version opened with a single click goes to another tab',
     isEnabled: () => tabs.preview !== null,
     execute: () => tabs.pin(tabs.preview)
   });
 
   commands.addCommand(CommandIDs.openCopy, {
-    label: args => (args.ref ? `Open a Copy of ${args.ref} in a New Notebook` : 'Open a Version as a New Notebook'),
-    caption: "A new notebook file with the version's cells and outputs, to edit and run; the version itself never changes",
-    execute: (args: ReadonlyPartialJSONObject) => reported('Opening a copy failed', async () => {
-      const given = await argOrAsk(args, 'ref', 'Open a copy of a notebook version', 'e.g. NB-12@v3');
-      if (given === null) {
-        return null;
-      }
-      const ref = refArg(given, 'ref');
-      const n = ref.version ?? (await getVersion(ref.artifactId)).version_number;
-      const ipynb = await getNotebookVersion(ref.artifactId, n);
-      // A copy of its own, linked to the version it came from: "Save as New Version" records its edits.
-      const content = {
-        ...ipynb,
-        metadata: { ...ipynb.metadata, [NOTEBOOK_METADATA_KEY]: { artifact_id: ref.artifactId, version_number: n } }
-      };
-      const path = await freePath(app, `${ref.artifactId}-v${n}`);
-      await app.serviceManager.contents.save(path, { type: 'notebook', format: 'json', content });
-      await commands.execute('docmanager:open', { path, factory: 'Notebook' });
-      Notification.info(
-        `Opened a copy of ${formatRef(ref.artifactId, n)} as ${path}. Edit and run it there; ` +
-          '"Save as New Version" records your edits as the next version.',
-        { autoClose: 8000 }
-      );
-      return { path };
-    })
+    label: args =>
+      args.ref
+        ? `Open a Copy of ${args.ref} in a New Notebook`
+        : 'Open a Version as a New Notebook',
+    caption:
+      "A new notebook file with the version's cells and outputs, to edit and run; the version itself never changes",
+    execute: (args: ReadonlyPartialJSONObject) =>
+      reported('Opening a copy failed', async () => {
+        const given = await argOrAsk(
+          args,
+          'ref',
+          'Open a copy of a notebook version',
+          'e.g. NB-12@v3'
+        );
+        if (given === null) {
+          return null;
+        }
+        const ref = refArg(given, 'ref');
+        const n =
+          ref.version ?? (await getVersion(ref.artifactId)).version_number;
+        const ipynb = await getNotebookVersion(ref.artifactId, n);
+        // A copy of its own, linked to the version it came from: "Save as New Version" records its edits.
+        const content = {
+          ...ipynb,
+          metadata: {
+            ...ipynb.metadata,
+            [NOTEBOOK_METADATA_KEY]: {
+              artifact_id: ref.artifactId,
+              version_number: n
+            }
+          }
+        };
+        const path = await freePath(app, `${ref.artifactId}-v${n}`);
+        await app.serviceManager.contents.save(path, {
+          type: 'notebook',
+          format: 'json',
+          content
+        });
+        await commands.execute('docmanager:open', {
+          path,
+          factory: 'Notebook'
+        });
+        Notification.info(
+          `Opened a copy of ${formatRef(ref.artifactId, n)} as ${path}. Edit and run it there; ` +
+            '"Save as New Version" records your edits as the next version.',
+          { autoClose: 8000 }
+        );
+        return { path };
+      })
   });
 }

@@ -9,7 +9,11 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
-import { caretLeftIcon, caretRightIcon, ToolbarButton } from '@jupyterlab/ui-components';
+import {
+  caretLeftIcon,
+  caretRightIcon,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
 
 import { formatRef, IRef } from './models';
 import { BackForward } from './preview';
@@ -26,7 +30,9 @@ export const VERSION_TAB_CLASS = 'jp-Artifacts-version-tab';
 
 /** `X@vN`, or `X` for the latest. */
 export function refOf(target: IRef): string {
-  return target.version === undefined ? target.artifactId : formatRef(target.artifactId, target.version);
+  return target.version === undefined
+    ? target.artifactId
+    : formatRef(target.artifactId, target.version);
 }
 
 interface ITabState {
@@ -43,9 +49,14 @@ interface ITabState {
 let counter = 0;
 
 export class VersionTabs {
-  readonly tracker = new WidgetTracker<VersionTab>({ namespace: 'jupyter-artifacts-version' });
+  readonly tracker = new WidgetTracker<VersionTab>({
+    namespace: 'jupyter-artifacts-version'
+  });
 
-  constructor(private _app: JupyterFrontEnd, private _services: IViewServices) {}
+  constructor(
+    private _app: JupyterFrontEnd,
+    private _services: IViewServices
+  ) {}
 
   /** The version tab focused last, if any. */
   get current(): VersionTab | null {
@@ -122,7 +133,8 @@ export class VersionTabs {
       keep: new ToolbarButton({
         label: 'Keep open',
         className: 'jp-Artifacts-keep-open',
-        tooltip: 'Pin this preview tab: the next version opened with a single click goes to another tab',
+        tooltip:
+          'Pin this preview tab: the next version opened with a single click goes to another tab',
         onClick: () => this.pin(tab)
       })
     };
@@ -158,7 +170,11 @@ export class VersionTabs {
   }
 
   /** Show `target` in `tab`: a new visit, or a step back or forward. */
-  private async _go(tab: VersionTab, target: IRef, how: 'visit' | -1 | 1): Promise<void> {
+  private async _go(
+    tab: VersionTab,
+    target: IRef,
+    how: 'visit' | -1 | 1
+  ): Promise<void> {
     const state = this._states.get(tab)!;
     const before = state.ref;
     const ref = refOf(target);
@@ -201,7 +217,9 @@ export class VersionTabs {
       tab.title.label = formatRef(v.artifact_id, v.version_number);
       tab.title.caption =
         `${tab.title.label}: ${v.title}` +
-        (preview ? ' (preview: the next version opened with a single click replaces it; double-click or Keep open to pin)' : '');
+        (preview
+          ? ' (preview: the next version opened with a single click replaces it; double-click or Keep open to pin)'
+          : '');
     }
     tab.node.dataset.preview = String(preview);
     if (state) {

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { BackForward, clickOpens, openAsChip, setVersionOpener } from '../src/preview';
+import {
+  BackForward,
+  clickOpens,
+  openAsChip,
+  setVersionOpener
+} from '../src/preview';
 
 describe('BackForward', () => {
   it('moves back and forward through the places visited', () => {
@@ -69,7 +74,10 @@ describe('openAsChip', () => {
     setVersionOpener(opener);
     openAsChip('NB-12@v2', true, fallback);
     openAsChip('NB-12@v3', false, fallback);
-    expect(opener.mock.calls).toEqual([['NB-12@v2', true], ['NB-12@v3', false]]);
+    expect(opener.mock.calls).toEqual([
+      ['NB-12@v2', true],
+      ['NB-12@v3', false]
+    ]);
     expect(fallback).not.toHaveBeenCalled();
   });
 });
