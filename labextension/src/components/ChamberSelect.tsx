@@ -18,16 +18,16 @@ export function ChamberSelect(props: {
       () => setChambers([])
     );
   }, []);
-  // A preselected chamber that is no longer open (closed since) is not offered: say so by
-  // showing none chosen rather than pinning into it and failing.
+  // A preselected chamber that is no longer open (closed since) is not offered: show none
+  // chosen rather than pin into it and fail; the only open chamber needs no picking.
   useEffect(() => {
-    if (
-      chambers &&
-      chambers.length &&
-      props.value &&
-      !chambers.some(c => c.id === props.value)
-    ) {
-      props.onChange('');
+    if (!chambers?.length) {
+      return; // none open, or the list failed: the pull itself will say what is wrong
+    }
+    const offered = chambers.some(c => c.id === props.value) ? props.value : '';
+    const chosen = offered || (chambers.length === 1 ? chambers[0].id : '');
+    if (chosen !== props.value) {
+      props.onChange(chosen);
     }
   }, [chambers]);
   return (
