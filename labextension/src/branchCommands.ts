@@ -49,7 +49,8 @@ const refText = (text: string, name: string) => {
 export function addBranchCommands(o: IBranchCommandOptions): void {
   const { commands } = o.app;
   const current = () => o.tracker.currentWidget;
-  const open = (ref: string) => void o.views.openVersion(parseRef(ref) ?? { artifactId: ref });
+  // Through the command: a failed open is reported once, never an unhandled rejection.
+  const open = (ref: string) => void commands.execute(CommandIDs.openVersion, { ref });
   const registered = () => !!current() && !!notebookLink(current() as NotebookPanel);
   const refresh = () => {
     for (const id of [CommandIDs.commitNotebook, CommandIDs.splitNotebook]) {
