@@ -76,8 +76,16 @@ def test_pull_dialog_guidance_and_field_diff(demo_lab: Lab) -> None:
 
             # 2. Type-ahead by a fragment of a title, keyboard only: ↓ and Enter pick it, the
             #    version picker lists its versions with the latest chosen.
-            ref_input.fill("raises plaq")
+            # The id as people say it ("H-89") finds the id as stored ("hypothesis-H-89"); Escape
+            # closes the list, not the dialog.
+            ref_input.fill("H-89")
             expect(dialog.locator(".jp-Artifacts-pull-error")).to_have_count(0)  # it was about the old text
+            results = dialog.locator(".jp-Artifacts-ref-results")
+            expect(results.locator('[data-artifact-id="hypothesis-H-89"]')).to_be_visible(timeout=10_000)
+            ref_input.press("Escape")
+            expect(results).to_have_count(0)
+            expect(dialog).to_be_visible()
+            ref_input.fill("raises plaq")
             option = dialog.locator('.jp-Artifacts-ref-option[data-artifact-id="hypothesis-H-89"]')
             expect(option).to_be_visible(timeout=10_000)
             expect(option).to_contain_text("TREM2 loss raises plaque load in aged mice")
