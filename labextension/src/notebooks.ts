@@ -44,7 +44,8 @@ export function requireLink(panel: NotebookPanel): INotebookLink {
   if (!link) {
     throw new ArtifactsAPIError(
       400,
-      'This notebook is not registered as an artifact yet: run "Register Notebook as Artifact" first.',
+      'This notebook is not registered as an artifact yet: register it first (the Register button on its toolbar, ' +
+        'or "Register Notebook as Artifact" in the palette).',
       'invalid'
     );
   }
