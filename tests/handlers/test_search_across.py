@@ -195,3 +195,16 @@ async def test_literal_queries_and_pages_carry_matches(api):
         assert marked(item["match"]) == ["Astrocyte"] and item["step"] is None
     plain = await api("GET", "api/artifacts")
     assert all("match" not in i for i in plain.json["items"])
+
+
+async def test_cells_with_more_words_than_a_vector_holds_never_fail_a_write(api, sql):
+    """tsvector holds at most 1 MB of words: a notebook whose cells hold more keeps its first
+    cells' words searchable, and every write succeeds (registration, append, refresh)."""
+    cells = [" ".join(f"w{c:02d}x{i:06d}" for i in range(9000)) for c in range(14)]  # ~1.4 MB of distinct words
+    cells[0] = "firstcellword " + cells[0]
+    await register(api, "NB-big", "Big", *cells)
+    r = await api("POST", "api/notebooks/NB-big/cells", {"source": "appendedword = 1"})
+    assert r.status == 201, r
+    assert await refs(api, "firstcellword") == ["NB-big@v2"]
+    assert await refs(api, "big firstcellword") == ["NB-big@v2"]  # title and cell
+    assert sql("SELECT jupyter_artifacts_search_refresh() AS n")[0]["n"] == 0  # the triggers kept up

@@ -68,8 +68,10 @@ $$;
 -- The text a snippet of content is cut from: its string values in order, one per line (capped
 -- like the vector). A value PostgreSQL cannot walk gives its JSON text instead: a snippet must
 -- never fail a search.
+-- (PARALLEL RESTRICTED, as the join below: a parallel worker cannot open the subtransaction an
+-- EXCEPTION block needs.)
 CREATE OR REPLACE FUNCTION jupyter_artifacts_search_content_text(content JSONB) RETURNS TEXT
-LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path FROM CURRENT AS $$
 BEGIN
     IF content IS NULL THEN
         RETURN '';
@@ -120,10 +122,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT string_agg('(' || term::text || ')', ' & ' ORDER BY n)::tsquery FROM jupyter_artifacts_search_terms(q)
 $$;
 
--- a || b, or a alone when the sum would pass tsvector's 1 MB limit (a notebook whose cells
--- hold that many distinct words keeps the first ones searchable; a write never fails).
+-- a || b, or a alone when the sum would pass tsvector's 1 MB limit (a safety net under the
+-- budget below: a write never fails).
 CREATE OR REPLACE FUNCTION jupyter_artifacts_search_join(a tsvector, b tsvector) RETURNS tsvector
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL RESTRICTED AS $$
 BEGIN
     IF b IS NULL THEN
         RETURN a;
@@ -138,9 +140,14 @@ $$;
 
 ALTER TABLE jupyter_artifacts_search ADD COLUMN IF NOT EXISTS whole tsvector;  -- doc and the cells' words
 
+-- A notebook's cell words stay under 600,000 bytes of lexemes, so that with its id, title and
+-- content (at most ~400 kB of words, by the caps above) `whole` stays under tsvector's 1 MB.
+-- Past that, the cells' words are taken in cell order while they fit (one rule for the
+-- triggers and the refresh alike).
 CREATE TABLE IF NOT EXISTS jupyter_artifacts_search_cellwords (
-    artifact_id TEXT PRIMARY KEY,  -- lineage key of a notebook with searchable cells
-    words       tsvector NOT NULL  -- every word of its latest version's cells
+    artifact_id TEXT PRIMARY KEY,        -- lineage key of a notebook with searchable cells
+    words       tsvector NOT NULL,       -- the words of its latest version's cells
+    bytes       BIGINT NOT NULL DEFAULT 0  -- their lexemes' bytes (at most; the budget's measure)
 );
 
 -- A notebook's cell words, recomputed from jupyter_artifacts_search_cells, and its `whole`.
@@ -148,27 +155,37 @@ CREATE OR REPLACE FUNCTION jupyter_artifacts_search_cells_changed(of_artifact TE
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     merged tsvector;
-    bytes  BIGINT;
+    total  BIGINT;
+    size   BIGINT;
     cell   RECORD;
 BEGIN
-    SELECT pg_catalog.array_to_tsvector(pg_catalog.array_agg(u.lexeme)), sum(pg_catalog.octet_length(u.lexeme))
-      INTO merged, bytes
+    -- (The vector only under the budget: over 1 MB, array_to_tsvector would fail.)
+    SELECT CASE WHEN sum(pg_catalog.octet_length(u.lexeme)) < 600000
+                THEN pg_catalog.array_to_tsvector(pg_catalog.array_agg(u.lexeme)) END,
+           sum(pg_catalog.octet_length(u.lexeme))
+      INTO merged, total
       FROM (SELECT DISTINCT l.lexeme FROM jupyter_artifacts_search_cells c CROSS JOIN LATERAL unnest(c.code) AS l
-             WHERE c.artifact_id = of_artifact) u
-    HAVING sum(pg_catalog.octet_length(u.lexeme)) < 900000;
-    IF merged IS NULL AND bytes IS NULL THEN
-        -- Too many words for one vector (or none): the first cells' words, one cell at a time.
+             WHERE c.artifact_id = of_artifact) u;
+    IF total >= 600000 THEN
+        -- Over the budget: each cell's words, in cell order, while they fit.
+        merged := NULL;
+        total := 0;
         FOR cell IN SELECT code FROM jupyter_artifacts_search_cells WHERE artifact_id = of_artifact
                      ORDER BY notebook_id, cell_index
         LOOP
-            merged := jupyter_artifacts_search_join(merged, cell.code);
+            SELECT COALESCE(sum(pg_catalog.octet_length(l.lexeme)), 0) INTO size FROM unnest(cell.code) AS l;
+            IF size > 0 AND total + size < 600000 THEN
+                merged := CASE WHEN merged IS NULL THEN cell.code ELSE pg_catalog.tsvector_concat(merged, cell.code) END;
+                total := total + size;
+            END IF;
         END LOOP;
     END IF;
     IF merged IS NULL THEN
         DELETE FROM jupyter_artifacts_search_cellwords WHERE artifact_id = of_artifact;
     ELSE
-        INSERT INTO jupyter_artifacts_search_cellwords AS w (artifact_id, words) VALUES (of_artifact, merged)
-        ON CONFLICT (artifact_id) DO UPDATE SET words = EXCLUDED.words WHERE w.words IS DISTINCT FROM EXCLUDED.words;
+        INSERT INTO jupyter_artifacts_search_cellwords AS w (artifact_id, words, bytes) VALUES (of_artifact, merged, total)
+        ON CONFLICT (artifact_id) DO UPDATE SET words = EXCLUDED.words, bytes = EXCLUDED.bytes
+         WHERE (w.words, w.bytes) IS DISTINCT FROM (EXCLUDED.words, EXCLUDED.bytes);
     END IF;
     UPDATE jupyter_artifacts_search s SET whole = x.whole
       FROM (SELECT s2.id, CASE WHEN merged IS NULL THEN NULL ELSE jupyter_artifacts_search_join(s2.doc, merged) END
@@ -250,19 +267,24 @@ LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     r RECORD;
 BEGIN
-    FOR r IN SELECT c.artifact_id, pg_catalog.array_to_tsvector(pg_catalog.array_agg(DISTINCT l.lexeme)) AS words,
-                    sum(pg_catalog.octet_length(l.lexeme)) AS bytes
+    FOR r IN SELECT c.artifact_id, sum(pg_catalog.octet_length(l.lexeme)) AS bytes,
+                    CASE WHEN sum(pg_catalog.octet_length(l.lexeme)) < 600000
+                         THEN pg_catalog.array_to_tsvector(pg_catalog.array_agg(DISTINCT l.lexeme)) END AS words
                FROM added n
                JOIN jupyter_artifacts_search_cells c ON c.notebook_id = n.notebook_id AND c.cell_index = n.cell_index
               CROSS JOIN LATERAL unnest(c.code) AS l
               GROUP BY c.artifact_id
     LOOP
-        IF r.bytes >= 900000 THEN
+        -- Past the budget (counting words the notebook may hold already), the rule of cells_changed.
+        IF r.bytes + COALESCE((SELECT w.bytes FROM jupyter_artifacts_search_cellwords w
+                                WHERE w.artifact_id = r.artifact_id), 0) >= 600000 THEN
             PERFORM jupyter_artifacts_search_cells_changed(r.artifact_id);
             CONTINUE;
         END IF;
-        INSERT INTO jupyter_artifacts_search_cellwords AS w (artifact_id, words) VALUES (r.artifact_id, r.words)
-        ON CONFLICT (artifact_id) DO UPDATE SET words = jupyter_artifacts_search_join(w.words, EXCLUDED.words);
+        INSERT INTO jupyter_artifacts_search_cellwords AS w (artifact_id, words, bytes)
+        VALUES (r.artifact_id, r.words, r.bytes)
+        ON CONFLICT (artifact_id) DO UPDATE SET words = pg_catalog.tsvector_concat(w.words, EXCLUDED.words),
+                                                bytes = w.bytes + EXCLUDED.bytes;
         UPDATE jupyter_artifacts_search SET whole = jupyter_artifacts_search_join(COALESCE(whole, doc), r.words)
          WHERE artifact_id = r.artifact_id;
     END LOOP;
@@ -326,20 +348,23 @@ BEGIN
     GET DIAGNOSTICS n_cells = ROW_COUNT;
     DROP TABLE jupyter_artifacts_current_cells;
 
-    -- The cell words of every notebook at once (a notebook whose words would pass tsvector's
-    -- limit is merged one cell at a time, as the triggers do), then every `whole`.
+    -- The cell words of every notebook at once (a notebook past the budget is merged one cell
+    -- at a time, as the triggers do), then every `whole`.
     CREATE TEMPORARY TABLE jupyter_artifacts_current_words ON COMMIT DROP AS
-    SELECT u.artifact_id, pg_catalog.array_to_tsvector(pg_catalog.array_agg(u.lexeme)) AS words
+    SELECT u.artifact_id, CASE WHEN sum(pg_catalog.octet_length(u.lexeme)) < 600000
+                               THEN pg_catalog.array_to_tsvector(pg_catalog.array_agg(u.lexeme)) END AS words,
+           sum(pg_catalog.octet_length(u.lexeme)) AS bytes
       FROM (SELECT DISTINCT c.artifact_id, l.lexeme
               FROM jupyter_artifacts_search_cells c CROSS JOIN LATERAL unnest(c.code) AS l) u
-     GROUP BY u.artifact_id HAVING sum(pg_catalog.octet_length(u.lexeme)) < 900000;
+     GROUP BY u.artifact_id HAVING sum(pg_catalog.octet_length(u.lexeme)) < 600000;
     DELETE FROM jupyter_artifacts_search_cellwords w
      WHERE NOT EXISTS (SELECT 1 FROM jupyter_artifacts_search_cells c, unnest(c.code) l
                         WHERE c.artifact_id = w.artifact_id);
     GET DIAGNOSTICS n_words = ROW_COUNT;
-    INSERT INTO jupyter_artifacts_search_cellwords AS w (artifact_id, words)
-    SELECT artifact_id, words FROM jupyter_artifacts_current_words
-    ON CONFLICT (artifact_id) DO UPDATE SET words = EXCLUDED.words WHERE w.words IS DISTINCT FROM EXCLUDED.words;
+    INSERT INTO jupyter_artifacts_search_cellwords AS w (artifact_id, words, bytes)
+    SELECT artifact_id, words, bytes FROM jupyter_artifacts_current_words
+    ON CONFLICT (artifact_id) DO UPDATE SET words = EXCLUDED.words, bytes = EXCLUDED.bytes
+     WHERE w.words IS DISTINCT FROM EXCLUDED.words;
     GET DIAGNOSTICS n_more = ROW_COUNT;
     n_words := n_words + n_more;
     PERFORM jupyter_artifacts_search_cells_changed(a.artifact_id)
