@@ -67,11 +67,17 @@ export function stepLabels(step: MadeBy | null | undefined): string[] {
   const kind = step.step_type.replace(/_/g, ' ');
   const method = step.method?.trim();
   // A method that only repeats the kind ("fork · fork") says nothing more.
-  return method && method !== step.step_type && method !== kind ? [kind, method] : [kind];
+  return method && method !== step.step_type && method !== kind
+    ? [kind, method]
+    : [kind];
 }
 
 /** Who made a version: the short name shown, and the whole story for the tooltip. */
-export function actorLabel(actor: Actor | null | undefined): { short: string; full: string; recorder: string | null } {
+export function actorLabel(actor: Actor | null | undefined): {
+  short: string;
+  full: string;
+  recorder: string | null;
+} {
   const type = actor?.actor_type || 'unknown';
   const id = actor?.actor_id || null;
   const recorded = actor?.recorded_by || null;
@@ -84,7 +90,9 @@ export function actorLabel(actor: Actor | null | undefined): { short: string; fu
 /** Which field a search hit matched, as a label. */
 export function matchFieldLabel(match: SearchMatch): string {
   if (match.field === 'cell') {
-    return match.cell_index !== undefined && match.cell_index !== null ? `cell ${match.cell_index}` : 'a cell';
+    return match.cell_index !== undefined && match.cell_index !== null
+      ? `cell ${match.cell_index}`
+      : 'a cell';
   }
   return match.field;
 }
@@ -100,11 +108,19 @@ export interface ISegment {
  * never UTF-16 units: an emoji before a match does not shift the highlight.
  * Ranges out of bounds are clipped, empty ones dropped, overlapping ones joined.
  */
-export function snippetSegments(snippet: string, ranges: ReadonlyArray<readonly [number, number]>): ISegment[] {
+export function snippetSegments(
+  snippet: string,
+  ranges: ReadonlyArray<readonly [number, number]>
+): ISegment[] {
   const chars = Array.from(snippet);
   const clean = ranges
-    .filter(r => Array.isArray(r) && Number.isInteger(r[0]) && Number.isInteger(r[1]))
-    .map(([s, e]) => [Math.max(0, s), Math.min(chars.length, e)] as [number, number])
+    .filter(
+      r => Array.isArray(r) && Number.isInteger(r[0]) && Number.isInteger(r[1])
+    )
+    .map(
+      ([s, e]) =>
+        [Math.max(0, s), Math.min(chars.length, e)] as [number, number]
+    )
     .filter(([s, e]) => e > s)
     .sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];

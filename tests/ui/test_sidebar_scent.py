@@ -61,7 +61,10 @@ def set_sidebar_width(page, width: int) -> None:
     (again if a drag did not take: Lumino starts a drag only on a press it saw)."""
     sidebar = page.locator(f"#{SIDEBAR_ID}")
     handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle:not(.lm-mod-hidden)").first
+    from playwright.sync_api import expect
+
     for _ in range(3):
+        expect(sidebar).to_be_visible()
         current = sidebar.bounding_box()["width"]
         if abs(current - width) < 2:
             break

@@ -18,16 +18,28 @@ export function ActorBadge(props: {
   });
   if (props.compact) {
     return (
-      <span className="jp-Artifacts-actor jp-Artifacts-actor-compact" data-actor-id={actorId ?? ''} title={label.full}>
+      <span
+        className="jp-Artifacts-actor jp-Artifacts-actor-compact"
+        data-actor-id={actorId ?? ''}
+        title={label.full}
+      >
         <span className="jp-Artifacts-actor-name">{label.short}</span>
-        {label.recorder && <span className="jp-Artifacts-recorder">via {label.recorder}</span>}
+        {label.recorder && (
+          <span className="jp-Artifacts-recorder">via {label.recorder}</span>
+        )}
       </span>
     );
   }
-  const who = actorId ? `${actorType ?? 'unknown'} ${actorId}` : actorType ?? 'unknown';
+  const who = actorId
+    ? `${actorType ?? 'unknown'} ${actorId}`
+    : (actorType ?? 'unknown');
   const by = label.recorder ? ` · recorded by ${label.recorder}` : '';
   return (
-    <span className="jp-Artifacts-actor" data-actor-id={actorId ?? ''} title={`${who}${by}`}>
+    <span
+      className="jp-Artifacts-actor"
+      data-actor-id={actorId ?? ''}
+      title={`${who}${by}`}
+    >
       {who}
       {by && <span className="jp-Artifacts-recorder">{by}</span>}
     </span>

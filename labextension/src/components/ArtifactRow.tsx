@@ -29,7 +29,9 @@ function Chips(props: {
   const { state } = props;
   // While a reload runs, the chips already shown stay (no flicker on live updates).
   if (!state || (state.loading && state.versions === null)) {
-    return <div className="jp-Artifacts-versions-status">Loading versions…</div>;
+    return (
+      <div className="jp-Artifacts-versions-status">Loading versions…</div>
+    );
   }
   if (state.error !== null) {
     return <div className="jp-Artifacts-error">{state.error}</div>;
@@ -128,7 +130,11 @@ export function ArtifactRow(props: {
       )}
       {expanded && (
         <div className="jp-Artifacts-versions">
-          <Chips state={props.versions} openVersion={props.openVersion} chipMenu={props.chipMenu} />
+          <Chips
+            state={props.versions}
+            openVersion={props.openVersion}
+            chipMenu={props.chipMenu}
+          />
         </div>
       )}
     </li>

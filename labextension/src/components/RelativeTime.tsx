@@ -28,7 +28,10 @@ function subscribe(listener: (now: number) => void): () => void {
   };
 }
 
-export function RelativeTime(props: { iso: string; className?: string }): JSX.Element {
+export function RelativeTime(props: {
+  iso: string;
+  className?: string;
+}): JSX.Element {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => subscribe(setNow), []);
   const exact = exactTime(props.iso);

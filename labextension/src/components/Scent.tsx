@@ -11,20 +11,31 @@ import { stepLabels } from '../scent';
 import { ActorBadge } from './Actor';
 import { RelativeTime } from './RelativeTime';
 
-export function VersionScent(props: { version: Version; className?: string }): JSX.Element {
+export function VersionScent(props: {
+  version: Version;
+  className?: string;
+}): JSX.Element {
   const v = props.version;
   const [kind, method] = stepLabels(v.step);
   const items: JSX.Element[] = [];
   if (kind) {
     items.push(
-      <span key="kind" className="jp-Artifacts-step-kind" data-step-type={v.step?.step_type ?? 'registered'}>
+      <span
+        key="kind"
+        className="jp-Artifacts-step-kind"
+        data-step-type={v.step?.step_type ?? 'registered'}
+      >
         {kind}
       </span>
     );
   }
   if (method) {
     items.push(
-      <span key="method" className="jp-Artifacts-method" title={`method: ${method}`}>
+      <span
+        key="method"
+        className="jp-Artifacts-method"
+        title={`method: ${method}`}
+      >
         {method}
       </span>
     );
@@ -43,10 +54,15 @@ export function VersionScent(props: { version: Version; className?: string }): J
 }
 
 /** Items in a line, "·" after each but the last: a wrapped line never starts with one. */
-export function ScentLine(props: { items: JSX.Element[]; className?: string }): JSX.Element {
+export function ScentLine(props: {
+  items: JSX.Element[];
+  className?: string;
+}): JSX.Element {
   const last = props.items.length - 1;
   return (
-    <span className={`jp-Artifacts-scent${props.className ? ` ${props.className}` : ''}`}>
+    <span
+      className={`jp-Artifacts-scent${props.className ? ` ${props.className}` : ''}`}
+    >
       {props.items.map((item, i) => (
         <span key={item.key ?? i} className="jp-Artifacts-scent-item">
           {item}

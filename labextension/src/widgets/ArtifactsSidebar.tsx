@@ -28,7 +28,11 @@ const SEARCH_DEBOUNCE_MS = 300;
 /** Milliseconds over which live changes are gathered into one reload. */
 const LIVE_DEBOUNCE_MS = 250;
 /** Changes that alter what the sidebar lists. */
-const LISTED_KINDS: ReadonlySet<string> = new Set(['version', 'tag', 'lifecycle']);
+const LISTED_KINDS: ReadonlySet<string> = new Set([
+  'version',
+  'tag',
+  'lifecycle'
+]);
 
 /** What the sidebar needs from the application. */
 export interface ISidebarOptions {
@@ -73,25 +77,40 @@ export function ArtifactsPanel(props: {
   const sentinel = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const timer = window.setTimeout(() => setDebouncedQuery(query.trim()), SEARCH_DEBOUNCE_MS);
+    const timer = window.setTimeout(
+      () => setDebouncedQuery(query.trim()),
+      SEARCH_DEBOUNCE_MS
+    );
     return () => window.clearTimeout(timer);
   }, [query]);
 
   const loadVersions = useCallback((artifactId: string) => {
     setVersions(old => ({
       ...old,
-      [artifactId]: { loading: true, versions: old[artifactId]?.versions ?? null, error: null }
+      [artifactId]: {
+        loading: true,
+        versions: old[artifactId]?.versions ?? null,
+        error: null
+      }
     }));
     listVersions(artifactId).then(
       reply =>
         setVersions(old => ({
           ...old,
-          [artifactId]: { loading: false, versions: reply.versions, error: null }
+          [artifactId]: {
+            loading: false,
+            versions: reply.versions,
+            error: null
+          }
         })),
       (reason: unknown) =>
         setVersions(old => ({
           ...old,
-          [artifactId]: { loading: false, versions: null, error: describeError(reason) }
+          [artifactId]: {
+            loading: false,
+            versions: null,
+            error: describeError(reason)
+          }
         }))
     );
   }, []);
@@ -103,7 +122,12 @@ export function ArtifactsPanel(props: {
       if (cursor === null) {
         setError(null);
       }
-      listArtifacts({ q: debouncedQuery, type: type || undefined, limit: options.pageSize(), cursor }).then(
+      listArtifacts({
+        q: debouncedQuery,
+        type: type || undefined,
+        limit: options.pageSize(),
+        cursor
+      }).then(
         page => {
           if (current !== generation.current) {
             return;
@@ -113,7 +137,10 @@ export function ArtifactsPanel(props: {
               return page.items;
             }
             const seen = new Set(old.map(v => v.artifact_id));
-            return [...old, ...page.items.filter(v => !seen.has(v.artifact_id))];
+            return [
+              ...old,
+              ...page.items.filter(v => !seen.has(v.artifact_id))
+            ];
           });
           setNextCursor(page.next_cursor);
           setLoading(false);
@@ -156,7 +183,11 @@ export function ArtifactsPanel(props: {
   // The next page loads when the end of the list scrolls into view.
   useEffect(() => {
     const node = sentinel.current;
-    if (!node || nextCursor === null || typeof IntersectionObserver === 'undefined') {
+    if (
+      !node ||
+      nextCursor === null ||
+      typeof IntersectionObserver === 'undefined'
+    ) {
       return;
     }
     const observer = new IntersectionObserver(entries => {
@@ -245,7 +276,9 @@ export function ArtifactsPanel(props: {
               {`${t.artifact_type} (${t.count})`}
             </option>
           ))}
-          {type && !types.some(t => t.artifact_type === type) && <option value={type}>{type}</option>}
+          {type && !types.some(t => t.artifact_type === type) && (
+            <option value={type}>{type}</option>
+          )}
         </select>
       </div>
       <div className="jp-Artifacts-body" aria-busy={loading}>
@@ -298,7 +331,11 @@ class ArtifactsListWidget extends ReactWidget {
 
   protected render(): JSX.Element {
     return (
-      <ArtifactsPanel refreshKey={this._refreshKey} options={this._options} changedIds={this._changed} />
+      <ArtifactsPanel
+        refreshKey={this._refreshKey}
+        options={this._options}
+        changedIds={this._changed}
+      />
     );
   }
 

@@ -4,7 +4,11 @@
  * transcript (`open-debate`). Follows live updates (debates started, rounds, closes).
  */
 import { ReactWidget } from '@jupyterlab/apputils';
-import { caretDownIcon, caretRightIcon, listIcon } from '@jupyterlab/ui-components';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  listIcon
+} from '@jupyterlab/ui-components';
 import React, { useState } from 'react';
 
 import { listDebates, Session } from '../api';
@@ -26,17 +30,24 @@ const SHOWN = 20;
 /** Milliseconds over which a burst of debate events becomes one reload. */
 const LIVE_DEBOUNCE_MS = 250;
 
-function Row(props: { session: Session; open?: (id: string) => void }): JSX.Element {
+function Row(props: {
+  session: Session;
+  open?: (id: string) => void;
+}): JSX.Element {
   const s = props.session;
   const topic = s.topic || s.id;
   const target =
     s.target_artifact_id && s.target_artifact_version !== null
       ? `${s.target_artifact_id}@v${s.target_artifact_version}`
-      : s.target_artifact_id ?? '';
+      : (s.target_artifact_id ?? '');
   const state = s.closed_at ? 'closed' : 'open';
   const rounds = `${s.num_rounds} round${s.num_rounds === 1 ? '' : 's'}`;
   return (
-    <li className="jp-Artifacts-debate-row" data-session-id={s.id} data-state={state}>
+    <li
+      className="jp-Artifacts-debate-row"
+      data-session-id={s.id}
+      data-state={state}
+    >
       <button
         type="button"
         className="jp-Artifacts-row-header"
@@ -51,12 +62,23 @@ function Row(props: { session: Session; open?: (id: string) => void }): JSX.Elem
             items={[
               ...(target
                 ? [
-                    <span key="target" className="jp-Artifacts-debate-target" title={`target: ${target}`}>
+                    <span
+                      key="target"
+                      className="jp-Artifacts-debate-target"
+                      title={`target: ${target}`}
+                    >
                       {target}
                     </span>
                   ]
                 : []),
-              <span key="state" className={s.closed_at ? 'jp-Artifacts-closed' : 'jp-Artifacts-debate-open'}>
+              <span
+                key="state"
+                className={
+                  s.closed_at
+                    ? 'jp-Artifacts-closed'
+                    : 'jp-Artifacts-debate-open'
+                }
+              >
                 {state}
               </span>,
               <span key="rounds">{rounds}</span>,
@@ -114,14 +136,21 @@ function Section(props: {
           ) : items.length === 0 ? (
             <div className="jp-Artifacts-empty">No debates yet.</div>
           ) : (
-            <ul className="jp-Artifacts-list" aria-label="Debates, newest first">
+            <ul
+              className="jp-Artifacts-list"
+              aria-label="Debates, newest first"
+            >
               {items.map(s => (
                 <Row key={s.id} session={s} open={options.openDebate} />
               ))}
             </ul>
           )}
           {props.more && options.openDebates && (
-            <button type="button" className="jp-Button jp-mod-minimal jp-Artifacts-link jp-Artifacts-more-debates" onClick={options.openDebates}>
+            <button
+              type="button"
+              className="jp-Button jp-mod-minimal jp-Artifacts-link jp-Artifacts-more-debates"
+              onClick={options.openDebates}
+            >
               All debates…
             </button>
           )}
@@ -168,7 +197,14 @@ export class DebatesSection extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <Section items={this._items} more={this._more} error={this._error} options={this._options} />;
+    return (
+      <Section
+        items={this._items}
+        more={this._more}
+        error={this._error}
+        options={this._options}
+      />
+    );
   }
 
   private _onChange(_: unknown, event: IChangeEvent): void {
