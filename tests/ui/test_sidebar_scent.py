@@ -229,6 +229,10 @@ def test_rows_say_how_who_when_in_full_and_debates_arrive_live(lab: Lab) -> None
             expect(page.locator(".lm-DockPanel .lm-TabBar-tab.jp-mod-current")).to_contain_text(
                 f"Debate {live['id']}", timeout=10_000)
             assert not page_errors, page_errors
+        except Exception:
+            page.screenshot(path=str(lab.log.parent / "failure.png"))
+            print(f"failure screenshot: {lab.log.parent / 'failure.png'}")
+            raise
         finally:
             browser.close()
 
