@@ -223,6 +223,8 @@ def test_rows_say_how_who_when_in_full_and_debates_arrive_live(lab: Lab) -> None
             expect(debates.locator(".jp-Artifacts-debate-row").first).to_have_attribute("data-session-id", live["id"])
             expect(live_row).to_contain_text("NB-scent@v2")
             expect(live_row.locator("time")).to_have_attribute("datetime", live["started_at"])
+            # Chambers say when they opened, too (the debates opened theirs).
+            expect(sidebar.locator(".jp-Artifacts-chamber-row time").first).to_have_text(RELATIVE)
             assert overflowing(page) == []
             screenshot(page, "sidebar-debates-250")
             live_row.locator(".jp-Artifacts-row-header").click()

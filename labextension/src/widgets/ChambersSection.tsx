@@ -1,6 +1,7 @@
 /**
  * The sidebar's Chambers section: open chambers first, then recently closed
- * ones, each with its purpose, owner and pin count; a button opens a new one.
+ * ones, each with its purpose, owner, pin count and when it opened (or closed);
+ * a button opens a new one.
  * Follows live updates (chambers opened, pulled or closed anywhere).
  */
 import { ReactWidget } from '@jupyterlab/apputils';
@@ -12,6 +13,8 @@ import {
 import React, { useState } from 'react';
 
 import { ChamberSummary, listChambers } from '../api';
+import { RelativeTime } from '../components/RelativeTime';
+import { ScentLine } from '../components/Scent';
 import { IChangeEvent, LiveUpdates } from '../events';
 import { describeError } from '../request';
 
@@ -31,6 +34,23 @@ function Row(props: {
   const owner = c.owner_actor_id
     ? `${c.owner_actor_type ?? ''} ${c.owner_actor_id}`.trim()
     : 'no owner';
+  const items = [
+    <span key="purpose" className="jp-Artifacts-type">
+      {c.purpose}
+    </span>,
+    <span key="owner" title={owner}>
+      {c.owner_actor_id ?? owner}
+    </span>,
+    <span key="pins">{c.pin_count} pinned</span>,
+    ...(c.closed_at
+      ? [
+          <span key="closed" className="jp-Artifacts-closed">
+            closed
+          </span>
+        ]
+      : []),
+    <RelativeTime key="time" iso={c.closed_at ?? c.created_at} />
+  ];
   return (
     <li
       className="jp-Artifacts-chamber-row"
@@ -44,13 +64,10 @@ function Row(props: {
         title={`${c.name}\n${c.purpose} · ${owner} · ${c.pin_count} pinned${c.closed_at ? ' · closed' : ''}`}
       >
         <span className="jp-Artifacts-row-text">
-          <span className="jp-Artifacts-title">{c.name}</span>
-          <span className="jp-Artifacts-meta">
-            <span className="jp-Artifacts-type">{c.purpose}</span>
-            <span>{owner}</span>
-            <span>{c.pin_count} pinned</span>
-            {c.closed_at && <span className="jp-Artifacts-closed">closed</span>}
+          <span className="jp-Artifacts-title" title={c.name}>
+            {c.name}
           </span>
+          <ScentLine items={items} />
         </span>
       </button>
     </li>
