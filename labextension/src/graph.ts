@@ -8,7 +8,7 @@
 import { graphlib, layout } from '@dagrejs/dagre';
 
 import type { LineageDirection, LineageEdge, LineageGraph, LineageNode } from './api';
-import { NODE_METRICS, nodeWidth, stepText } from './graphItems';
+import { estimateText, NODE_METRICS, nodeWidth, stepText, TextMeasure } from './graphItems';
 import { shorten } from './models';
 
 // Pan, zoom, fit (graphView.ts) and the SVG items (graphItems.ts), re-exported so the view imports one module.
@@ -48,6 +48,8 @@ export interface IDagEdge {
   target: string;
   /** `step type · method` as people read it (shortened). */
   label: string;
+  /** Its width as drawn, px at 1:1. */
+  labelWidth: number;
   step: LineageEdge;
 }
 
@@ -94,6 +96,8 @@ export interface ILayoutOptions {
   /** dagre's ranker. Default: network-simplex (the most compact) for small graphs, tight-tree above
    * `FAST_RANKER_ABOVE` nodes + edges (4x faster on 500 versions, where network-simplex takes ~0.4 s). */
   ranker?: 'network-simplex' | 'tight-tree' | 'longest-path';
+  /** How wide text is drawn (the view measures it); default: an estimate. */
+  measure?: TextMeasure;
 }
 
 /** Nodes + edges above which the layout uses the faster ranker. */
@@ -126,7 +130,7 @@ export function edgeLabel(step: Pick<LineageEdge, 'step_type' | 'method'>): stri
   return step.method && step.method !== type ? `${type} · ${step.method}` : type;
 }
 
-function makeNode(root: string, ref: string, known: LineageNode | null): IDagNode {
+function makeNode(root: string, ref: string, known: LineageNode | null, measure: TextMeasure): IDagNode {
   const split = splitRef(ref);
   const artifactId = known?.artifact_id ?? split?.artifactId ?? ref;
   const title = known?.title ?? null;
@@ -139,7 +143,7 @@ function makeNode(root: string, ref: string, known: LineageNode | null): IDagNod
     ref, artifactId, versionNumber: known?.version_number ?? split?.version ?? null, label, subtitle, typeLabel, title,
     artifactType, contentHash: known?.content_hash ?? null,
     isLatest: known?.is_latest === true, isRoot: isRoot(root, { ref, artifactId }), missing: known === null,
-    width: nodeWidth(label, typeLabel, subtitle), height: NODE_METRICS.height
+    width: nodeWidth(label, typeLabel, subtitle, measure), height: NODE_METRICS.height
   };
 }
 
@@ -148,12 +152,12 @@ function makeNode(root: string, ref: string, known: LineageNode | null): IDagNod
  * wins), a node for every ref an edge names but `nodes` lacks (a truncated
  * reply), every edge kept (a repeated or empty step id gets a unique one).
  */
-export function buildLayoutInput(graph: LineageGraph): ILayoutInput {
+export function buildLayoutInput(graph: LineageGraph, measure: TextMeasure = estimateText): ILayoutInput {
   const root = graph.root;
   const byRef = new Map<string, IDagNode>();
   for (const node of graph.nodes ?? []) {
     if (node && typeof node.ref === 'string' && !byRef.has(node.ref)) {
-      byRef.set(node.ref, makeNode(root, node.ref, node));
+      byRef.set(node.ref, makeNode(root, node.ref, node, measure));
     }
   }
   const edges: IDagEdge[] = [];
@@ -161,7 +165,7 @@ export function buildLayoutInput(graph: LineageGraph): ILayoutInput {
   for (const step of graph.edges ?? []) {
     for (const ref of [step.source, step.target]) {
       if (!byRef.has(ref)) {
-        byRef.set(ref, makeNode(root, ref, null));
+        byRef.set(ref, makeNode(root, ref, null, measure));
       }
     }
     let id = step.id ? String(step.id) : `step-${edges.length}`;
@@ -170,7 +174,7 @@ export function buildLayoutInput(graph: LineageGraph): ILayoutInput {
     }
     ids.add(id);
     const label = shorten(stepText(step), NODE_METRICS.maxLabelChars);
-    edges.push({ id, source: step.source, target: step.target, label, step });
+    edges.push({ id, source: step.source, target: step.target, label, labelWidth: Math.ceil(measure(label, 'edge')), step });
   }
   return { root, nodes: [...byRef.values()], edges };
 }
@@ -188,7 +192,7 @@ export function layoutGraph(input: ILayoutInput, options: ILayoutOptions = {}): 
   }
   const m = NODE_METRICS;
   for (const edge of input.edges) {
-    const label = { width: Math.ceil(edge.label.length * m.labelChar), height: m.labelHeight, labelpos: 'c' };
+    const label = { width: edge.labelWidth + 8, height: m.labelHeight, labelpos: 'c' };
     g.setEdge(edge.source, edge.target, label, edge.id);
   }
   layout(g);
@@ -210,7 +214,7 @@ export function layoutGraph(input: ILayoutInput, options: ILayoutOptions = {}): 
 
 /** Build and lay out a lineage reply in one call. */
 export function layoutLineage(graph: LineageGraph, options: ILayoutOptions = {}): IDagLayout {
-  return layoutGraph(buildLayoutInput(graph), options);
+  return layoutGraph(buildLayoutInput(graph, options.measure), options);
 }
 
 function midpoint(points: IPoint[]): IPoint {

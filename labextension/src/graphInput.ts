@@ -37,6 +37,53 @@ export function build(item: G.ISvgItem): SVGElement {
   return el;
 }
 
+/**
+ * Text widths as the browser draws the graph's text (a canvas with lineage.css's fonts), so
+ * nodes and edge labels are as wide as their text; undefined without a canvas (then: estimates).
+ */
+export function canvasMeasure(): G.TextMeasure | undefined {
+  let ctx: CanvasRenderingContext2D | null = null;
+  try {
+    ctx = document.createElement('canvas').getContext('2d');
+  } catch {
+    return undefined;
+  }
+  if (!ctx) {
+    return undefined;
+  }
+  const css = getComputedStyle(document.body);
+  const ui = css.getPropertyValue('--jp-ui-font-family').trim() || 'sans-serif';
+  const code = css.getPropertyValue('--jp-code-font-family').trim() || 'monospace';
+  const px = G.LABEL_FONT_PX;
+  const fonts: Record<G.TextKind, string> = { ref: `600 ${px.ref}px ${code}`, type: `italic ${px.type}px ${ui}`,
+    title: `${px.title}px ${ui}`, edge: `${px.edge}px ${ui}` };
+  const c = ctx;
+  return (text, kind) => {
+    c.font = fonts[kind];
+    return c.measureText(text).width;
+  };
+}
+
+/** The graph's text, by class, and its font size in lineage.css (used until the real one can be read). */
+const TEXT: [string, number][] = [['node-ref', G.LABEL_FONT_PX.ref], ['node-type', G.LABEL_FONT_PX.type],
+  ['node-title', G.LABEL_FONT_PX.title], ['edge-label', G.LABEL_FONT_PX.edge]];
+
+/**
+ * The smallest zoom at which every label drawn under `root` (by its computed font size) is
+ * 11 px or more on screen; `measured` false when some size could not be read (detached).
+ */
+export function measureFloor(root: Element): { floor: number; measured: boolean } {
+  let measured = true;
+  const sizes = TEXT.map(([cls, fallback]) => {
+    const el = root.querySelector(`.jp-Artifacts-dag-${cls}`);
+    const size = el?.isConnected ? parseFloat(getComputedStyle(el).fontSize) : NaN;
+    const ok = Number.isFinite(size) && size > 0;
+    measured &&= ok;
+    return ok ? size : fallback;
+  });
+  return { floor: G.readableZoom(sizes), measured };
+}
+
 export const ITEM = '.jp-Artifacts-dag-node, .jp-Artifacts-dag-edge';
 /** Pixels an arrow key pans. */
 const STEP = 48;

@@ -28,18 +28,30 @@ export const NODE_METRICS = {
   /** Longest ref and title shown in full (the whole is in the tooltip). */
   maxRefChars: 32,
   maxTypeChars: 14,
-  maxTitleChars: 40,
+  maxTitleChars: 32,
   /** Edge label: one line of 12 px text. */
   labelChar: 6.8,
   labelHeight: 18,
   maxLabelChars: 44
 };
 
-/** A node's width for its ref, type and title lines. */
-export function nodeWidth(label: string, type: string, subtitle: string): number {
+/** The graph's kinds of text (lineage.css: ref 13 px monospace semi-bold, the others 12 px sans). */
+export type TextKind = 'ref' | 'type' | 'title' | 'edge';
+
+/** The width of a text as drawn, px at 1:1 (the view measures it; tests estimate). */
+export type TextMeasure = (text: string, kind: TextKind) => number;
+
+/** An estimate without a DOM, from NODE_METRICS. */
+export const estimateText: TextMeasure = (text, kind) => {
   const m = NODE_METRICS;
-  const first = label.length * m.refChar + (type ? m.gap + type.length * m.titleChar : 0);
-  const text = Math.max(first, subtitle.length * m.titleChar);
+  return text.length * (kind === 'ref' ? m.refChar : kind === 'edge' ? m.labelChar : m.titleChar);
+};
+
+/** A node's width for its ref, type and title lines. */
+export function nodeWidth(label: string, type: string, subtitle: string, measure: TextMeasure = estimateText): number {
+  const m = NODE_METRICS;
+  const first = measure(label, 'ref') + (type ? m.gap + measure(type, 'type') : 0);
+  const text = Math.max(first, measure(subtitle, 'title'));
   return Math.min(m.maxWidth, Math.max(m.minWidth, Math.ceil(text + 2 * m.padding)));
 }
 
@@ -96,6 +108,9 @@ export function edgeItem(e: IPositionedEdge, markerId: string): ISvgItem {
   const attrs = { class: `jp-Artifacts-dag-edge jp-mod-${type}`, 'data-step-id': e.id, 'data-step-type': e.step.step_type,
     tabindex: 0, role: 'button', 'aria-label': `Step ${e.label}: ${e.source} to ${e.target}` };
   const label = { class: 'jp-Artifacts-dag-edge-label', x: e.labelX, y: e.labelY + 4, 'text-anchor': 'middle' };
+  // An opaque ground under the label, so the line does not show between its words.
+  const w = e.labelWidth + 8;
+  const ground = { class: 'jp-Artifacts-dag-edge-label-bg', x: e.labelX - w / 2, y: e.labelY - 9, width: w, height: 18, rx: 3 };
   // A merge is drawn as a double line: the inner path cuts the wide line in two.
   const inner: ISvgItem[] = type === 'merge' ? [{ tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-inner', d } }] : [];
   return { tag: 'g', attrs, children: [
@@ -103,6 +118,7 @@ export function edgeItem(e: IPositionedEdge, markerId: string): ISvgItem {
     { tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-hit', d } },
     { tag: 'path', attrs: { class: 'jp-Artifacts-dag-edge-line', d, 'marker-end': `url(#${markerId})` } },
     ...inner,
+    { tag: 'rect', attrs: ground },
     { tag: 'text', attrs: label, text: e.label }
   ] };
 }
@@ -145,7 +161,7 @@ export function rationaleOf(parameters: Record<string, unknown> | null | undefin
 }
 
 /**
- * A step's parameters other than its rationale as key/value rows for a table: strings as
+ * A step's parameters other than its rationale as key/value rows for a table, by key: strings as
  * they are, everything else (numbers, nested objects, lists) as compact JSON text.
  */
 export function parameterRows(parameters: Record<string, unknown> | null | undefined): [string, string][] {
@@ -153,6 +169,7 @@ export function parameterRows(parameters: Record<string, unknown> | null | undef
     return parameters == null ? [] : [['(value)', JSON.stringify(parameters)]];
   }
   return Object.entries(parameters)
+    .sort(([a], [b]) => a.localeCompare(b)) // (PostgreSQL's jsonb orders keys by length)
     .filter(([key, value]) => !(key === 'rationale' && typeof value === 'string'))
     .map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)]);
 }

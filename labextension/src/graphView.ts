@@ -2,7 +2,7 @@
  * Pan, zoom, fit and following new versions in the lineage DAG (pure: unit-tested in
  * tests/graph.spec.ts through graph.ts, which re-exports this module).
  */
-import type { IDagLayout, IPoint } from './graph';
+import type { IDagLayout, IPoint, IPositionedEdge, IPositionedNode } from './graph';
 
 /** A pan and zoom: screen = k * graph + (x, y). */
 export interface ITransform {
@@ -172,8 +172,9 @@ export function followNew(
 ): { transform: ITransform; added: string[]; announce: boolean } {
   const old = new Map(before.nodes.map(n => [n.ref, n]));
   const added = after.nodes.filter(n => !old.has(n.ref) && !n.missing);
-  const anchor = nearestCentre(before.nodes.filter(n => after.nodes.some(m => m.ref === n.ref)), t, view);
-  const moved = anchor ? after.nodes.find(n => n.ref === anchor.ref)! : null;
+  const now = new Map(after.nodes.map(n => [n.ref, n]));
+  const anchor = nearestCentre(before.nodes.filter(n => now.has(n.ref)), t, view);
+  const moved = anchor ? now.get(anchor.ref)! : null;
   let transform = anchor && moved ? keepAnchor(t, anchor, moved) : t;
   const box = boxOf(added);
   if (box === null || boxInView(transform, box, view)) {
@@ -185,4 +186,22 @@ export function followNew(
     return { transform, added: added.map(n => n.ref), announce: false };
   }
   return { transform, added: added.map(n => n.ref), announce: true };
+}
+
+/** The box of a drawn node, or of a step's label (what a selection must keep in view). */
+export function itemBox(item: IPositionedNode | IPositionedEdge): IBox {
+  if ('ref' in item) {
+    return boxOf([item])!;
+  }
+  return { x: item.labelX - item.labelWidth / 2, y: item.labelY - 9, width: item.labelWidth, height: 18 };
+}
+
+/**
+ * The view changed size (window, details panel): the whole graph again unless the user moved
+ * it, then the selection (`box`) panned into view if it left it.
+ */
+export function resizedTransform(t: ITransform, dag: IDagLayout, view: ISize, userMoved: boolean, box: IBox | null,
+  floor = READABLE_ZOOM): ITransform {
+  const next = userMoved ? t : initialTransform(dag, view, floor);
+  return box && !boxInView(next, box, view) ? revealBox(next, box, view) : next;
 }

@@ -113,8 +113,8 @@ describe('what nodes and edges say', () => {
     expect(rationaleOf({ rationale: '  ' })).toBeNull();
     expect(rationaleOf({ rationale: 3 })).toBeNull();
     expect(rationaleOf(null)).toBeNull();
-    expect(parameterRows(p)).toEqual([['fdr', '0.05'], ['contrast', 'AD vs control'], ['cohorts', '["pilot","aged"]'],
-      ['model', '{"family":"nb","shrink":true}'], ['empty', 'null']]);
+    expect(parameterRows(p)).toEqual([['cohorts', '["pilot","aged"]'], ['contrast', 'AD vs control'], ['empty', 'null'],
+      ['fdr', '0.05'], ['model', '{"family":"nb","shrink":true}']]);
     expect(parameterRows({ rationale: 7 })).toEqual([['rationale', '7']]); // not text: kept as a parameter
     expect(parameterRows({})).toEqual([]);
     expect(parameterRows(undefined)).toEqual([]);

@@ -44,7 +44,7 @@ export function LineageToolbar(props: { view: LineageView }): JSX.Element {
           title="Maximum depth (1 to 50)" className="jp-Artifacts-dag-depth" onBlur={e => (e.target.value = String(v.options.maxDepth))}
           onChange={e => /^\d+$/.test(e.target.value) && v.setOptions({ maxDepth: Number(e.target.value) })} />
       </label>
-      {button('Fit', 'fit', () => v.fit(), 'Fit to view')}
+      {button('Fit', 'fit', () => v.fitGraph(), 'Fit to view')}
       {button('+', 'zoom-in', () => v.zoom(1.25), 'Zoom in')}
       <button type="button" className="jp-Button jp-mod-styled jp-Artifacts-dag-zoom-out" disabled={!v.canZoomOut}
         title={v.canZoomOut ? 'Zoom out' : 'Zoomed out as far as labels stay readable (11 px); drag to pan'}
@@ -64,6 +64,7 @@ export function LineageLegend(props: { graph: LineageGraph | null }): JSX.Elemen
     return null;
   }
   return (
+    <>
     <ul className="jp-Artifacts-dag-legend-items" aria-label="Kinds of steps">
       {kinds.map(k => (
         <li key={k.type} data-step-type={k.type}>
@@ -78,6 +79,10 @@ export function LineageLegend(props: { graph: LineageGraph | null }): JSX.Elemen
         </li>
       ))}
     </ul>
+    <span className="jp-Artifacts-dag-hint">
+      Click a version to preview it, double-click to keep it open; click a step for its details.
+    </span>
+    </>
   );
 }
 

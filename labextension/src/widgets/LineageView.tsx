@@ -15,7 +15,7 @@ import { Chrome, downloadProv, LineageLegend, LineageToolbar, newVersionsNotice 
 import { Details, Selection } from '../components/LineageDetails';
 import { IChangeEvent } from '../events';
 import * as G from '../graph';
-import { build, IGraphHost, ITEM, listenGraph, svg } from '../graphInput';
+import { build, canvasMeasure, IGraphHost, ITEM, listenGraph, measureFloor, svg } from '../graphInput';
 import { describeError } from '../request';
 import { Splitter } from '../splitter';
 import { CommandIDs } from '../tokens';
@@ -31,9 +31,6 @@ export interface ILineageOptions {
 type Drawn<S extends Selection> = S & { el: SVGGElement };
 
 const LIVE_DEBOUNCE_MS = 300;
-/** The graph's text, by class, and its font size in lineage.css (used until the real one can be read). */
-const TEXT: [string, number][] = [['node-ref', G.LABEL_FONT_PX.ref], ['node-type', G.LABEL_FONT_PX.type],
-  ['node-title', G.LABEL_FONT_PX.title], ['edge-label', G.LABEL_FONT_PX.edge]];
 let markers = 0;
 
 /** The lineage DAG view. */
@@ -65,14 +62,17 @@ export class LineageView extends Panel {
     this._splitter = new Splitter({ panel: this._details.node, key: 'jupyter-artifacts:lineage-details-width', initial: 340,
       min: 220, max: () => (body.node.clientWidth > 0 ? Math.max(220, body.node.clientWidth * 0.7) : 900),
       label: 'Resize the details panel' });
-    body.addWidget(new Widget({ node: this._splitter.node }));
+    this._split = new Widget({ node: this._splitter.node });
+    body.addWidget(this._split);
     body.addWidget(this._details);
+    this._split.hide(); // the panel shows once a version or step is selected
+    this._details.hide();
     this.addWidget(this._toolbar);
     this.addWidget(this._legend);
     this.addWidget(body);
     listenGraph(s, this._host);
     if (typeof ResizeObserver !== 'undefined') {
-      this._resize = new ResizeObserver(() => this._initialView());
+      this._resize = new ResizeObserver(() => this._onResize());
       this._resize.observe(this._canvas.node);
     }
     _services.live.changed.connect(this._onChange, this);
@@ -119,18 +119,8 @@ export class LineageView extends Panel {
 
   /** The smallest zoom at which every label of the graph (by its computed font size) is 11 px or more on screen. */
   readableZoom(): number {
-    if (this._floor !== null) {
-      return this._floor;
-    }
-    let measured = true;
-    const sizes = TEXT.map(([cls, fallback]) => {
-      const el = this._viewport.querySelector(`.jp-Artifacts-dag-${cls}`);
-      const size = el?.isConnected ? parseFloat(getComputedStyle(el).fontSize) : NaN;
-      measured &&= Number.isFinite(size) && size > 0;
-      return Number.isFinite(size) && size > 0 ? size : fallback;
-    });
-    const floor = G.readableZoom(sizes);
-    this._floor = measured ? floor : null; // measured once per drawing, while attached
+    const { floor, measured } = this._floor ?? measureFloor(this._viewport);
+    this._floor = measured ? { floor, measured } : null; // measured once per drawing, while attached
     return floor;
   }
 
@@ -159,7 +149,7 @@ export class LineageView extends Panel {
       }
       const before = this._dag;
       this._graph = graph;
-      this._dag = G.layoutLineage(graph);
+      this._dag = G.layoutLineage(graph, { measure: (this._measure ??= canvasMeasure()) });
       this._error = null;
       this._draw(this._dag);
       this._fitPending ||= refit;
@@ -183,8 +173,11 @@ export class LineageView extends Panel {
     this._ready.resolve();
   }
 
-  /** Show the whole graph, or as much as fits at a readable zoom (centred on the root); new versions follow again. */
-  fit(): void {
+  /**
+   * Show the whole graph, or as much as fits at a readable zoom (centred on the root); new versions follow again.
+   * (Not `fit`: that is Lumino's, which layouts call on any change.)
+   */
+  fitGraph(): void {
     const view = this._size();
     if (this._dag && view.width > 0) {
       this._userMoved = false;
@@ -323,7 +316,21 @@ export class LineageView extends Panel {
     }
   }
 
+  /** The view changed size (window, panel): the whole graph again unless the user moved it; the selection in view. */
+  private _onResize(): void {
+    const view = this._size();
+    if (this._fitPending || !this._dag || view.width <= 0 || view.height <= 0) {
+      this._initialView();
+      return;
+    }
+    const sel = this._selection;
+    const box = sel ? G.itemBox(sel.kind === 'node' ? sel.node : sel.edge) : null;
+    this._setTransform(G.resizedTransform(this._t, this._dag, view, this._userMoved, box, this.readableZoom()));
+  }
+
   private _select(item: Drawn<Selection> | null): void {
+    this._split.setHidden(item === null);
+    this._details.setHidden(item === null);
     this._selection?.el.classList.remove('jp-mod-selected');
     item?.el.classList.add('jp-mod-selected');
     this._selection = item;
@@ -363,7 +370,8 @@ export class LineageView extends Panel {
   private _t: G.ITransform = { x: 0, y: 0, k: 1 };
   private _fitPending = false;
   private _userMoved = false;
-  private _floor: number | null = null;
+  private _floor: { floor: number; measured: boolean } | null = null;
+  private _measure: G.TextMeasure | undefined;
   private _announced: string[] = [];
   private _flash = 0;
   private _selection: Drawn<Selection> | null = null;
@@ -376,6 +384,7 @@ export class LineageView extends Panel {
   private _notice = document.createElement('div');
   private _fresh = document.createElement('div');
   private _splitter: Splitter;
+  private _split: Widget;
   private _host: IGraphHost = {
     transform: () => this._t,
     setTransform: (t, byUser) => {
@@ -383,7 +392,7 @@ export class LineageView extends Panel {
       this._setTransform(t);
     },
     floor: () => this.readableZoom(),
-    fit: () => this.fit(),
+    fit: () => this.fitGraph(),
     zoom: factor => this.zoom(factor),
     activate: (target, open) => this._activate(target, open),
     deselect: () => this._select(null)
