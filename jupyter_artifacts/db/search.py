@@ -66,10 +66,11 @@ def _and(*conditions: str) -> str:
 
 
 async def search_tier(conn, tier: int, *, tsq: str, exact: list[str], artifact_type: str | None,
-                      tag: str | None, after: tuple | None, limit: int) -> list[dict]:
+                      tag: str | None, after: tuple | None, limit: int, ends: dict | None = None) -> list[dict]:
     """The latest versions of one tier, newest first (see above): at most `limit` rows after
     `after` = (search_at, id), the last row already listed. Rows carry `search_at`, the time
-    the tier is ordered by. `tsq` comes from search_query()."""
+    the tier is ordered by. `tsq` comes from search_query(). `ends`: where windows end, kept
+    by the caller across the tiers of one request (tiers 3 and 2 read the same window)."""
     params: dict[str, Any] = {"tsq": tsq, "exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
                               "window": SEARCH_WINDOW.get(tier, 0)}
     if after:
@@ -93,9 +94,15 @@ async def search_tier(conn, tier: int, *, tsq: str, exact: list[str], artifact_t
          WHERE {_and(*match)} {_NEWEST} LIMIT %(limit)s""", params)
     if len(rows) >= limit:
         return rows
-    end = await _one(conn, f"""
-        SELECT s.created_at, s.id FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)}
-         {_NEWEST} OFFSET %(window)s - 1 LIMIT 1""", params)
+    key = (tuple(scope), after, params["window"])
+    if ends is not None and key in ends:
+        end = ends[key]
+    else:
+        end = await _one(conn, f"""
+            SELECT s.created_at, s.id FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)}
+             {_NEWEST} OFFSET %(window)s - 1 LIMIT 1""", params)
+        if ends is not None:
+            ends[key] = end
     if end is None:
         return rows  # the window held every row there is
     params["after_at"], params["after_id"] = end["created_at"], end["id"]
@@ -182,10 +189,23 @@ async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[d
                CASE WHEN at.pos > 0 THEN substr(x.original, at.pos, char_length(at.plain)) END AS original,
                CASE WHEN at.pos > 1 THEN substr(x.original, greatest(1, at.pos - %(before)s),
                                                 least(at.pos - 1, %(before)s)) ELSE '' END AS before,
-               CASE WHEN p.field = 'cell' THEN (
-                   SELECT v.position FROM jupyter_artifacts_version_cells v
-                    WHERE v.version_id = p.id AND v.notebook_id = p.notebook_id AND v.cell_index = p.cell_index
-                    LIMIT 1) END AS position
+               CASE WHEN p.field = 'cell' AND a.version_number IS NOT NULL THEN (
+                   -- The cell's place in the version (migration 0011's order, without listing the
+                   -- other cells): in its latest snapshot's list, or after that list among the
+                   -- cells later appends stored, by cell_index.
+                   SELECT COALESCE(CASE WHEN s.notebook_id = p.notebook_id
+                                        THEN array_position(s.cells, p.cell_index) - 1 END,
+                                   COALESCE(cardinality(s.cells), 0) + (
+                                       SELECT count(*)::int FROM artifacts o
+                                         JOIN notebook_cells c ON c.notebook_artifact_id = o.id
+                                        WHERE o.artifact_id = a.artifact_id AND o.version_number <= a.version_number
+                                          AND o.version_number > COALESCE(s.version_number, 0)
+                                          AND NOT o.adoption_exempt AND c.cell_index < p.cell_index))
+                     FROM (SELECT 1) one
+                     LEFT JOIN LATERAL (
+                         SELECT ns.version_number, ns.notebook_id, ns.cells FROM notebook_snapshots ns
+                          WHERE ns.artifact_id = a.artifact_id AND ns.version_number <= a.version_number
+                          ORDER BY ns.version_number DESC LIMIT 1) s ON TRUE) END AS position
           FROM p JOIN artifacts a ON a.id = p.id
          -- Each step OFFSET 0: evaluated once per pick (flattened, every use would repeat it).
          CROSS JOIN LATERAL (SELECT CASE p.field

@@ -45,6 +45,7 @@ async def search(db, text: str, query: m.ListArtifacts) -> VersionPage:
                      else (search_store.SEARCH_TIERS[0],))
     exact = exact_ids(text)
     found: list[tuple[int, dict]] = []
+    ends: dict = {}
     async with db.connection() as conn, conn.transaction():
         # One snapshot for every tier, so a version committed meanwhile cannot show twice.
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -63,7 +64,7 @@ async def search(db, text: str, query: m.ListArtifacts) -> VersionPage:
                                                after=resume, limit=need)
             else:
                 rows = await search_store.search_tier(conn, tier, tsq=tsq, exact=exact, artifact_type=query.type,
-                                                      tag=query.tag, after=resume, limit=need)
+                                                      tag=query.tag, after=resume, limit=need, ends=ends)
             found += [(tier, r) for r in rows]
             if len(found) > query.limit:
                 break

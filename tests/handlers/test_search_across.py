@@ -149,6 +149,13 @@ async def test_cell_index_is_the_place_in_the_latest_version(api):
         "field": "cell", "cell_index": 2, "snippet": "import leidenalg", "ranges": [[7, 16]]}
     # The removed cell's words left the search with it.
     assert await refs(api, "zanzibar") == []
+    # A cell appended after the commit comes after the commit's list.
+    r = await api("POST", "api/notebooks/NB-1/cells", {"source": "import umapextra"})
+    assert r.status == 201, r
+    [hit] = await found(api, "umapextra")
+    assert hit["ref"] == "NB-1@v4" and hit["match"]["cell_index"] == 3
+    [hit] = await found(api, "leidenalg")
+    assert hit["match"]["cell_index"] == 2
 
 
 HOSTILE_TITLE = "<img src=x onerror=alert(1)> <b>APOE</b> &amp; \x02fake\x03 marker"
