@@ -134,6 +134,11 @@ def test_lineage_is_legible(lab: Lab) -> None:
             page.mouse.up()
             after = details.evaluate("d => d.getBoundingClientRect().width")
             assert after >= before + 140, (before, after)
+            # ... and the width is kept: another lineage view's panel opens that wide.
+            run(page, "jupyter-artifacts:open-lineage", {"ref": "NB-fork@v1"})
+            other = page.locator('.jp-Artifacts-lineage-view[data-ref="NB-fork@v1"] .jp-Artifacts-dag-details')
+            assert abs(float(other.evaluate("d => d.style.flexBasis").removesuffix("px")) - after) <= 1
+            run(page, "jupyter-artifacts:open-lineage", {"ref": "NB@v2"})
             view.locator(".jp-Artifacts-dag-fit").click()
 
             # 4. A version appended over REST comes into view (the user has not moved the view).
@@ -143,7 +148,7 @@ def test_lineage_is_legible(lab: Lab) -> None:
                                    arg=["NB@v4"], timeout=10_000)
             in_view = page.evaluate(f"([ref]) => ({IN_VIEW})([document.querySelector('{VIEW}'), ref])", ["NB@v4"])
             announced = view.get_attribute("data-announced")
-            assert in_view or announced == "1", (in_view, announced)
+            assert in_view and announced == "0", (in_view, announced)  # brought into view, nothing to announce
 
             # 5. Once the user has panned away, a new version is announced, not yanked into view.
             canvas = view.locator("svg.jp-Artifacts-dag-svg").bounding_box()
