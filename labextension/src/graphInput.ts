@@ -58,9 +58,19 @@ export function canvasMeasure(): G.TextMeasure | undefined {
   const fonts: Record<G.TextKind, string> = { ref: `600 ${px.ref}px ${code}`, type: `italic ${px.type}px ${ui}`,
     title: `${px.title}px ${ui}`, edge: `${px.edge}px ${ui}` };
   const c = ctx;
+  const known = new Map<string, number>(); // versions of one artifact repeat its title and type
+  let font = '';
   return (text, kind) => {
-    c.font = fonts[kind];
-    return c.measureText(text).width;
+    const key = `${kind}\u0000${text}`;
+    let width = known.get(key);
+    if (width === undefined) {
+      if (font !== fonts[kind]) {
+        c.font = font = fonts[kind];
+      }
+      width = c.measureText(text).width;
+      known.set(key, width);
+    }
+    return width;
   };
 }
 
