@@ -65,23 +65,23 @@ export function LineageLegend(props: { graph: LineageGraph | null }): JSX.Elemen
   }
   return (
     <>
-    <ul className="jp-Artifacts-dag-legend-items" aria-label="Kinds of steps">
-      {kinds.map(k => (
-        <li key={k.type} data-step-type={k.type}>
-          <svg width="36" height="12" aria-hidden="true" className="jp-Artifacts-dag-legend-sample">
-            {/* Not a `jp-Artifacts-dag-edge`: that class names the graph's steps (tests, agents, clicks). */}
-            <g className={`jp-Artifacts-dag-legend-sample jp-mod-${k.type}`}>
-              <path className="jp-Artifacts-dag-edge-line" d="M3,6L33,6" />
-              {k.type === 'merge' && <path className="jp-Artifacts-dag-edge-inner" d="M3,6L33,6" />}
-            </g>
-          </svg>
-          <span>{k.label}</span>
-        </li>
-      ))}
-    </ul>
-    <span className="jp-Artifacts-dag-hint">
-      Click a version to preview it, double-click to keep it open; click a step for its details.
-    </span>
+      <ul className="jp-Artifacts-dag-legend-items" aria-label="Kinds of steps">
+        {kinds.map(k => (
+          <li key={k.type} data-step-type={k.type}>
+            <svg width="36" height="12" aria-hidden="true" className="jp-Artifacts-dag-legend-sample">
+              {/* Not a `jp-Artifacts-dag-edge`: that class names the graph's steps (tests, agents, clicks). */}
+              <g className={`jp-Artifacts-dag-legend-sample jp-mod-${k.type}`}>
+                <path className="jp-Artifacts-dag-edge-line" d="M3,6L33,6" />
+                {k.type === 'merge' && <path className="jp-Artifacts-dag-edge-inner" d="M3,6L33,6" />}
+              </g>
+            </svg>
+            <span>{k.label}</span>
+          </li>
+        ))}
+      </ul>
+      <span className="jp-Artifacts-dag-hint">
+        Click a version to preview it, double-click to keep it open; click a step for its details.
+      </span>
     </>
   );
 }
