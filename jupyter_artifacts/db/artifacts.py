@@ -27,15 +27,17 @@ def _cols(with_content: bool) -> str:
 # from another artifact, or else registered (NULL): a later link that derives it from
 # something, or a `fork` link between two of its own versions, did not make it.
 # A LATERAL join over processing_steps_target_idx: one index probe per row listed, in the
-# query that lists them. Reads add `_STEP_COLS` and `FROM {_FROM}`; writes return rows
-# before their step exists and leave `step` out.
-_FROM = """artifacts a LEFT JOIN LATERAL (
+# query that lists them. Reads add `_STEP_COLS` and `FROM {_FROM}` (a read of one row out of
+# many, ORDER BY ... LIMIT 1, limits first and joins after: else every version of a long
+# chain is probed); writes return rows before their step exists and leave `step` out.
+_STEP_JOIN = """LEFT JOIN LATERAL (
         SELECT ps.step_type, ps.method FROM processing_steps ps
          WHERE ps.target_artifact_id = a.artifact_id AND ps.target_version_number = a.version_number
            AND ps.step_type IN ('cell_append', 'derive', 'merge', 'split', 'fork')
            AND (a.version_number > 1 OR (ps.step_type IN ('fork', 'split')
                                          AND ps.source_artifact_id IS DISTINCT FROM a.artifact_id))
          ORDER BY ps.created_at, ps.id LIMIT 1) made ON TRUE"""
+_FROM = f"artifacts a {_STEP_JOIN}"
 _STEP_COLS = ", made.step_type AS step_type, made.method AS step_method, TRUE AS with_step"
 
 
@@ -66,16 +68,17 @@ async def latest(conn, artifact_id: str, *, content: bool = False) -> dict | Non
     # The constraint makes is_latest unique among non-exempt rows; the ordering only
     # matters for adopted chains the report lists.
     return await _one(conn, f"""
-        SELECT {_read(content)} FROM {_FROM} WHERE a.artifact_id = %s
-         ORDER BY a.is_latest DESC NULLS LAST, a.adoption_exempt, a.version_number DESC NULLS LAST
-         LIMIT 1""", (artifact_id,))
+        SELECT {_read(content)} FROM (
+            SELECT * FROM artifacts a WHERE a.artifact_id = %s
+             ORDER BY a.is_latest DESC NULLS LAST, a.adoption_exempt, a.version_number DESC NULLS LAST
+             LIMIT 1) a {_STEP_JOIN}""", (artifact_id,))
 
 
 async def by_number(conn, artifact_id: str, n: int, *, content: bool = False) -> dict | None:
     return await _one(conn, f"""
-        SELECT {_read(content)} FROM {_FROM}
-         WHERE a.artifact_id = %s AND a.version_number = %s
-         ORDER BY a.adoption_exempt, a.created_at LIMIT 1""", (artifact_id, n))
+        SELECT {_read(content)} FROM (
+            SELECT * FROM artifacts a WHERE a.artifact_id = %s AND a.version_number = %s
+             ORDER BY a.adoption_exempt, a.created_at LIMIT 1) a {_STEP_JOIN}""", (artifact_id, n))
 
 
 async def by_row_id(conn, row_id: str, *, content: bool = False) -> dict | None:

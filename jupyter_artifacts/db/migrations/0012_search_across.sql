@@ -268,6 +268,7 @@ DECLARE
     r RECORD;
 BEGIN
     FOR r IN SELECT c.artifact_id, sum(pg_catalog.octet_length(l.lexeme)) AS bytes,
+                    pg_catalog.array_agg(DISTINCT n.notebook_artifact_id) AS owners,
                     CASE WHEN sum(pg_catalog.octet_length(l.lexeme)) < 600000
                          THEN pg_catalog.array_to_tsvector(pg_catalog.array_agg(DISTINCT l.lexeme)) END AS words
                FROM added n
@@ -285,8 +286,14 @@ BEGIN
         VALUES (r.artifact_id, r.words, r.bytes)
         ON CONFLICT (artifact_id) DO UPDATE SET words = pg_catalog.tsvector_concat(w.words, EXCLUDED.words),
                                                 bytes = w.bytes + EXCLUDED.bytes;
+        -- The owners are the latest version as a rule: found by primary key (an appended-to
+        -- notebook's artifact_id leaves a dead row per version in the other index until vacuum).
         UPDATE jupyter_artifacts_search SET whole = jupyter_artifacts_search_join(COALESCE(whole, doc), r.words)
-         WHERE artifact_id = r.artifact_id;
+         WHERE id = ANY (r.owners) AND artifact_id = r.artifact_id;
+        IF NOT FOUND THEN
+            UPDATE jupyter_artifacts_search SET whole = jupyter_artifacts_search_join(COALESCE(whole, doc), r.words)
+             WHERE artifact_id = r.artifact_id;
+        END IF;
     END LOOP;
     RETURN NULL;
 END
