@@ -5,7 +5,7 @@
  * everything typed stays as it was.
  */
 import { Dialog, ReactWidget } from '@jupyterlab/apputils';
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 
 import type { Role } from '../api';
 import { ChamberSelect } from '../components/ChamberSelect';
@@ -29,8 +29,12 @@ function Form(props: {
   onChange: (choice: IPullChoice) => void;
 }): JSX.Element {
   const [v, setV] = useState(props.initial);
+  // The pickers report late (versions and chambers load after the user may have chosen a
+  // role): each change applies to the latest choice, never to the render it was made in.
+  const latest = useRef(props.initial);
   const set = (patch: Partial<IPullChoice>) => {
-    const next = { ...v, ...patch };
+    const next = { ...latest.current, ...patch };
+    latest.current = next;
     setV(next);
     props.onChange(next);
   };
