@@ -153,6 +153,16 @@ def lab(database_url: str, tmp_path: Path) -> Iterator[Lab]:
             proc.wait(timeout=15)
 
 
+@pytest.fixture
+def demo_lab(lab: Lab, database_url: str, tmp_path: Path) -> Lab:
+    """`lab` with the demonstration data (`jupyter artifacts demo`) loaded."""
+    from tests_helpers import run_cli
+
+    r = run_cli(tmp_path, "demo", url=database_url)
+    assert r.returncode == 0, r.stderr
+    return lab
+
+
 def create(lab: Lab, path: str, body: dict) -> dict:
     status, reply = lab.request("POST", path, body)
     assert status == 201, f"POST {path} -> {status} {reply}\n{log_tail(lab.log)}"

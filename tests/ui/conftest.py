@@ -1,3 +1,3 @@
 """The browser tests' fixtures (their machinery is in browser.py)."""
 
-from browser import lab  # noqa: F401  (a fixture)
+from browser import demo_lab, lab  # noqa: F401  (fixtures)

@@ -13,7 +13,6 @@ import pytest
 
 from browser import (CHROMIUM_ARGS, HOSTILE_TITLE, SIDEBAR_ID, Lab, chromium_path, create, log_tail, open_lab,
                      run, screenshot)
-from tests_helpers import run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,13 +23,6 @@ def provenance(pins: list[dict]) -> str:
                      key=lambda e: (e["artifact_id"], e["version_number"]))
     text = json.dumps(entries, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-@pytest.fixture
-def demo_lab(lab: Lab, database_url: str, tmp_path: Path) -> Lab:
-    r = run_cli(tmp_path, "demo", url=database_url)
-    assert r.returncode == 0, r.stderr
-    return lab
 
 
 def test_chambers_lineage_and_debates(demo_lab: Lab, tmp_path: Path) -> None:

@@ -14,19 +14,11 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM_ARGS, Lab, chromium_path, create, log_tail, open_lab, run, screenshot
-from tests_helpers import run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 APPEND_ITEM = '.jp-Toolbar-item[data-jp-item-name="jupyter-artifacts-append-cell"]'
 REGISTER_ITEM = '.jp-Toolbar-item[data-jp-item-name="jupyter-artifacts-register"]'
-
-
-@pytest.fixture
-def demo_lab(lab: Lab, database_url: str, tmp_path: Path) -> Lab:
-    r = run_cli(tmp_path, "demo", url=database_url)
-    assert r.returncode == 0, r.stderr
-    return lab
 
 
 def notebook_with_trailing_empty_cell(root: Path, name: str) -> str:

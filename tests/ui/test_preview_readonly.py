@@ -13,19 +13,11 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM_ARGS, SIDEBAR_ID, Lab, chromium_path, log_tail, open_lab, run, screenshot
-from tests_helpers import run_cli
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TABS = ".lm-DockPanel .lm-TabBar-tab"
 PREVIEW_TAB = f"{TABS}.jp-Artifacts-preview"
-
-
-@pytest.fixture
-def demo_lab(lab: Lab, database_url: str, tmp_path: Path) -> Lab:
-    r = run_cli(tmp_path, "demo", url=database_url)
-    assert r.returncode == 0, r.stderr
-    return lab
 
 
 def stored_sources(lab: Lab, notebook_id: str, n: int) -> list[str]:
