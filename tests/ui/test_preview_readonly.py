@@ -8,6 +8,7 @@ search box. Screenshots, light and dark, go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,13 @@ def test_version_views_are_read_only_and_follow_you_in_one_preview_tab(demo_lab:
             stored = stored_sources(lab, "NB-12", 2)
             expect(view.locator(".jp-Cell")).to_have_count(len(stored), timeout=20_000)
             expect(view.locator(".jp-Artifacts-readonly-note")).to_contain_text("Read-only")
+            # When it was made: the exact local time and how long ago, never a bare ISO string.
+            status, v2 = lab.request("GET", "api/artifacts/NB-12/versions/2")
+            assert status == 200, v2
+            when = view.locator(".jp-Artifacts-when")
+            expect(when.locator("time")).to_have_attribute("datetime", v2["created_at"])
+            expect(when).to_contain_text(re.compile(r"\(just now\)|ago\)"))
+            assert v2["created_at"] not in when.inner_text()
             assert cell_texts(view) == stored
             code = view.locator(".jp-CodeCell .cm-content").first
             code.click()

@@ -14,6 +14,7 @@ import type { IViewServices } from '../widgets/services';
 import { ActorBadge } from './Actor';
 import { Hash } from './Hash';
 import { VersionChip } from './VersionChip';
+import { When } from './RelativeTime';
 
 /** Run a command if some plugin provides it; a failure is the command's to report (no unhandled rejection). */
 function run(services: IViewServices, id: string, args: Record<string, unknown>): void {
@@ -175,7 +176,7 @@ export function Details(props: {
             '—'
           )
         ],
-        ['Time', <time dateTime={s.created_at}>{s.created_at}</time>],
+        ['Time', <When iso={s.created_at} />],
         ['Step id', <code>{s.id}</code>]
       ])}
       <h4>Parameters</h4>

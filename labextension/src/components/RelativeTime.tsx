@@ -45,3 +45,12 @@ export function RelativeTime(props: {
     </time>
   );
 }
+
+/** The exact local time, then how long ago: for a view's header, where there is room. */
+export function When(props: { iso: string }): JSX.Element {
+  return (
+    <span className="jp-Artifacts-when">
+      {exactTime(props.iso)} (<RelativeTime iso={props.iso} />)
+    </span>
+  );
+}

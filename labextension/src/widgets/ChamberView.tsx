@@ -15,6 +15,7 @@ import { IChangeEvent } from '../events';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import { IViewServices, runIfAvailable } from './services';
+import { RelativeTime, When } from '../components/RelativeTime';
 
 function Verify(props: { id: string }): JSX.Element {
   return (
@@ -73,11 +74,15 @@ function ChamberBody(props: {
         </div>
         <dl className="jp-Artifacts-fields">
           <dt>Opened</dt>
-          <dd>{c.created_at}</dd>
+          <dd>
+            <When iso={c.created_at} />
+          </dd>
           {closed && (
             <>
               <dt>Closed</dt>
-              <dd>{c.closed_at}</dd>
+              <dd>
+                <When iso={c.closed_at as string} />
+              </dd>
               <dt>Provenance hash</dt>
               <dd className="jp-Artifacts-provenance">
                 <Hash value={c.provenance_hash} label="provenance hash" />
@@ -165,7 +170,9 @@ function ChamberBody(props: {
                   recordedBy={null}
                 />
               </td>
-              <td className="jp-Artifacts-date">{p.added_at}</td>
+              <td className="jp-Artifacts-date">
+                <RelativeTime iso={p.added_at} />
+              </td>
               <td>
                 <Hash value={p.content_hash} label="content hash" />
               </td>

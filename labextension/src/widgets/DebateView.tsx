@@ -25,6 +25,7 @@ import { IChangeEvent } from '../events';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import { IViewServices, runIfAvailable } from './services';
+import { RelativeTime } from '../components/RelativeTime';
 
 function Cited(props: {
   text: string;
@@ -74,7 +75,7 @@ function RoundView(props: {
           actorId={r.actor_id}
           recordedBy={null}
         />
-        <span className="jp-Artifacts-date">{r.created_at}</span>
+        <RelativeTime iso={r.created_at} className="jp-Artifacts-date" />
       </div>
       {r.prompt && (
         <div className="jp-Artifacts-round-prompt">

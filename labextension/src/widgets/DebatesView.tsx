@@ -8,6 +8,7 @@ import { IChangeEvent } from '../events';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import { IViewServices } from './services';
+import { RelativeTime } from '../components/RelativeTime';
 
 export class DebatesView extends ReactWidget {
   constructor(private _services: IViewServices) {
@@ -92,7 +93,9 @@ export class DebatesView extends ReactWidget {
                 </td>
                 <td>{s.closed_at ? 'closed' : 'open'}</td>
                 <td>{s.num_rounds}</td>
-                <td className="jp-Artifacts-date">{s.started_at}</td>
+                <td className="jp-Artifacts-date">
+                  <RelativeTime iso={s.started_at} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -17,6 +17,7 @@ import { clickOpens, openAsChip } from '../preview';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import { IViewServices } from './services';
+import { RelativeTime } from '../components/RelativeTime';
 
 /** Whether a click on a row was meant for one of its controls (a chip, a checkbox, Fork…), not for the row. */
 function onControl(event: React.MouseEvent): boolean {
@@ -135,7 +136,9 @@ function HistoryTable(props: {
                   <Tags tags={v.tags ?? []} />
                 </td>
                 <td>{v.lifecycle_state ?? ''}</td>
-                <td className="jp-Artifacts-date">{v.created_at}</td>
+                <td className="jp-Artifacts-date">
+                  <RelativeTime iso={v.created_at} />
+                </td>
                 <td>
                   <button type="button" className="jp-Button jp-mod-styled jp-Artifacts-action jp-Artifacts-history-fork"
                     title={`Fork ${v.ref} into a new artifact`} disabled={!services.commands.hasCommand(CommandIDs.forkArtifact)}

@@ -25,6 +25,7 @@ import { formatRef, IRef } from '../models';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import { IViewServices, runIfAvailable } from './services';
+import { When } from '../components/RelativeTime';
 
 function Json(props: { value: unknown }): JSX.Element {
   return <pre className="jp-Artifacts-json">{JSON.stringify(props.value, null, 2)}</pre>;
@@ -95,7 +96,7 @@ function Header(props: IHeaderProps): JSX.Element {
       <dl className="jp-Artifacts-fields">
         <dt>Created</dt>
         <dd>
-          {v.created_at} by{' '}
+          <When iso={v.created_at} /> by{' '}
           <ActorBadge
             actorType={v.created_by.actor_type}
             actorId={v.created_by.actor_id}
