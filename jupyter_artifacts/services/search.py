@@ -84,9 +84,11 @@ def fragments_of(term: str) -> list[str]:
 
 
 def pick_field(fields: dict, title: str) -> tuple[str, list[int]]:
-    """API.md's `field`: the title when it holds any word of the query; else the content or the
-    cell holding the most words (the cell on a tie: a notebook's content is its metadata); else
-    the id. Returns the field and the numbers of the terms it holds.
+    """API.md's `field`: the title when it holds every word of the query. Otherwise the field
+    that explains the most of the words the title does not hold (the row shows the title
+    already: `microglia TREM2` on a notebook titled "Microglia…" points at the cell with TREM2):
+    a cell or the content (the cell on a tie: a notebook's content is its metadata); else the
+    title, else the id. Returns the field and the numbers of the terms it holds.
 
     `fields` comes from db/search.py match_fields(): a term that only the stored `head` holds
     matched as a fragment, of the title if the title contains one of its fragment words."""
@@ -96,15 +98,20 @@ def pick_field(fields: dict, title: str) -> tuple[str, list[int]]:
         if n not in in_id and n not in in_title and any(f in folded for f in fragments_of(fields["terms"][n - 1])):
             in_title.append(n)
     in_id = [n for n in fields["in_head"] or [] if n not in in_title] if not in_title else in_id
-    if in_title:
+    if in_title and len(set(in_title)) >= len(fields["terms"]):
         return "title", sorted(in_title)
     # Content terms: those of id, title and content together that neither the id nor the title holds.
     content = [t for t in fields["in_doc"] or [] if t not in (fields["in_head"] or [])]
-    cell = fields["in_cell"]
+    cell = fields["in_cell"] or []
+    beyond_title = [len([t for t in terms if t not in in_title]) for terms in (cell, content)]
+    if cell and beyond_title[0] >= max(beyond_title[1], 1 if in_title else 0):
+        return "cell", cell
+    if content and (beyond_title[1] or not in_title):
+        return "content", content
+    if in_title:
+        return "title", sorted(in_title)
     if cell and len(cell) >= len(content):
         return "cell", cell
-    if content:
-        return "content", content
     return "id", in_id
 
 

@@ -106,9 +106,13 @@ async def test_match_names_the_best_field_with_a_snippet_and_ranges(api):
                                                 "notes": ["first", "second"]})
     await create(api, "term-TREM2", "Something else", artifact_type="term")
 
+    # The row shows the title already: the snippet explains the word the title lacks.
     [nb] = await found(api, "microglia TREM2", type="notebook")
-    assert nb["match"]["field"] == "title" and "cell_index" not in nb["match"]
-    assert nb["match"]["snippet"] == "Microglia states" and marked(nb["match"]) == ["Microglia"]
+    assert nb["match"]["field"] == "cell" and nb["match"]["cell_index"] == 1
+    assert marked(nb["match"]) == ["TREM2"]
+    # Every word in the title: the title.
+    [nb] = await found(api, "microglia states", type="notebook")
+    assert nb["match"] == {"field": "title", "snippet": "Microglia states", "ranges": [[0, 9], [10, 16]]}
 
     items = {i["ref"]: i["match"] for i in await found(api, "TREM2")}
     assert set(items) == {"NB-12@v1", "H-7@v1", "term-TREM2@v1"}
