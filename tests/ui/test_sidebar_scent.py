@@ -216,7 +216,9 @@ def test_rows_say_how_who_when_in_full_and_debates_arrive_live(lab: Lab) -> None
             expect(debates.locator(".jp-Artifacts-heading")).to_have_text("Debates")
             expect(debates.locator(f'[data-session-id="{first_debate["id"]}"]')).to_be_visible(timeout=10_000)
             status, live = lab.request("POST", "api/debates", {"target_artifact_id": "NB-scent@v2",
-                                                               "topic": "Does TREM2 drive the DE signal?"})
+                                                               # long: its chamber's row must cut it, too
+                                                               "topic": "Does TREM2 drive the DE signal in aged"
+                                                                        " microglia across every cohort we hold?"})
             assert status == 201, live
             live_row = debates.locator(f'[data-session-id="{live["id"]}"]')
             expect(live_row).to_be_visible(timeout=10_000)  # no reload: the event stream brought it
