@@ -112,6 +112,10 @@ def test_chambers_lineage_and_debates(demo_lab: Lab, tmp_path: Path) -> None:
             chip = transcript.locator('.jp-Artifacts-cite[data-ref="NB-12@v3"]').first
             expect(chip).to_have_text("🔗 NB-12@v3", timeout=15_000)
             expect(transcript.locator(".jp-Artifacts-target [data-ref]")).to_have_attribute("data-ref", "hypothesis-H-89@v3")
+            # Its chamber by name (a link), not by its UUID alone.
+            status, demo_chamber = lab.request("GET", f"api/chambers/{demo_debate['chamber_id']}")
+            assert status == 200, demo_chamber
+            expect(transcript.locator(".jp-Artifacts-dag-chamber")).to_have_text(demo_chamber["name"])
             transcript.locator(".jp-Artifacts-looking-at").click()
             expect(transcript.locator('.jp-Artifacts-union tr[data-ref="NB-12@v3"]')).to_be_visible()
             screenshot(page, "11-debate-transcript")

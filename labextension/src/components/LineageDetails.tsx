@@ -4,15 +4,14 @@
  * chamber by name as a link, time, and its parameters as a key/value table). Server
  * strings are React text, never markup.
  */
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 
-import { getChamber } from '../api';
 import * as G from '../graph';
-import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import type { IViewServices } from '../widgets/services';
 import { ActorBadge } from './Actor';
 import { Hash } from './Hash';
+import { ChamberLink } from './ChamberLink';
 import { VersionChip } from './VersionChip';
 import { When } from './RelativeTime';
 
@@ -195,54 +194,5 @@ export function Details(props: {
         </table>
       )}
     </div>
-  );
-}
-
-/** Chamber names by id, fetched once per session (a name never changes). */
-const chamberNames = new Map<string, Promise<string>>();
-
-function chamberName(id: string): Promise<string> {
-  let name = chamberNames.get(id);
-  if (name === undefined) {
-    name = getChamber(id).then(c => c.name);
-    chamberNames.set(id, name);
-    name.catch(() => chamberNames.delete(id)); // try again next time
-  }
-  return name;
-}
-
-/** The chamber of a step by its name, a link that opens it; its id below, for the record. */
-function ChamberLink(props: { id: string; services: IViewServices }): JSX.Element {
-  const { id, services } = props;
-  const [name, setName] = useState<{ text: string | null; error: string | null }>({ text: null, error: null });
-  useEffect(() => {
-    let live = true;
-    chamberName(id).then(
-      text => live && setName({ text, error: null }),
-      error => live && setName({ text: null, error: describeError(error) })
-    );
-    return () => {
-      live = false;
-    };
-  }, [id]);
-  const label = name.text ?? (name.error ? 'Open the chamber' : 'Loading the chamber…');
-  return (
-    <span className="jp-Artifacts-dag-chamber-ref">
-      <a
-        href="#"
-        className="jp-Artifacts-dag-chamber"
-        data-command={CommandIDs.openChamber}
-        data-chamber-id={id}
-        title={`Open chamber ${name.text ?? id}`}
-        onClick={e => {
-          e.preventDefault();
-          run(services, CommandIDs.openChamber, { id });
-        }}
-      >
-        {label}
-      </a>
-      {name.error && <span className="jp-Artifacts-muted"> (name unavailable: {name.error})</span>}
-      <code className="jp-Artifacts-dag-chamber-id">{id}</code>
-    </span>
   );
 }

@@ -20,11 +20,12 @@ import {
 import { placeChips } from '../chips';
 import { ActorBadge } from '../components/Actor';
 import { Hash } from '../components/Hash';
+import { ChamberLink } from '../components/ChamberLink';
 import { VersionChip } from '../components/VersionChip';
 import { IChangeEvent } from '../events';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
-import { IViewServices, runIfAvailable } from './services';
+import { IViewServices } from './services';
 import { RelativeTime } from '../components/RelativeTime';
 
 function Cited(props: {
@@ -260,19 +261,7 @@ export class DebateView extends ReactWidget {
               <>
                 <dt>Chamber</dt>
                 <dd>
-                  <button
-                    type="button"
-                    className="jp-Button jp-mod-minimal jp-Artifacts-link"
-                    onClick={() =>
-                      runIfAvailable(
-                        services.commands,
-                        CommandIDs.openChamber,
-                        { id: s.chamber_id }
-                      )
-                    }
-                  >
-                    {s.chamber_id}
-                  </button>
+                  <ChamberLink id={s.chamber_id} services={services} />
                 </dd>
               </>
             )}
