@@ -48,8 +48,9 @@ class SearchMatch(BaseModel):
     """Why a search listed a version: its best-matching field and a snippet of it."""
 
     field: Literal["id", "title", "content", "cell"] = Field(description=(
-        "The field that matched best: the title when it holds any word of the query, else the content or the "
-        "notebook cell (of the latest version) holding the most words, else the id."))
+        "The field that explains the match: the title when it holds every word of the query; otherwise the "
+        "notebook cell (of the latest version) or the content holding the most of the words the title lacks, "
+        "else the title, else the id."))
     cell_index: int | None = Field(None, ge=0, description=(
         "With `field: cell`: the cell's index in the latest version (0 is the first cell)."))
     snippet: str = Field(description=(
