@@ -24,14 +24,16 @@ class Base(ArtifactsHandler):
 
 class ArtifactsCollection(Base):
     @api_doc("List the latest version of each artifact (each with `step`); with `q`, search them, best first, "
-             "each item with `match`", query=m.ListArtifacts, reply=VersionPage)
+             "each item with `match`", query=m.ListArtifacts, reply=VersionPage,
+             operation_id="listArtifacts", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def get(self):
         self.reply(await self.artifacts.list(self.parse_query(m.ListArtifacts)))
 
     @api_doc("Create an artifact (its version 1)", body=m.CreateArtifact, reply=Version, status=201,
-             errors=(400, 403, 409, 413))
+             errors=(400, 403, 409, 413),
+             operation_id="createArtifact", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def post(self):
@@ -41,7 +43,8 @@ class ArtifactsCollection(Base):
 
 class ArtifactTypes(Base):
     @api_doc("Artifact types of the latest versions, with how many of each, most common first",
-             reply=m.ArtifactTypeList, errors=())
+             reply=m.ArtifactTypeList, errors=(),
+             operation_id="listArtifactTypes", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def get(self):
@@ -49,7 +52,8 @@ class ArtifactTypes(Base):
 
 
 class ArtifactItem(Base):
-    @api_doc("The version named (latest for a bare id), with content", reply=Version)
+    @api_doc("The version named (latest for a bare id), with content", reply=Version,
+             operation_id="getArtifact", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -57,7 +61,8 @@ class ArtifactItem(Base):
 
 
 class Versions(Base):
-    @api_doc("Every version, oldest first", reply=m.VersionList)
+    @api_doc("Every version, oldest first", reply=m.VersionList,
+             operation_id="listVersions", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -65,7 +70,8 @@ class Versions(Base):
 
     @api_doc("Create the next version from the latest; omitted fields carry over. A notebook's `content` is a "
              "commit (as POST /api/notebooks/{id}/versions; 200 with the head when nothing changed)",
-             body=m.NewVersion, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version})
+             body=m.NewVersion, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version},
+             operation_id="newVersion", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -75,14 +81,16 @@ class Versions(Base):
 
 
 class VersionItem(Base):
-    @api_doc("One version, with content", reply=Version)
+    @api_doc("One version, with content", reply=Version,
+             operation_id="getVersion", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def get(self, ref: str, n: str):
         self.reply(await self.artifacts.version(ref, parse_version_number(n)))
 
     @api_doc("Change a version's lifecycle (its content is immutable)", body=m.LifecyclePatch,
-             reply=Version, errors=WRITE_ERRORS)
+             reply=Version, errors=WRITE_ERRORS,
+             operation_id="setLifecycle", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def patch(self, ref: str, n: str):
@@ -92,7 +100,8 @@ class VersionItem(Base):
 
 class Tags(Base):
     @api_doc("Tag a version (201 when created, 200 when it already held the tag or it was moved)",
-             body=m.TagRequest, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version})
+             body=m.TagRequest, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version},
+             operation_id="tagVersion", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def post(self, ref: str, n: str):
@@ -104,7 +113,8 @@ class Tags(Base):
 
 class Diff(Base):
     @api_doc("Field-by-field difference between two versions (default: latest against its parent)",
-             query=m.DiffQuery, reply=m.FieldDiff)
+             query=m.DiffQuery, reply=m.FieldDiff,
+             operation_id="diffArtifact", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -112,7 +122,8 @@ class Diff(Base):
 
 
 class Links(Base):
-    @api_doc("Links in and out of an artifact (every version) or of one version", reply=m.LinkList)
+    @api_doc("Links in and out of an artifact (every version) or of one version", reply=m.LinkList,
+             operation_id="getLinks", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -121,7 +132,8 @@ class Links(Base):
 
 class LinkCollection(Base):
     @api_doc("Link two exact versions and record its processing step", body=m.CreateLink, reply=m.Link,
-             status=201, errors=WRITE_ERRORS)
+             status=201, errors=WRITE_ERRORS,
+             operation_id="createLink", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def post(self):

@@ -29,17 +29,26 @@ _REASONS = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "invalid", 
 def api_doc(summary: str, *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
             reply: Any = None, status: int = 200, errors: tuple[int, ...] = (400, 404),
             also: dict[int, Any] | None = None, media: dict[str, dict] | None = None,
-            body_optional: bool = False, error_replies: dict[int, Any] | None = None):
-    """Describe a handler method for the OpenAPI document (handlers/openapi.py reads it).
+            body_optional: bool = False, error_replies: dict[int, Any] | None = None,
+            operation_id: str | None = None, description: str | None = None, tags: tuple[str, ...] = (),
+            examples: dict[str, Any] | None = None, accepted: Any = None):
+    """Describe a handler method for the OpenAPI document (handlers/openapi.py reads it; the MCP
+    tools take their texts from it too, by `operation_id`).
 
     `also`: other success statuses and their replies (e.g. 200 beside 201); `media`: other
     content types of the main reply, as JSON schemas; `body_optional`: an empty body is fine;
-    `error_replies`: error statuses whose replies carry more than ErrorReply (e.g. a merge conflict)."""
+    `error_replies`: error statuses whose replies carry more than ErrorReply (e.g. a merge conflict);
+    `operation_id`: a short camelCase name (`createArtifact`); `description`: what the operation
+    does and writes, for a reader who has not seen the code (Markdown); `tags`: its areas;
+    `examples`: request bodies by name (a value, or `{"summary", "value"}`); `accepted`: the 202
+    reply of `Prefer: respond-async`, for an operation that can run as a job."""
 
     def mark(fn):
         fn.__api_doc__ = {"summary": summary, "body": body, "query": query, "reply": reply,
                           "status": status, "errors": errors, "also": also or {}, "media": media or {},
-                          "body_optional": body_optional, "error_replies": error_replies or {}}
+                          "body_optional": body_optional, "error_replies": error_replies or {},
+                          "operation_id": operation_id, "description": description, "tags": tuple(tags),
+                          "examples": examples or {}, "accepted": accepted}
         return fn
 
     return mark

@@ -22,7 +22,8 @@ class CommitVersion(ArtifactsHandler):
 
     @api_doc("Commit an edited notebook as its next version (201; 200 with the head when nothing changed). "
              "Writes a derives_from link and its `derive` step (method `manual-edit` unless given)",
-             body=m.CommitNotebook, reply=m.Committed, status=201, errors=COMMIT_ERRORS, also={200: m.Committed})
+             body=m.CommitNotebook, reply=m.Committed, status=201, errors=COMMIT_ERRORS, also={200: m.Committed},
+             operation_id="commitNotebook", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -46,7 +47,8 @@ class Fork(ArtifactsHandler):
 
     @api_doc("Fork a version (default: the latest) into version 1 of a new artifact of the same type, "
              "linked by a `fork` step", body=m.ForkRequest, reply=Version, status=201, errors=WRITE_ERRORS,
-             body_optional=True)
+             body_optional=True,
+             operation_id="forkArtifact", tags=("artifacts",))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -60,7 +62,8 @@ class Merge(ArtifactsHandler):
     @api_doc("Three-way merge of another version into the head with nbdime (201; 200 with the head when it "
              "already holds the other version); conflicts: 409 `merge_conflict` with what resolving needs",
              body=m.MergeRequest, reply=m.Committed, status=201, errors=WRITE_ERRORS, also={200: m.Committed},
-             error_replies={409: m.MergeConflictReply})
+             error_replies={409: m.MergeConflictReply},
+             operation_id="mergeNotebook", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -74,7 +77,8 @@ class MergePreview(ArtifactsHandler):
 
     @api_doc("What merging another version, or an edited copy made from `base`, into the head gives: nbdime's "
              "decisions and, without conflicts, the merged notebook; nothing is stored",
-             body=m.MergePreviewRequest, reply=m.MergeOutcome, errors=(400, 404, 409, 413))
+             body=m.MergePreviewRequest, reply=m.MergeOutcome, errors=(400, 404, 409, 413),
+             operation_id="previewMerge", tags=("notebooks",))
     @web.authenticated
     @authorized("read")  # a computation on the body: nothing is written
     async def post(self, ref: str):
@@ -86,7 +90,8 @@ class Split(ArtifactsHandler):
 
     @api_doc("Chosen cells of a notebook version (default: the latest), in the order given, become version 1 "
              "of a new notebook, linked by a `split` step", body=m.SplitRequest, reply=Version, status=201,
-             errors=WRITE_ERRORS)
+             errors=WRITE_ERRORS,
+             operation_id="splitNotebook", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def post(self, ref: str):

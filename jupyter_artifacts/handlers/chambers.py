@@ -21,14 +21,16 @@ class Base(ArtifactsHandler):
 
 
 class ChamberCollection(Base):
-    @api_doc("Open a chamber", body=m.CreateChamber, reply=m.Chamber, status=201, errors=WRITE_ERRORS)
+    @api_doc("Open a chamber", body=m.CreateChamber, reply=m.Chamber, status=201, errors=WRITE_ERRORS,
+             operation_id="createChamber", tags=("chambers",))
     @web.authenticated
     @authorized
     async def post(self):
         body = self.parse_body(m.CreateChamber)
         self.reply(await self.chambers.create(body, self.actor(body)), 201)
 
-    @api_doc("List chambers, newest first", query=m.ListChambers, reply=m.ChamberPage)
+    @api_doc("List chambers, newest first", query=m.ListChambers, reply=m.ChamberPage,
+             operation_id="listChambers", tags=("chambers",))
     @web.authenticated
     @authorized
     async def get(self):
@@ -36,7 +38,8 @@ class ChamberCollection(Base):
 
 
 class ChamberItem(Base):
-    @api_doc("A chamber with its pinned versions", reply=m.Chamber)
+    @api_doc("A chamber with its pinned versions", reply=m.Chamber,
+             operation_id="getChamber", tags=("chambers",))
     @web.authenticated
     @authorized
     async def get(self, cid: str):
@@ -45,7 +48,8 @@ class ChamberItem(Base):
 
 class Pull(Base):
     @api_doc("Pin exact versions in the chamber, all or nothing (a list body)", body=m.PullRequest,
-             reply=m.Chamber, errors=WRITE_ERRORS)
+             reply=m.Chamber, errors=WRITE_ERRORS,
+             operation_id="pullIntoChamber", tags=("chambers",))
     @web.authenticated
     @authorized
     async def post(self, cid: str):
@@ -55,7 +59,8 @@ class Pull(Base):
 
 class Close(Base):
     @api_doc("Close the chamber (optionally with a result artifact) and take its provenance hash",
-             body=m.CloseChamber, reply=m.Chamber, errors=WRITE_ERRORS, body_optional=True)
+             body=m.CloseChamber, reply=m.Chamber, errors=WRITE_ERRORS, body_optional=True,
+             operation_id="closeChamber", tags=("chambers",))
     @web.authenticated
     @authorized
     async def post(self, cid: str):
@@ -66,7 +71,8 @@ class Close(Base):
 class Workspace(Base):
     @api_doc("Open (or return the open) workspace of a persona, filled with its references; the body "
              "is optional", body=m.OpenWorkspace, reply=m.Chamber, status=201, errors=WRITE_ERRORS,
-             also={200: m.Chamber}, body_optional=True)
+             also={200: m.Chamber}, body_optional=True,
+             operation_id="openPersonaWorkspace", tags=("chambers",))
     @web.authenticated
     @authorized
     async def post(self, persona_id: str):
@@ -74,7 +80,8 @@ class Workspace(Base):
         chamber, created = await self.chambers.workspace(persona_id, self.actor(body), create=True)
         self.reply(chamber, 201 if created else 200)
 
-    @api_doc("The open workspace of a persona", reply=m.Chamber)
+    @api_doc("The open workspace of a persona", reply=m.Chamber,
+             operation_id="getPersonaWorkspace", tags=("chambers",))
     @web.authenticated
     @authorized
     async def get(self, persona_id: str):

@@ -23,14 +23,16 @@ class Base(ArtifactsHandler):
 
 class DebateCollection(Base):
     @api_doc("List debate sessions, newest first (without their rounds)", query=m.ListDebates,
-             reply=m.SessionPage)
+             reply=m.SessionPage,
+             operation_id="listDebates", tags=("debates",))
     @web.authenticated
     @authorized
     async def get(self):
         self.reply(await self.debates.list(self.parse_query(m.ListDebates)))
 
     @api_doc("Open a debate pinned to its target's version, with a debate chamber", body=m.CreateDebate,
-             reply=m.Session, status=201, errors=WRITE_ERRORS)
+             reply=m.Session, status=201, errors=WRITE_ERRORS,
+             operation_id="openDebate", tags=("debates",))
     @web.authenticated
     @authorized
     async def post(self):
@@ -39,7 +41,8 @@ class DebateCollection(Base):
 
 
 class DebateItem(Base):
-    @api_doc("A debate session with its rounds", reply=m.Session)
+    @api_doc("A debate session with its rounds", reply=m.Session,
+             operation_id="getDebate", tags=("debates",))
     @web.authenticated
     @authorized
     async def get(self, session_id: str):
@@ -48,7 +51,8 @@ class DebateItem(Base):
 
 class Rounds(Base):
     @api_doc("Add a round; its citations are resolved to exact versions and pulled in",
-             body=m.CreateRound, reply=m.Round, status=201, errors=WRITE_ERRORS)
+             body=m.CreateRound, reply=m.Round, status=201, errors=WRITE_ERRORS,
+             operation_id="postRound", tags=("debates",))
     @web.authenticated
     @authorized
     async def post(self, session_id: str):
@@ -60,7 +64,8 @@ class Rounds(Base):
 
 class CloseDebate(Base):
     @api_doc("Close the debate and its chamber", body=m.CloseDebate, reply=m.Session, errors=WRITE_ERRORS,
-             body_optional=True)
+             body_optional=True,
+             operation_id="closeDebate", tags=("debates",))
     @web.authenticated
     @authorized
     async def post(self, session_id: str):
@@ -70,7 +75,8 @@ class CloseDebate(Base):
 
 class DebateArtifacts(Base):
     @api_doc("Every version the debate pinned, pulled or cited, one entry per version",
-             reply=m.DebateArtifacts)
+             reply=m.DebateArtifacts,
+             operation_id="getDebateArtifacts", tags=("debates",))
     @web.authenticated
     @authorized
     async def get(self, session_id: str):

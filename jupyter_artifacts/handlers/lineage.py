@@ -15,7 +15,8 @@ class Lineage(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
     @api_doc("Processing steps between exact versions, walked both ways (JSON or W3C PROV-JSON)",
-             query=LineageQuery, reply=LineageGraph | ProvDocument)
+             query=LineageQuery, reply=LineageGraph | ProvDocument,
+             operation_id="getLineage", tags=("lineage",))
     @web.authenticated
     @authorized
     async def get(self, ref: str):

@@ -24,7 +24,8 @@ class Base(ArtifactsHandler):
 
 class NotebookCollection(Base):
     @api_doc("Register version 1 of a notebook from nbformat JSON or a path in the server's contents",
-             body=m.RegisterNotebook, reply=m.Registered, status=201, errors=WRITE_ERRORS)
+             body=m.RegisterNotebook, reply=m.Registered, status=201, errors=WRITE_ERRORS,
+             operation_id="registerNotebook", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def post(self):
@@ -34,7 +35,8 @@ class NotebookCollection(Base):
 
 
 class NotebookItem(Base):
-    @api_doc("A notebook's latest version, version count and cell count", reply=m.NotebookInfo)
+    @api_doc("A notebook's latest version, version count and cell count", reply=m.NotebookInfo,
+             operation_id="getNotebook", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -44,7 +46,8 @@ class NotebookItem(Base):
 class NotebookVersion(Base):
     @api_doc("The notebook of version N as JSON, an .ipynb download, or nbconvert's HTML (served sandboxed)",
              query=m.VersionFormat, reply=dict, errors=(400, 404, 409),
-             media={"application/x-ipynb+json": {"type": "object"}, "text/html": {"type": "string"}})
+             media={"application/x-ipynb+json": {"type": "object"}, "text/html": {"type": "string"}},
+             operation_id="exportNotebook", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def get(self, ref: str, n: str):
@@ -68,7 +71,8 @@ class NotebookVersion(Base):
 
 class Cells(Base):
     @api_doc("Append a cell as the notebook's next version (optionally executed in a fresh kernel)",
-             body=m.AppendCell, reply=m.Appended, status=201, errors=(*WRITE_ERRORS, 422))
+             body=m.AppendCell, reply=m.Appended, status=201, errors=(*WRITE_ERRORS, 422),
+             operation_id="appendCell", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -82,7 +86,8 @@ class Cells(Base):
 
 class Diff(Base):
     @api_doc("nbdime's diff between two versions, with the base notebook and a cell summary",
-             query=m.DiffQuery, reply=m.NotebookDiff)
+             query=m.DiffQuery, reply=m.NotebookDiff,
+             operation_id="diffNotebook", tags=("notebooks",))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -90,7 +95,8 @@ class Diff(Base):
 
     @api_doc("nbdime's diff of a version (default: the latest) against an edited copy sent in the body, "
              "as a commit would record it; nothing is stored (`to` is null)", body=m.DiffCopy,
-             reply=m.NotebookDiff, errors=(400, 404, 409, 413))
+             reply=m.NotebookDiff, errors=(400, 404, 409, 413),
+             operation_id="diffNotebookCopy", tags=("notebooks",))
     @web.authenticated
     @authorized("read")  # a computation on the body: nothing is written
     async def post(self, ref: str):

@@ -15,7 +15,8 @@ class StatusHandler(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
     @api_doc("Extension version and database health (200 even when the database is down)",
-             reply=Status, errors=())
+             reply=Status, errors=(),
+             operation_id="getStatus", tags=("service",))
     @web.authenticated
     @authorized
     async def get(self):
@@ -25,7 +26,8 @@ class StatusHandler(ArtifactsHandler):
 class OpenAPIHandler(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
-    @api_doc("This OpenAPI 3 document", reply=dict, errors=())
+    @api_doc("This OpenAPI 3 document", reply=dict, errors=(),
+             operation_id="getOpenApi", tags=("service",))
     @web.authenticated
     @authorized
     async def get(self):
