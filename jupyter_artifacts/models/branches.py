@@ -135,15 +135,17 @@ class MergeOutcome(BaseModel):
 class MergeConflictReply(BaseModel):
     """409 `merge_conflict`: nothing was stored; resolve and send `resolved` (with `parent_version`)."""
 
-    message: str
+    message: str = Field(description="What happened, as a sentence.")
     reason: str = Field(description="`merge_conflict` (or `stale_parent`, `no_common_ancestor`, `conflict`).")
-    current_version: int | None = None
-    current_ref: str | None = None
-    base_ref: str | None = None
-    local_ref: str | None = None
-    remote_ref: str | None = None
-    base: dict[str, Any] | None = None
-    local: dict[str, Any] | None = None
-    remote: dict[str, Any] | None = None
-    merge_decisions: list[Any] | None = None
-    conflicts: int | None = None
+    current_version: int | None = Field(None, description="With `stale_parent`: the latest version's number.")
+    current_ref: str | None = Field(None, description="With `stale_parent`: the latest version's reference.")
+    base_ref: str | None = Field(None, description="The common ancestor merged over.")
+    local_ref: str | None = Field(None, description="The head (`local`).")
+    remote_ref: str | None = Field(None, description="The version merged in (`remote`).")
+    base: dict[str, Any] | None = Field(None, description="The base notebook.")
+    local: dict[str, Any] | None = Field(None, description="The head's notebook.")
+    remote: dict[str, Any] | None = Field(None, description="The notebook merged in.")
+    merge_decisions: list[Any] | None = Field(None, description=(
+        "nbdime's decisions (`decide_notebook_merge(base, local, remote)`); the conflicting ones have `conflict: "
+        "true`."))
+    conflicts: int | None = Field(None, description="How many decisions conflict.")

@@ -24,15 +24,24 @@ class Request(BaseModel):
 class ActorFields(Request):
     """On whose behalf a write acts; `recorded_by` always comes from authentication."""
 
-    agent_id: str | None = Field(None, pattern=f"^{ID_PATTERN}$")
-    actor_type: ActorType | None = None
-    actor_id: str | None = Field(None, pattern=f"^{ID_PATTERN}$")
+    agent_id: str | None = Field(None, pattern=f"^{ID_PATTERN}$", description=(
+        "The agent on whose behalf this write acts (shorthand for `actor_type: agent` with this `actor_id`), e.g. "
+        "`ed-lein`."))
+    actor_type: ActorType | None = Field(None, description=(
+        "The kind of actor on whose behalf this write acts: `agent`, `persona` or `user` (default: the authenticated "
+        "user). `recorded_by` always names the authenticated principal and cannot be set."))
+    actor_id: str | None = Field(None, pattern=f"^{ID_PATTERN}$", description=(
+        "The id of that actor (an agent name, a persona artifact id, a user name)."))
 
 
 class CreatedBy(BaseModel):
-    actor_type: str
-    actor_id: str | None
-    recorded_by: str | None
+    actor_type: str = Field(description=(
+        "The kind of actor on whose behalf the version was written: `agent`, `persona`, `user` (or `unknown` for rows "
+        "another service wrote)."))
+    actor_id: str | None = Field(description="That actor's id, e.g. the agent `ed-lein`; null when none was declared.")
+    recorded_by: str | None = Field(description=(
+        "The authenticated principal that sent the write (never set by a body); null for rows adopted from an older "
+        "database."))
 
 
 class MadeBy(BaseModel):
@@ -63,26 +72,45 @@ class SearchMatch(BaseModel):
 class Version(BaseModel):
     """The version object of API.md; `content` only where the route includes it."""
 
-    ref: str
-    id: str
-    artifact_id: str
-    artifact_type: str
-    title: str
-    version_number: int | None
-    parent_version_id: str | None
-    parent_ref: str | None = None
-    content_hash: str | None
-    is_latest: bool
-    version_tag: str | None
-    tags: list[str]
-    changelog: str | None
-    lifecycle_state: str | None
-    deprecated_at: datetime | None
-    superseded_by: str | None
-    metadata: dict[str, Any]
-    created_at: datetime
-    created_by: CreatedBy
-    content: Any = None
+    ref: str = Field(description=(
+        "This version's reference `<artifact_id>@v<N>`, e.g. `hypothesis-H-89@v3`: the stable way to name exactly "
+        "this version anywhere an id is accepted."))
+    id: str = Field(description=(
+        "The version's own row id: opaque (for version 1 it equals the artifact id, for later ones usually "
+        "`<artifact_id>@v<N>`, other ids in adopted databases). Name versions by `ref`, not by this."))
+    artifact_id: str = Field(description=(
+        "The artifact this version belongs to; a bare artifact id names its latest version."))
+    artifact_type: str = Field(description=(
+        "The artifact's type, e.g. `hypothesis`, `paper`, `dataset`, `persona`, `notebook`."))
+    title: str = Field(description="The version's title.")
+    version_number: int | None = Field(description=(
+        "N in `X@vN`: 1 for the first version, then 2, 3, … without gaps (null only for unnumbered rows of an adopted "
+        "database)."))
+    parent_version_id: str | None = Field(description=(
+        "The row id of the version this one was made from (opaque; null for version 1). Use `parent_ref` to name it."))
+    parent_ref: str | None = Field(None, description="The parent version's reference `X@vN` (null for version 1).")
+    content_hash: str | None = Field(description=(
+        "`sha256:<hex>` of the canonical JSON of `{artifact_type, title, metadata, content}`: any client can "
+        "recompute it from a version that includes `content`."))
+    is_latest: bool = Field(description=(
+        "Whether this is the artifact's latest version (exactly one version of an artifact is)."))
+    version_tag: str | None = Field(description="The most recent tag given to this version, or null.")
+    tags: list[str] = Field(description="Every tag this version holds (a tag names one version per artifact).")
+    changelog: str | None = Field(description="What changed in this version, as its writer said (null if not given).")
+    lifecycle_state: str | None = Field(description=(
+        "`active`, `deprecated`, `superseded` or `retracted` (changed with PATCH; content never changes)."))
+    deprecated_at: datetime | None = Field(description="When the version left `active` (ISO 8601 UTC), or null.")
+    superseded_by: str | None = Field(description=(
+        "With `superseded`: the row id of the version that supersedes this one, or null."))
+    metadata: dict[str, Any] = Field(description=(
+        "The artifact's own metadata (e.g. a paper's `doi`); always an object, `{}` if none. A notebook's nbformat "
+        "metadata is inside `content`, not here."))
+    created_at: datetime = Field(description="When the version was written (ISO 8601 UTC).")
+    created_by: CreatedBy = Field(description=(
+        "Who wrote the version: the declared actor and the authenticated principal."))
+    content: Any = Field(None, description=(
+        "The version's content, any JSON value (null if none); only on routes that include it (single versions, "
+        "creates). A notebook's content is nbformat 4.5 JSON."))
     step: MadeBy | None = Field(None, description=(
         "On read routes (lists, search, versions, single versions): the processing step that made this version, "
         "the earliest if several did (a merge's two); null for a version 1 that was registered or created, not "
@@ -92,13 +120,14 @@ class Version(BaseModel):
 
 
 class VersionPage(BaseModel):
-    items: list[Version]
-    next_cursor: str | None
+    items: list[Version] = Field(description="The versions of this page.")
+    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
 
 
 class ErrorDetail(BaseModel):
-    loc: list[str | int]
-    msg: str
+    loc: list[str | int] = Field(description=(
+        "Where the problem is: the path of field names and list indices in the body or query."))
+    msg: str = Field(description="What is wrong there.")
 
 
 class ErrorReply(BaseModel):
@@ -120,8 +149,9 @@ def non_blank(value: str | None, what: str) -> str | None:
 
 
 class Page(Request):
-    limit: int = Field(50, ge=1, le=500)
-    cursor: str | None = Field(None, max_length=1000)
+    limit: int = Field(50, ge=1, le=500, description="How many items per page (1 to 500, default 50).")
+    cursor: str | None = Field(None, max_length=1000, description=(
+        "The `next_cursor` of the previous page; omit for the first page."))
 
     @field_validator("cursor")
     @classmethod

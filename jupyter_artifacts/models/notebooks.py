@@ -12,11 +12,15 @@ from .common import UUID_PATTERN, ActorFields, Request
 
 
 class RegisterNotebook(ActorFields):
-    id: str | None = Field(None, pattern=f"^{ID_PATTERN}$")
-    title: str | None = Field(None, min_length=1, max_length=2000)
-    notebook: dict[str, Any] | None = None
-    path: str | None = Field(None, min_length=1, max_length=4096)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    id: str | None = Field(None, pattern=f"^{ID_PATTERN}$", description=(
+        "The notebook's id, e.g. `NB-13` (generated as `notebook-<8 hex>` when omitted; an id that exists → 409)."))
+    title: str | None = Field(None, min_length=1, max_length=2000, description=(
+        "The notebook's title (default: the notebook's `metadata.title`, else the path's file name, else its id)."))
+    notebook: dict[str, Any] | None = Field(None, description="The notebook, nbformat 4 JSON (give this or `path`).")
+    path: str | None = Field(None, min_length=1, max_length=4096, description=(
+        "Or a notebook's path in the Jupyter server's contents, e.g. `analysis/trem2.ipynb`."))
+    metadata: dict[str, Any] = Field(default_factory=dict, description=(
+        "The artifact's own metadata (not the notebook's), default `{}`."))
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -26,37 +30,48 @@ class RegisterNotebook(ActorFields):
 
 
 class Registered(BaseModel):
-    notebook_id: str
-    version_number: int
-    content_hash: str
-    cell_count: int
+    notebook_id: str = Field(description="The notebook's id (its artifact id).")
+    version_number: int = Field(description="1.")
+    content_hash: str = Field(description="Version 1's content hash (`sha256:…`).")
+    cell_count: int = Field(description="How many cells it holds.")
 
 
 class NotebookInfo(BaseModel):
-    notebook_id: str
-    title: str
-    latest_version: int
-    version_count: int
-    content_hash: str | None
-    cell_count: int
+    notebook_id: str = Field(description="The notebook's id.")
+    title: str = Field(description="The latest version's title.")
+    latest_version: int = Field(description="The latest version's number.")
+    version_count: int = Field(description="How many versions there are.")
+    content_hash: str | None = Field(description="The latest version's content hash.")
+    cell_count: int = Field(description="How many cells the latest version holds.")
 
 
 class VersionFormat(Request):
-    format: Literal["json", "ipynb", "html"] = "json"
+    format: Literal["json", "ipynb", "html"] = Field("json", description=(
+        "`json` (default: the notebook as JSON), `ipynb` (a download) or `html` (nbconvert's rendering)."))
 
 
 class AppendCell(ActorFields):
-    cell_type: Literal["code", "markdown", "raw"] = "code"
+    cell_type: Literal["code", "markdown", "raw"] = Field("code", description="`code` (default), `markdown` or `raw`.")
     # The size limit is the service's (configurable, 413); this only bounds parsing.
-    source: str = Field(max_length=64 * 1024 * 1024)
-    execute: bool = False
-    method: str | None = Field(None, min_length=1, max_length=200)
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    rationale: str | None = Field(None, max_length=20_000)
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    parent_version: int | None = Field(None, ge=1)
-    chamber_id: str | None = Field(None, pattern=UUID_PATTERN)
-    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+    source: str = Field(max_length=64 * 1024 * 1024, description=(
+        "The cell's source text (over the server's limit, 1 MiB by default → 413)."))
+    execute: bool = Field(False, description=(
+        "Run the cell (code only) in a fresh kernel after replaying the notebook's earlier code cells; its outputs "
+        "are stored with it. Needs `execute` permission. Slow: see `Prefer: respond-async`."))
+    method: str | None = Field(None, min_length=1, max_length=200, description=(
+        "How the cell came to be, e.g. `differential-expression`; recorded on the `cell_append` step."))
+    parameters: dict[str, Any] = Field(default_factory=dict, description=(
+        'Free parameters of the method, e.g. `{"contrast": "AD vs control", "fdr": 0.05}`; recorded on the step.'))
+    rationale: str | None = Field(None, max_length=20_000, description=(
+        "Why this cell is being added, in a sentence or two; recorded in the step's parameters."))
+    metadata: dict[str, Any] = Field(default_factory=dict, description="The new cell's nbformat metadata.")
+    parent_version: int | None = Field(None, ge=1, description=(
+        "Append only if this is still the latest version (else 409 `stale_parent` naming the current one)."))
+    chamber_id: str | None = Field(None, pattern=UUID_PATTERN, description=(
+        "A chamber to record the step in; the new version is pinned there as `workbench` (409 `closed` if the chamber "
+        "is closed)."))
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200, description=(
+        "A repeat with the same key returns the first reply and creates nothing (as the `Idempotency-Key` header)."))
     cell_id: str | None = Field(None, pattern=r"^[a-zA-Z0-9_-]{1,64}$", description=(
         "The new cell's id (nbformat 4.5), e.g. the id the editor already gave it, so that a later commit "
         "of the notebook keeps it as the same cell; a random one when omitted. An id the notebook's head "
@@ -70,30 +85,34 @@ class AppendCell(ActorFields):
 
 
 class Execution(BaseModel):
-    status: Literal["not_requested", "ok", "error", "timeout", "kernel_error"]
-    duration_ms: int | None = None
-    ename: str | None = None
-    evalue: str | None = None
+    status: Literal["not_requested", "ok", "error", "timeout", "kernel_error"] = Field(description=(
+        "`not_requested`, `ok`, `error` (the cell raised; recorded as its output), `timeout` or `kernel_error`."))
+    duration_ms: int | None = Field(None, description="How long the cell ran, in milliseconds.")
+    ename: str | None = Field(None, description="With `error`: the exception's name.")
+    evalue: str | None = Field(None, description="With `error`: the exception's message.")
 
 
 class Appended(BaseModel):
-    notebook_id: str
-    new_artifact_id: str
-    parent_artifact_id: str
-    version_number: int
-    content_hash: str
-    cell_index: int
-    cell_id: str
-    cell_type: str
-    outputs: list[dict[str, Any]]
-    execution: Execution
-    processing_step_id: str
+    notebook_id: str = Field(description="The notebook's id.")
+    new_artifact_id: str = Field(description=(
+        "The new version's row id (opaque; the version is `<notebook_id>@v<version_number>`)."))
+    parent_artifact_id: str = Field(description="The parent version's row id (opaque).")
+    version_number: int = Field(description="The new version's number (the parent's plus one).")
+    content_hash: str = Field(description="The new version's content hash.")
+    cell_index: int = Field(description="The new cell's index (the parent's cell count).")
+    cell_id: str = Field(description="The new cell's id.")
+    cell_type: str = Field(description="The new cell's type.")
+    outputs: list[dict[str, Any]] = Field(description=(
+        "The new cell's outputs (nbformat output objects; empty unless executed)."))
+    execution: Execution = Field(description="How the execution went.")
+    processing_step_id: str = Field(description="The `cell_append` processing step's id.")
 
 
 class DiffQuery(Request):
-    from_: int | None = Field(None, alias="from", ge=1)
-    to: int | None = Field(None, ge=1)
-    ignore_outputs: bool = False
+    from_: int | None = Field(None, alias="from", ge=1, description=(
+        "The earlier version number (default: the parent of `to`)."))
+    to: int | None = Field(None, ge=1, description="The later version number (default: the latest).")
+    ignore_outputs: bool = Field(False, description="Compare with outputs ignored, as nbdime does.")
 
     @field_validator("ignore_outputs", mode="before")
     @classmethod
@@ -102,10 +121,10 @@ class DiffQuery(Request):
 
 
 class DiffSummary(BaseModel):
-    added: list[int]
-    removed: list[int]
-    modified: list[int]
-    unchanged_count: int
+    added: list[int] = Field(description="Indices (in the later notebook) of cells added.")
+    removed: list[int] = Field(description="Indices (in the earlier notebook) of cells removed.")
+    modified: list[int] = Field(description="Indices (in the later notebook) of cells changed.")
+    unchanged_count: int = Field(description="How many cells are unchanged.")
 
 
 class DiffCopy(Request):
@@ -118,9 +137,11 @@ class DiffCopy(Request):
 
 
 class NotebookDiff(BaseModel):
-    notebook_id: str
-    from_: int = Field(serialization_alias="from")
+    notebook_id: str = Field(description="The notebook.")
+    from_: int = Field(serialization_alias="from", description="The earlier version's number.")
     to: int | None = Field(description="The later version; null for an edited copy (POST).")
-    base: dict[str, Any]
-    diff: list[Any]
-    summary: DiffSummary
+    base: dict[str, Any] = Field(description=(
+        "The earlier version's notebook (nbformat JSON), the base that `diff` applies to."))
+    diff: list[Any] = Field(description=(
+        "nbdime's diff of `base` to the later notebook (`nbdime.diff_notebooks`), as JSON."))
+    summary: DiffSummary = Field(description="Which cells were added, removed and modified.")

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class DatabaseStatus(BaseModel):
-    ok: bool
-    server_version: str | None = None
-    schema_version: int | None = None
-    embedded: bool
-    error: str | None = None
+    ok: bool = Field(description="Whether the database answered.")
+    server_version: str | None = Field(None, description="PostgreSQL's version.")
+    schema_version: int | None = Field(None, description="The extension's schema version (its last migration).")
+    embedded: bool = Field(description="Whether the database is the embedded one the extension started itself.")
+    error: str | None = Field(None, description="Why the database is not ok.")
 
 
 class LiveStatus(BaseModel):
     """This server's live-update relay (API.md, "Live updates")."""
 
-    enabled: bool
-    listening: bool  # its LISTEN connection is up
-    announcements: int  # received from the database since the server started
-    events: int  # sent to subscribers (after coalescing)
+    enabled: bool = Field(description="Whether live updates are on.")
+    listening: bool = Field(description="Whether its LISTEN connection to the database is up.")
+    announcements: int = Field(description="Change announcements received from the database since the server started.")
+    events: int = Field(description="Events sent to subscribers (after coalescing).")
 
 
 class Status(BaseModel):
-    version: str
-    database: DatabaseStatus
-    live: LiveStatus | None = None
+    version: str = Field(description="The extension's version.")
+    database: DatabaseStatus = Field(description="The database's health.")
+    live: LiveStatus | None = Field(None, description="This server's live-update relay.")
