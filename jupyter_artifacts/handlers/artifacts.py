@@ -25,7 +25,13 @@ class Base(ArtifactsHandler):
 class ArtifactsCollection(Base):
     @api_doc("List the latest version of each artifact (each with `step`); with `q`, search them, best first, "
              "each item with `match`", query=m.ListArtifacts, reply=VersionPage,
-             operation_id="listArtifacts", tags=("artifacts",))
+             operation_id="listArtifacts", tags=("artifacts",),
+             description=(
+                 "Lists artifacts, one item per artifact: its latest version (without `content`), with `step`, the "
+                 "processing step that made it. Filter by `type` (e.g. `hypothesis`) or `tag`. With `q`, a text search "
+                 "over ids, titles and content (hypothesis statements, paper text, notebook cell sources), best "
+                 "matches first; each item then carries `match`, the field that explains it with a snippet. Paginated: "
+                 "pass `next_cursor` back as `cursor`. Reads only."))
     @web.authenticated
     @authorized
     async def get(self):
@@ -33,7 +39,15 @@ class ArtifactsCollection(Base):
 
     @api_doc("Create an artifact (its version 1)", body=m.CreateArtifact, reply=Version, status=201,
              errors=(400, 403, 409, 413),
-             operation_id="createArtifact", tags=("artifacts",))
+             operation_id="createArtifact", tags=("artifacts",),
+             description=(
+                 "Creates version 1 (`<id>@v1`) of a new artifact: a hypothesis, paper, dataset, persona or any other "
+                 "type except `notebook` (register notebooks with POST /api/notebooks). `content` is any JSON value, "
+                 "stored as sent; `content_hash` is computed over type, title, metadata and content. An `id` that "
+                 "exists → 409; without `id` one is generated as `<type>-<8 hex>`. The declared actor (`agent_id`, or "
+                 "`actor_type` + `actor_id`) is recorded in `created_by`; `recorded_by` is the authenticated "
+                 "principal. Retry-safe with an `Idempotency-Key` header: a repeat with the same key and body returns "
+                 "the first reply (`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self):
@@ -44,7 +58,10 @@ class ArtifactsCollection(Base):
 class ArtifactTypes(Base):
     @api_doc("Artifact types of the latest versions, with how many of each, most common first",
              reply=m.ArtifactTypeList, errors=(),
-             operation_id="listArtifactTypes", tags=("artifacts",))
+             operation_id="listArtifactTypes", tags=("artifacts",),
+             description=(
+                 "Every artifact type among the latest versions, with how many artifacts have it, most common first. "
+                 "Reads only."))
     @web.authenticated
     @authorized
     async def get(self):
@@ -53,7 +70,10 @@ class ArtifactTypes(Base):
 
 class ArtifactItem(Base):
     @api_doc("The version named (latest for a bare id), with content", reply=Version,
-             operation_id="getArtifact", tags=("artifacts",))
+             operation_id="getArtifact", tags=("artifacts",),
+             description=(
+                 "Returns one version with its `content`: the latest for a bare artifact id (`hypothesis-H-89`), "
+                 "exactly version N for a reference (`hypothesis-H-89@v2`). Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -62,7 +82,10 @@ class ArtifactItem(Base):
 
 class Versions(Base):
     @api_doc("Every version, oldest first", reply=m.VersionList,
-             operation_id="listVersions", tags=("artifacts",))
+             operation_id="listVersions", tags=("artifacts",),
+             description=(
+                 "Every version of the artifact, oldest first, without `content`, each with `ref`, `parent_ref` and "
+                 "the `step` that made it. Not paginated. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -71,7 +94,16 @@ class Versions(Base):
     @api_doc("Create the next version from the latest; omitted fields carry over. A notebook's `content` is a "
              "commit (as POST /api/notebooks/{id}/versions; 200 with the head when nothing changed)",
              body=m.NewVersion, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version},
-             operation_id="newVersion", tags=("artifacts",))
+             operation_id="newVersion", tags=("artifacts",),
+             description=(
+                 "Writes the next version of an artifact from its latest: fields left out carry over (title, content, "
+                 "metadata). Records a `derive` processing step (latest → new, `method` default `new_version`). With "
+                 "`parent_version`, the write is conditional: if another version was written since, 409 `stale_parent` "
+                 "with `current_version` and `current_ref`, and nothing is written. The path takes a bare artifact id "
+                 "(`X@vN` → 400). On a notebook, `content` (nbformat JSON) makes this a commit, as POST "
+                 "/api/notebooks/{ref}/versions: 200 with the head when the notebook is unchanged. Retry-safe with an "
+                 "`Idempotency-Key` header: a repeat with the same key and body returns the first reply "
+                 "(`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -82,7 +114,9 @@ class Versions(Base):
 
 class VersionItem(Base):
     @api_doc("One version, with content", reply=Version,
-             operation_id="getVersion", tags=("artifacts",))
+             operation_id="getVersion", tags=("artifacts",),
+             description=(
+                 "Returns exactly version N of the artifact, with `content`. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str, n: str):
@@ -90,7 +124,12 @@ class VersionItem(Base):
 
     @api_doc("Change a version's lifecycle (its content is immutable)", body=m.LifecyclePatch,
              reply=Version, errors=WRITE_ERRORS,
-             operation_id="setLifecycle", tags=("artifacts",))
+             operation_id="setLifecycle", tags=("artifacts",),
+             description=(
+                 "Changes a version's `lifecycle_state` (`active`, `deprecated`, `superseded`, `retracted`) and, with "
+                 "`superseded`, which version supersedes it. Nothing else of a version can change: content is "
+                 "immutable, and any other body field is refused. The path takes a bare artifact id and a version "
+                 "number."))
     @web.authenticated
     @authorized
     async def patch(self, ref: str, n: str):
@@ -101,7 +140,11 @@ class VersionItem(Base):
 class Tags(Base):
     @api_doc("Tag a version (201 when created, 200 when it already held the tag or it was moved)",
              body=m.TagRequest, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version},
-             operation_id="tagVersion", tags=("artifacts",))
+             operation_id="tagVersion", tags=("artifacts",),
+             description=(
+                 "Gives version N a tag (e.g. `reviewed`). A tag names one version per artifact: if another version "
+                 "holds it, 409 unless `move: true`, which moves it here. 201 when the tag was created, 200 when this "
+                 "version already held it or it was moved. `version_tag` then shows the version's most recent tag."))
     @web.authenticated
     @authorized
     async def post(self, ref: str, n: str):
@@ -114,7 +157,11 @@ class Tags(Base):
 class Diff(Base):
     @api_doc("Field-by-field difference between two versions (default: latest against its parent)",
              query=m.DiffQuery, reply=m.FieldDiff,
-             operation_id="diffArtifact", tags=("artifacts",))
+             operation_id="diffArtifact", tags=("artifacts",),
+             description=(
+                 "Compares two versions field by field (`title`, `content`, `metadata`, `changelog`, …): by default "
+                 "the latest against its parent; `from` and `to` pick others. For notebooks, GET "
+                 "/api/notebooks/{ref}/diff gives nbdime's cell-level diff. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -123,7 +170,10 @@ class Diff(Base):
 
 class Links(Base):
     @api_doc("Links in and out of an artifact (every version) or of one version", reply=m.LinkList,
-             operation_id="getLinks", tags=("artifacts",))
+             operation_id="getLinks", tags=("artifacts",),
+             description=(
+                 "The links in and out of the artifact: of every version for a bare id, of one version for `X@vN`. "
+                 "Each link names its ends as `X@vN` (`source`, `target`) and as opaque row ids. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -133,7 +183,14 @@ class Links(Base):
 class LinkCollection(Base):
     @api_doc("Link two exact versions and record its processing step", body=m.CreateLink, reply=m.Link,
              status=201, errors=WRITE_ERRORS,
-             operation_id="createLink", tags=("artifacts",))
+             operation_id="createLink", tags=("artifacts",),
+             description=(
+                 "Links two exact versions (`source` → `target`, e.g. a notebook version `derives_from` a dataset, a "
+                 "paper version `supports` a hypothesis). References resolve to exact versions (a bare id → its latest "
+                 "at this moment). Also writes the link's processing step (`derive` for `derives_from`/`extends`, "
+                 "`cite` for `cites`/`supports`/`contradicts`) with the declared actor, optionally in a chamber. "
+                 "Retry-safe with an `Idempotency-Key` header: a repeat with the same key and body returns the first "
+                 "reply (`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self):

@@ -23,7 +23,16 @@ class CommitVersion(ArtifactsHandler):
     @api_doc("Commit an edited notebook as its next version (201; 200 with the head when nothing changed). "
              "Writes a derives_from link and its `derive` step (method `manual-edit` unless given)",
              body=m.CommitNotebook, reply=m.Committed, status=201, errors=COMMIT_ERRORS, also={200: m.Committed},
-             operation_id="commitNotebook", tags=("notebooks",))
+             operation_id="commitNotebook", tags=("notebooks",),
+             description=(
+                 "Commits an edited notebook (nbformat JSON, or a path in the server's contents) as the notebook's "
+                 "next version. Cell ids the notebook carries are kept, so an edited cell stays the same cell; outputs "
+                 "are stored as sent. Writes a `derives_from` link and a `derive` step (method `manual-edit` unless "
+                 "given, parameters with `rationale`). `parent_version` is checked first: a stale one → 409 "
+                 "`stale_parent` with `current_version` and `current_ref`. A notebook equal to the head's content → "
+                 "200 with the head, nothing created. The reply adds `summary`: which cells changed. Retry-safe with "
+                 "an `Idempotency-Key` header: a repeat with the same key and body returns the first reply "
+                 "(`Idempotent-Replayed: true`) and writes nothing. The body's `idempotency_key` works the same way."))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -48,7 +57,13 @@ class Fork(ArtifactsHandler):
     @api_doc("Fork a version (default: the latest) into version 1 of a new artifact of the same type, "
              "linked by a `fork` step", body=m.ForkRequest, reply=Version, status=201, errors=WRITE_ERRORS,
              body_optional=True,
-             operation_id="forkArtifact", tags=("artifacts",))
+             operation_id="forkArtifact", tags=("artifacts",),
+             description=(
+                 "Forks a version (`from`, default the latest) into version 1 of a new artifact of the same type, with "
+                 "the same content and metadata, linked by a `fork` processing step (source → new v1). A notebook fork "
+                 "is a notebook whose cells belong to the new version. Retry-safe with an `Idempotency-Key` header: a "
+                 "repeat with the same key and body returns the first reply (`Idempotent-Replayed: true`) and writes "
+                 "nothing."))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -63,7 +78,16 @@ class Merge(ArtifactsHandler):
              "already holds the other version); conflicts: 409 `merge_conflict` with what resolving needs",
              body=m.MergeRequest, reply=m.Committed, status=201, errors=WRITE_ERRORS, also={200: m.Committed},
              error_replies={409: m.MergeConflictReply},
-             operation_id="mergeNotebook", tags=("notebooks",))
+             operation_id="mergeNotebook", tags=("notebooks",),
+             description=(
+                 "Three-way merges another version (`other`: of this notebook or of another one, e.g. a fork) into the "
+                 "head with nbdime, over their nearest common ancestor along processing steps (or `base`; none → 409 "
+                 "`no_common_ancestor`). Without conflicts → 201 with the merged version. With conflicts and no "
+                 "`resolved` → 409 `merge_conflict` with `base`, `local`, `remote` and nbdime's `merge_decisions`, "
+                 "nothing stored: resolve, then send the merged notebook as `resolved` (with `parent_version`) → 201. "
+                 "Either way two `merge` steps (head → new, other → new, method `nbdime-merge`). 200 with the head "
+                 "when it already holds the other version. Retry-safe with an `Idempotency-Key` header: a repeat with "
+                 "the same key and body returns the first reply (`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -78,7 +102,11 @@ class MergePreview(ArtifactsHandler):
     @api_doc("What merging another version, or an edited copy made from `base`, into the head gives: nbdime's "
              "decisions and, without conflicts, the merged notebook; nothing is stored",
              body=m.MergePreviewRequest, reply=m.MergeOutcome, errors=(400, 404, 409, 413),
-             operation_id="previewMerge", tags=("notebooks",))
+             operation_id="previewMerge", tags=("notebooks",),
+             description=(
+                 "What merging `other`, or an edited copy (`notebook`, made from `base`), into the head would give: "
+                 "the three notebooks, nbdime's decisions and, without conflicts, the merged notebook. Nothing is "
+                 "stored. Reads only."))
     @web.authenticated
     @authorized("read")  # a computation on the body: nothing is written
     async def post(self, ref: str):
@@ -91,7 +119,13 @@ class Split(ArtifactsHandler):
     @api_doc("Chosen cells of a notebook version (default: the latest), in the order given, become version 1 "
              "of a new notebook, linked by a `split` step", body=m.SplitRequest, reply=Version, status=201,
              errors=WRITE_ERRORS,
-             operation_id="splitNotebook", tags=("notebooks",))
+             operation_id="splitNotebook", tags=("notebooks",),
+             description=(
+                 "Takes chosen cells (`cells`, indices in the order wanted) of a notebook version (`from`, default the "
+                 "latest) into version 1 of a new notebook, with their ids and outputs and the source's notebook "
+                 "metadata, linked by a `split` processing step. Empty, duplicate or out-of-range indices → 400. "
+                 "Retry-safe with an `Idempotency-Key` header: a repeat with the same key and body returns the first "
+                 "reply (`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self, ref: str):

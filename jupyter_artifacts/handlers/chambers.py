@@ -22,7 +22,13 @@ class Base(ArtifactsHandler):
 
 class ChamberCollection(Base):
     @api_doc("Open a chamber", body=m.CreateChamber, reply=m.Chamber, status=201, errors=WRITE_ERRORS,
-             operation_id="createChamber", tags=("chambers",))
+             operation_id="createChamber", tags=("chambers",),
+             description=(
+                 "Opens a chamber: a named set of exact versions pinned for one piece of work (`purpose`: `debate`, "
+                 "`experiment_design`, `persona_workspace`, `showcase_review`). Pin versions with POST "
+                 "/api/chambers/{cid}/pull; closing takes a provenance hash over the pins. Retry-safe with an "
+                 "`Idempotency-Key` header: a repeat with the same key and body returns the first reply "
+                 "(`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self):
@@ -30,7 +36,10 @@ class ChamberCollection(Base):
         self.reply(await self.chambers.create(body, self.actor(body)), 201)
 
     @api_doc("List chambers, newest first", query=m.ListChambers, reply=m.ChamberPage,
-             operation_id="listChambers", tags=("chambers",))
+             operation_id="listChambers", tags=("chambers",),
+             description=(
+                 "Chambers, newest first, with how many versions each pins; filter by `purpose` and `status`. "
+                 "Paginated. Reads only."))
     @web.authenticated
     @authorized
     async def get(self):
@@ -39,7 +48,10 @@ class ChamberCollection(Base):
 
 class ChamberItem(Base):
     @api_doc("A chamber with its pinned versions", reply=m.Chamber,
-             operation_id="getChamber", tags=("chambers",))
+             operation_id="getChamber", tags=("chambers",),
+             description=(
+                 "A chamber with every pinned version (`ref`, `content_hash`, role, who pinned it and when). Reads "
+                 "only."))
     @web.authenticated
     @authorized
     async def get(self, cid: str):
@@ -49,7 +61,14 @@ class ChamberItem(Base):
 class Pull(Base):
     @api_doc("Pin exact versions in the chamber, all or nothing (a list body)", body=m.PullRequest,
              reply=m.Chamber, errors=WRITE_ERRORS,
-             operation_id="pullIntoChamber", tags=("chambers",))
+             operation_id="pullIntoChamber", tags=("chambers",),
+             description=(
+                 "Pins exact versions in an open chamber, all or nothing: the body is a list of `{artifact_id, "
+                 "version_number?, role?}` (`artifact_id` may be `X@vN`; default the latest; role default "
+                 "`reference`). An unknown artifact → 404 and nothing is pinned; a closed chamber → 409 `closed`. A "
+                 "version is pinned once per chamber: pulling it again changes nothing (its first role stays). Replies "
+                 "with the chamber. Retry-safe with an `Idempotency-Key` header: a repeat with the same key and body "
+                 "returns the first reply (`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self, cid: str):
@@ -60,7 +79,12 @@ class Pull(Base):
 class Close(Base):
     @api_doc("Close the chamber (optionally with a result artifact) and take its provenance hash",
              body=m.CloseChamber, reply=m.Chamber, errors=WRITE_ERRORS, body_optional=True,
-             operation_id="closeChamber", tags=("chambers",))
+             operation_id="closeChamber", tags=("chambers",),
+             description=(
+                 "Closes the chamber, optionally creating a `result` artifact first (pinned as `workbench`), and sets "
+                 "`provenance_hash`: sha256 of the canonical list of its pins. A closed chamber never changes; closing "
+                 "it again → 409 `closed`. Retry-safe with an `Idempotency-Key` header: a repeat with the same key and "
+                 "body returns the first reply (`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self, cid: str):
@@ -72,7 +96,13 @@ class Workspace(Base):
     @api_doc("Open (or return the open) workspace of a persona, filled with its references; the body "
              "is optional", body=m.OpenWorkspace, reply=m.Chamber, status=201, errors=WRITE_ERRORS,
              also={200: m.Chamber}, body_optional=True,
-             operation_id="openPersonaWorkspace", tags=("chambers",))
+             operation_id="openPersonaWorkspace", tags=("chambers",),
+             description=(
+                 "Opens the persona's `persona_workspace` chamber (201), or returns the one already open (200), with "
+                 "the persona itself, the papers cited in its debates (up to 20) and its earlier debates' targets "
+                 "pinned as `reference`. The body is optional. Retry-safe with an `Idempotency-Key` header: a repeat "
+                 "with the same key and body returns the first reply (`Idempotent-Replayed: true`) and writes "
+                 "nothing."))
     @web.authenticated
     @authorized
     async def post(self, persona_id: str):
@@ -81,7 +111,9 @@ class Workspace(Base):
         self.reply(chamber, 201 if created else 200)
 
     @api_doc("The open workspace of a persona", reply=m.Chamber,
-             operation_id="getPersonaWorkspace", tags=("chambers",))
+             operation_id="getPersonaWorkspace", tags=("chambers",),
+             description=(
+                 "The persona's open workspace chamber; 404 if none is open. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, persona_id: str):

@@ -24,7 +24,10 @@ class Base(ArtifactsHandler):
 class DebateCollection(Base):
     @api_doc("List debate sessions, newest first (without their rounds)", query=m.ListDebates,
              reply=m.SessionPage,
-             operation_id="listDebates", tags=("debates",))
+             operation_id="listDebates", tags=("debates",),
+             description=(
+                 "Debate sessions, newest first, without their rounds; filter by `status` or by `target` artifact. "
+                 "Paginated. Reads only."))
     @web.authenticated
     @authorized
     async def get(self):
@@ -32,7 +35,13 @@ class DebateCollection(Base):
 
     @api_doc("Open a debate pinned to its target's version, with a debate chamber", body=m.CreateDebate,
              reply=m.Session, status=201, errors=WRITE_ERRORS,
-             operation_id="openDebate", tags=("debates",))
+             operation_id="openDebate", tags=("debates",),
+             description=(
+                 "Opens a debate about an exact version of an artifact: `target_artifact_id` (its latest version, or "
+                 "the `@vN` given) is pinned by version number and content hash, and a `debate` chamber is opened with "
+                 "the target as `input` and the `pull` entries added. Post rounds next, then close it. Retry-safe with "
+                 "an `Idempotency-Key` header: a repeat with the same key and body returns the first reply "
+                 "(`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self):
@@ -42,7 +51,9 @@ class DebateCollection(Base):
 
 class DebateItem(Base):
     @api_doc("A debate session with its rounds", reply=m.Session,
-             operation_id="getDebate", tags=("debates",))
+             operation_id="getDebate", tags=("debates",),
+             description=(
+                 "A debate session with every round and the exact versions each round cites. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, session_id: str):
@@ -52,7 +63,15 @@ class DebateItem(Base):
 class Rounds(Base):
     @api_doc("Add a round; its citations are resolved to exact versions and pulled in",
              body=m.CreateRound, reply=m.Round, status=201, errors=WRITE_ERRORS,
-             operation_id="postRound", tags=("debates",))
+             operation_id="postRound", tags=("debates",),
+             description=(
+                 "Adds a round to an open debate: who speaks (`actor_type`, `actor_id`), the `prompt` and what was "
+                 "said (`content`). Citations are resolved to exact versions: a token followed by `@v<N>` naming an "
+                 "existing version (e.g. `NB-12@v3`), or the id of an artifact pinned in the debate's chamber; "
+                 "`evidence` entries are cited explicitly (unknown → 404). Every cited version is pulled into the "
+                 "debate's chamber as `reference`. A closed debate → 409 `closed`. Retry-safe with an "
+                 "`Idempotency-Key` header: a repeat with the same key and body returns the first reply "
+                 "(`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self, session_id: str):
@@ -65,7 +84,12 @@ class Rounds(Base):
 class CloseDebate(Base):
     @api_doc("Close the debate and its chamber", body=m.CloseDebate, reply=m.Session, errors=WRITE_ERRORS,
              body_optional=True,
-             operation_id="closeDebate", tags=("debates",))
+             operation_id="closeDebate", tags=("debates",),
+             description=(
+                 "Closes the debate with an optional `verdict`, and closes its chamber: the session gets "
+                 "`chamber_provenance_hash`. Rounds or closing after close → 409 `closed`. Retry-safe with an "
+                 "`Idempotency-Key` header: a repeat with the same key and body returns the first reply "
+                 "(`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self, session_id: str):
@@ -76,7 +100,10 @@ class CloseDebate(Base):
 class DebateArtifacts(Base):
     @api_doc("Every version the debate pinned, pulled or cited, one entry per version",
              reply=m.DebateArtifacts,
-             operation_id="getDebateArtifacts", tags=("debates",))
+             operation_id="getDebateArtifacts", tags=("debates",),
+             description=(
+                 "Every version the debate pinned, pulled or cited (its target, its chamber's pins, every round's "
+                 "references), one entry per version, with where the debate names it (`sources`). Reads only."))
     @web.authenticated
     @authorized
     async def get(self, session_id: str):

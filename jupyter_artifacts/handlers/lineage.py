@@ -16,7 +16,13 @@ class Lineage(ArtifactsHandler):
 
     @api_doc("Processing steps between exact versions, walked both ways (JSON or W3C PROV-JSON)",
              query=LineageQuery, reply=LineageGraph | ProvDocument,
-             operation_id="getLineage", tags=("lineage",))
+             operation_id="getLineage", tags=("lineage",),
+             description=(
+                 "Walks the processing steps between exact versions from the artifact (every version for a bare id, "
+                 "one for `X@vN`): `ancestors` (inputs), `descendants` (outputs) or `both`, up to `max_depth` steps. "
+                 "Edges are steps (`cell_append`, `cite`, `derive`, `merge`, `split`, `fork`) with their actor, method "
+                 "and parameters; `source` is the input, `target` the output. `format=prov-json` gives the same graph "
+                 "as a W3C PROV-JSON document. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str):

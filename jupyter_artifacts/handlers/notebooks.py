@@ -25,7 +25,14 @@ class Base(ArtifactsHandler):
 class NotebookCollection(Base):
     @api_doc("Register version 1 of a notebook from nbformat JSON or a path in the server's contents",
              body=m.RegisterNotebook, reply=m.Registered, status=201, errors=WRITE_ERRORS,
-             operation_id="registerNotebook", tags=("notebooks",))
+             operation_id="registerNotebook", tags=("notebooks",),
+             description=(
+                 "Registers version 1 of a notebook from nbformat JSON (`notebook`) or from a path in the Jupyter "
+                 "server's contents (`path`), exactly one of them. The notebook is upgraded to nbformat 4.5 (cell ids "
+                 "added) and validated (invalid → 400 naming the problem); every cell is stored as sent. The reply "
+                 "names the new notebook and its hash; the version is `<notebook_id>@v1`. Retry-safe with an "
+                 "`Idempotency-Key` header: a repeat with the same key and body returns the first reply "
+                 "(`Idempotent-Replayed: true`) and writes nothing."))
     @web.authenticated
     @authorized
     async def post(self):
@@ -36,7 +43,9 @@ class NotebookCollection(Base):
 
 class NotebookItem(Base):
     @api_doc("A notebook's latest version, version count and cell count", reply=m.NotebookInfo,
-             operation_id="getNotebook", tags=("notebooks",))
+             operation_id="getNotebook", tags=("notebooks",),
+             description=(
+                 "A notebook's latest version number, version count, cell count and hash. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -47,7 +56,12 @@ class NotebookVersion(Base):
     @api_doc("The notebook of version N as JSON, an .ipynb download, or nbconvert's HTML (served sandboxed)",
              query=m.VersionFormat, reply=dict, errors=(400, 404, 409),
              media={"application/x-ipynb+json": {"type": "object"}, "text/html": {"type": "string"}},
-             operation_id="exportNotebook", tags=("notebooks",))
+             operation_id="exportNotebook", tags=("notebooks",),
+             description=(
+                 "The notebook of version N: `format=json` (default) as JSON, `ipynb` as a download, `html` as "
+                 "nbconvert's rendering (served with `Content-Security-Policy: sandbox allow-scripts`). `json` and "
+                 "`ipynb` carry `metadata.jupyter_artifacts = {artifact_id, version_number, content_hash}`. Reads "
+                 "only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str, n: str):
@@ -72,7 +86,20 @@ class NotebookVersion(Base):
 class Cells(Base):
     @api_doc("Append a cell as the notebook's next version (optionally executed in a fresh kernel)",
              body=m.AppendCell, reply=m.Appended, status=201, errors=(*WRITE_ERRORS, 422),
-             operation_id="appendCell", tags=("notebooks",))
+             operation_id="appendCell", tags=("notebooks",),
+             description=(
+                 "Appends one cell to the notebook as its next version, in one all-or-nothing call: the new version "
+                 "(`version_number` = parent + 1) holds the parent's cells unchanged plus the new one at `cell_index`; "
+                 "an `extends` link and a `cell_append` processing step (actor, method, parameters with `rationale`) "
+                 "are written; with `chamber_id` the version is pinned there as `workbench`. With `execute: true` "
+                 "(code cells; needs `execute` permission) the cell runs in a fresh kernel after the earlier code "
+                 "cells are replayed, and its outputs are stored; an error or timeout is recorded in `execution` and "
+                 "the version is still created. `parent_version` makes the append conditional (409 `stale_parent`). "
+                 "An executed append can take seconds: with `execute: true`, send `Prefer: respond-async` to get 202 "
+                 "and a job to poll (GET /api/jupyter_artifacts/jobs/{job_id}, operation getJob). The path takes a "
+                 "bare notebook id. Retry-safe with an `Idempotency-Key` header: a repeat with the same "
+                 "key and body returns the first reply (`Idempotent-Replayed: true`) and writes nothing. The body's "
+                 "`idempotency_key` works the same way."))
     @web.authenticated
     @authorized
     async def post(self, ref: str):
@@ -87,7 +114,11 @@ class Cells(Base):
 class Diff(Base):
     @api_doc("nbdime's diff between two versions, with the base notebook and a cell summary",
              query=m.DiffQuery, reply=m.NotebookDiff,
-             operation_id="diffNotebook", tags=("notebooks",))
+             operation_id="diffNotebook", tags=("notebooks",),
+             description=(
+                 "nbdime's diff between two versions of a notebook (default: the latest against its parent): `base` is "
+                 "version `from`'s notebook and `diff` is `nbdime.diff_notebooks(base, to)` as JSON, with a summary of "
+                 "added, removed and modified cells; `ignore_outputs` compares sources only. Reads only."))
     @web.authenticated
     @authorized
     async def get(self, ref: str):
@@ -96,7 +127,11 @@ class Diff(Base):
     @api_doc("nbdime's diff of a version (default: the latest) against an edited copy sent in the body, "
              "as a commit would record it; nothing is stored (`to` is null)", body=m.DiffCopy,
              reply=m.NotebookDiff, errors=(400, 404, 409, 413),
-             operation_id="diffNotebookCopy", tags=("notebooks",))
+             operation_id="diffNotebookCopy", tags=("notebooks",),
+             description=(
+                 "nbdime's diff of a version (default: the latest) against an edited copy of the notebook sent in the "
+                 "body, exactly as a commit of that copy would record it. Nothing is stored (`to` is null). Reads "
+                 "only."))
     @web.authenticated
     @authorized("read")  # a computation on the body: nothing is written
     async def post(self, ref: str):

@@ -29,6 +29,8 @@ REF = rf"^{ID_PATTERN}(@v[0-9]{{1,9}})?$"
 
 # Path parameters by name: what the server accepts (anything else is a 400 or a 404).
 PATH_PARAMS = {
+    "job_id": {"type": "string", "pattern": UUID, "maxLength": 36,
+               "description": "A job's id (a UUID), from the 202 reply of a `Prefer: respond-async` request."},
     "ref": {"type": "string", "pattern": REF, "maxLength": 212,
             "description": "An artifact id, a version reference `<id>@v<N>`, or a version's row id."},
     "n": {"type": "string", "pattern": r"^v?[0-9]{1,9}$", "maxLength": 10,
@@ -38,8 +40,6 @@ PATH_PARAMS = {
                    "description": "A debate session id."},
     "persona_id": {"type": "string", "pattern": REF, "maxLength": 212,
                    "description": "The id (or a version reference) of a `persona` artifact."},
-    "job_id": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,200}$", "maxLength": 200,
-               "description": "A job id, as the 202 reply of an asynchronous request gave it."},
 }
 ERROR_TEXT = {
     400: "Invalid input: malformed JSON, a schema error, an unknown body field (`reason: invalid`; the message "
@@ -92,6 +92,28 @@ TAGS = [
 NOTEBOOK_FIELDS = {("RegisterNotebook", "notebook"), ("CommitNotebook", "notebook"), ("MergeRequest", "resolved"),
                    ("MergePreviewRequest", "notebook"), ("DiffCopy", "notebook")}
 NOTEBOOK_REF = {"$ref": "#/components/schemas/Notebook"}
+
+
+def _content(name: str, field: str, text: str) -> dict:
+    return {"type": "object", "additionalProperties": True, "required": [field],
+            "description": f"The content of a `{name}` by convention (the server stores any JSON; other fields are "
+                           "kept).", "properties": {field: {"type": "string", "description": text}}}
+
+
+# What `content` holds per artifact type where the type fixes it (notebooks), or where the
+# demonstration and the search use a convention (the server stores any JSON value for the others).
+CONTENT = {
+    "HypothesisContent": _content("hypothesis", "statement", "The hypothesis as one sentence; searched by `q`."),
+    "PaperContent": {**_content("paper", "abstract", "The abstract; searched by `q`."), "properties": {
+        "abstract": {"type": "string", "description": "The abstract; searched by `q`."},
+        "text": {"type": "string", "description": "The full text, if at hand; searched by `q`."}}},
+    "DatasetContent": _content("dataset", "description", "What the data set holds and where it comes from."),
+    "PersonaContent": _content("persona", "bio", "Who the persona is and how it reads evidence."),
+}
+ANY_CONTENT = {"description": "Any other JSON value (other artifact types)."}
+# Request-body `content` fields: the alternatives documented for each (a notebook's only by commit).
+CONTENT_FIELDS = {("CreateArtifact", "content"): list(CONTENT), ("ResultArtifact", "content"): list(CONTENT),
+                  ("NewVersion", "content"): [*CONTENT, "Notebook"]}
 
 
 def _camel(text: str) -> str:
@@ -149,6 +171,15 @@ def _notebook_fields(components: dict) -> None:
             prop["anyOf"] = [NOTEBOOK_REF, {"type": "null"}]
         else:
             prop.update(NOTEBOOK_REF)
+
+
+def _content_fields(components: dict) -> None:
+    for (model, field), names in CONTENT_FIELDS.items():
+        prop = components.get(model, {}).get("properties", {}).get(field)
+        if prop is not None:
+            prop.pop("title", None)
+            prop["anyOf"] = [{"$ref": f"#/components/schemas/{n}"} for n in names] + [ANY_CONTENT]
+    components.update(CONTENT)
 
 
 def _schema(model, components: dict, mode: str) -> dict:
@@ -259,6 +290,7 @@ def _document(routes: tuple[Route, ...]) -> dict:
     for method, route, doc, op_id in _docs(routes):
         paths.setdefault(route.template, {})[method] = _operation(method, route, doc, op_id, components)
     _notebook_fields(components)
+    _content_fields(components)
     components.update(openapi_nbformat.components())
     return {
         "openapi": "3.1.0",

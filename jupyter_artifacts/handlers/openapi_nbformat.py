@@ -31,6 +31,16 @@ def _rewrite(node):
         out = {k: _rewrite(v) for k, v in node.items() if k not in ("$schema", "id") or not isinstance(v, str)}
         if "$ref" in out:
             out["$ref"] = f"#/components/schemas/{_name(node['$ref'])}"
+        if out.get("type") == "array" and "item" in out and "items" not in out:
+            # nbformat's `authors` says `item` (a typo, so its entries go unchecked): keep them unchecked.
+            item = out.pop("item")
+            out["items"] = {"description": f"An entry; nbformat suggests {json.dumps(item, sort_keys=True)}."}
+        enum = out.get("enum")
+        if enum and len({type(v) for v in enum}) > 1:
+            # `[true, false, "auto"]`: one type per alternative, which code generators can follow.
+            out.pop("enum")
+            out["anyOf"] = [{"type": "boolean"} if isinstance(v, bool) else {"const": v} for v in enum
+                            if not isinstance(v, bool) or v is True]
         return out
     if isinstance(node, list):
         return [_rewrite(v) for v in node]

@@ -16,7 +16,10 @@ class StatusHandler(ArtifactsHandler):
 
     @api_doc("Extension version and database health (200 even when the database is down)",
              reply=Status, errors=(),
-             operation_id="getStatus", tags=("service",))
+             operation_id="getStatus", tags=("service",),
+             description=(
+                 "The extension's version and the database's health (`ok`, server and schema versions), and the "
+                 "live-update relay. Answers 200 even when the database is down (then `database.ok` is false)."))
     @web.authenticated
     @authorized
     async def get(self):
@@ -27,7 +30,9 @@ class OpenAPIHandler(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
     @api_doc("This OpenAPI 3 document", reply=dict, errors=(),
-             operation_id="getOpenApi", tags=("service",))
+             operation_id="getOpenApi", tags=("service",),
+             description=(
+                 "This OpenAPI 3.1 document: every route, with its bodies, replies and errors."))
     @web.authenticated
     @authorized
     async def get(self):
