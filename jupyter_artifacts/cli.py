@@ -291,6 +291,25 @@ class VerifyChamberCommand(_Command):
         return 0
 
 
+class MCPCommand(JupyterApp):
+    name = "mcp"
+    description = ("Serve the MCP tools over standard input and output, calling a Jupyter server's REST API: "
+                   "mcp --url URL --token TOKEN (defaults: $JUPYTER_ARTIFACTS_URL, $JUPYTER_ARTIFACTS_TOKEN).")
+    version = __version__
+
+    url = Unicode("", config=True, help="The Jupyter server's URL (default: $JUPYTER_ARTIFACTS_URL).")
+    token = Unicode("", config=True, help="Its token (default: $JUPYTER_ARTIFACTS_TOKEN).")
+    aliases = {"url": "MCPCommand.url", "token": "MCPCommand.token"}
+
+    def start(self):
+        import anyio
+
+        from .mcp_tools.server import serve_stdio
+
+        # Standard output is the MCP wire: nothing else may be printed there.
+        anyio.run(serve_stdio, self.url or None, self.token or None)
+
+
 class ArtifactsCommand(JupyterApp):
     name = "jupyter-artifacts"
     description = "Manage the jupyter_artifacts database."
@@ -304,6 +323,7 @@ class ArtifactsCommand(JupyterApp):
         "demo": (DemoCommand, DemoCommand.description),
         "export-chamber": (ExportChamberCommand, ExportChamberCommand.description),
         "verify-chamber": (VerifyChamberCommand, VerifyChamberCommand.description),
+        "mcp": (MCPCommand, MCPCommand.description),
     }
 
     def start(self):
