@@ -1,0 +1,83 @@
+"""What both transports' tests check through the MCP SDK's client: the tools, the seed's
+demonstration run through them, and refusals as tool errors."""
+
+from __future__ import annotations
+
+import json
+
+TOOL_NAMES = {
+    "search_artifacts", "get_version", "list_versions", "diff_versions", "create_artifact", "new_version",
+    "append_cell", "get_lineage", "create_chamber", "pull_into_chamber", "close_chamber", "open_debate",
+    "post_round", "close_debate", "debate_artifacts", "commit_notebook", "fork_artifact", "merge_notebook",
+    "split_notebook",
+}
+EMPTY_NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}
+
+
+def tool_json(result) -> dict:
+    """A successful tool result's reply (its structured content, which the text repeats)."""
+    assert not result.is_error, result.content[0].text
+    reply = json.loads(result.content[0].text)
+    assert result.structured_content == reply
+    return reply
+
+
+async def check_tools(client, operation_texts) -> None:
+    """Every tool listed, each described by its operation's OpenAPI text."""
+    from jupyter_artifacts.mcp_tools.catalog import TOOLS
+
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert TOOL_NAMES <= set(tools)
+    for spec in TOOLS:
+        tool = tools[spec.name]
+        assert tool.description and tool.description == operation_texts[(spec.method, spec.template)], spec.name
+        assert tool.input_schema["type"] == "object"
+        for arg, _ in spec.path_args:
+            assert arg in tool.input_schema["required"], (spec.name, arg)
+    assert "q" in tools["search_artifacts"].input_schema["properties"]
+    assert {"notebook_id", "source", "execute"} <= set(tools["append_cell"].input_schema["properties"])
+
+
+async def run_demonstration(client, tag: str) -> None:
+    """The seed's demonstration through tools: a hypothesis, a notebook with an appended cell, a
+    debate on it whose round cites a version, closed, and what the debate pinned."""
+    hyp = tool_json(await client.call_tool("create_artifact", {
+        "id": f"H-{tag}", "artifact_type": "hypothesis", "title": "TREM2 loss raises plaque load",
+        "content": {"statement": "TREM2 loss raises plaque load"}, "agent_id": "ed-lein"}))
+    assert hyp["ref"] == f"H-{tag}@v1"
+    found = tool_json(await client.call_tool("search_artifacts", {"q": "TREM2", "type": "hypothesis"}))
+    assert f"H-{tag}" in [x["artifact_id"] for x in found["items"]]
+    nb = tool_json(await client.call_tool("register_notebook", {
+        "id": f"NB-{tag}", "title": "Plaque counts", "notebook": EMPTY_NOTEBOOK}))
+    assert nb["version_number"] == 1
+    cell = tool_json(await client.call_tool("append_cell", {
+        "notebook_id": f"NB-{tag}", "source": "plaques = [3, 5, 8]\nprint(sum(plaques))", "execute": False,
+        "agent_id": "ed-lein", "rationale": "count the plaques"}))
+    assert cell["version_number"] == 2
+    debate = tool_json(await client.call_tool("open_debate", {
+        "target_artifact_id": f"H-{tag}", "topic": "Does TREM2 loss raise plaque load?", "agent_id": "ed-lein"}))
+    sid = debate["id"]
+    rnd = tool_json(await client.call_tool("post_round", {
+        "session_id": sid, "actor_type": "agent", "actor_id": "ed-lein",
+        "content": f"The counts in NB-{tag}@v2 support H-{tag}@v1."}))
+    cited = {(x["artifact_id"], x["version_number"]) for x in rnd["referenced_artifacts"]}
+    assert (f"NB-{tag}", 2) in cited
+    closed = tool_json(await client.call_tool("close_debate", {"session_id": sid, "verdict": "supported"}))
+    assert closed["closed_at"] and closed["chamber_provenance_hash"].startswith("sha256:")
+    pins = tool_json(await client.call_tool("debate_artifacts", {"session_id": sid}))
+    refs = {x["ref"] for x in pins["artifacts"]}
+    assert {f"NB-{tag}@v2", f"H-{tag}@v1"} <= refs
+    history = tool_json(await client.call_tool("list_versions", {"ref": f"NB-{tag}"}))
+    assert [v["ref"] for v in history["versions"]] == [f"NB-{tag}@v1", f"NB-{tag}@v2"]
+    lineage = tool_json(await client.call_tool("get_lineage", {"ref": f"NB-{tag}@v2"}))
+    assert lineage["edges"]
+
+
+async def check_refusals(client, tag: str) -> None:
+    """A refused call is a tool error carrying the REST reason and message."""
+    missing = await client.call_tool("get_version", {"ref": f"nothing-{tag}@v1"})
+    assert missing.is_error and "not_found" in missing.content[0].text, missing.content[0].text
+    typo = await client.call_tool("create_artifact", {"artifact_type": "hypothesis", "title": "x", "agentid": "a"})
+    assert typo.is_error and "invalid" in typo.content[0].text and "agentid" in typo.content[0].text
+    stale = await client.call_tool("append_cell", {"notebook_id": f"NB-{tag}", "source": "1", "parent_version": 1})
+    assert stale.is_error and "stale_parent" in stale.content[0].text and f"NB-{tag}@v" in stale.content[0].text
