@@ -15,6 +15,8 @@ from .handlers import artifacts as artifacts_handlers
 from .handlers import branches as branch_handlers
 from .handlers import chambers as chamber_handlers
 from .handlers import debates as debate_handlers
+from .handlers import fallback
+from .handlers import jobs as job_handlers
 from .handlers import lineage as lineage_handlers
 from .handlers import notebooks as notebook_handlers
 from .handlers import service as service_handlers
@@ -28,7 +30,7 @@ from .services.registry import Services
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "change" / "v1.yaml"
 ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, branch_handlers, chamber_handlers,
-                 debate_handlers, service_handlers)
+                 debate_handlers, service_handlers, job_handlers)
 
 
 class JupyterArtifactsApp(ExtensionApp):
@@ -150,10 +152,15 @@ class JupyterArtifactsApp(ExtensionApp):
 
     def initialize_handlers(self):
         self.handlers.extend((r.pattern, r.handler) for r in self.routes())
+        from .handlers import mcp_http  # JSON-RPC, not REST: served, but not in the OpenAPI document
+
+        self.handlers.extend((r.pattern, r.handler) for r in mcp_http.routes)
+        self.handlers.append((fallback.PATTERN, fallback.UnknownRoute))
 
     async def stop_extension(self):
         await self.listener.stop()
         self.live.close()
+        await self.services.jobs.close()
         await self.services.notebooks.close()
         await self.db.close()
         if getattr(self, "_embedded_server", None) is not None:

@@ -21,13 +21,18 @@ class ArtifactsError(Exception):
 
     status = 500
     reason = "error"
+    # Seconds after which a retry may succeed (the reply's Retry-After header), if it may.
+    retry_after: int | None = None
 
-    def __init__(self, message: str, *, errors: list[dict] | None = None, extra: dict | None = None):
+    def __init__(self, message: str, *, errors: list[dict] | None = None, extra: dict | None = None,
+                 retry_after: int | None = None):
         super().__init__(message)
         self.message = message
         self.errors = errors
         # Fields the reply carries beside message and reason (e.g. a stale parent's head).
         self.extra = extra or {}
+        if retry_after is not None:
+            self.retry_after = retry_after
 
 
 class Invalid(ArtifactsError):
@@ -82,6 +87,7 @@ class TooLarge(ArtifactsError):
 class Unavailable(ArtifactsError):
     status = 503
     reason = "unavailable"
+    retry_after = 1
 
 
 class RenderFailed(ArtifactsError):

@@ -49,9 +49,12 @@ def api(jp_fetch):
     """`await api("POST", "api/artifacts", {...})` -> Reply, errors included (no raise)."""
 
     async def call(method: str, path: str, body: Any = None, params: dict | None = None,
-                   raw: bytes | str | None = None, headers: dict | None = None) -> Reply:
+                   raw: bytes | str | None = None, headers: dict | None = None,
+                   timeout: float | None = None) -> Reply:
         parts = path.split("/")
         kwargs: dict = {"method": method, "raise_error": False}
+        if timeout is not None:
+            kwargs["request_timeout"] = timeout
         if params:
             kwargs["params"] = params
         if body is not None or raw is not None:

@@ -24,10 +24,17 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from .. import json_limits
 from ..errors import ArtifactsError, Conflict, Invalid, Unavailable, excerpt
+from . import idempotency
 
 log = logging.getLogger("jupyter_artifacts")
 T = TypeVar("T")
 REVIVE_EVERY_S = 5.0
+# A request that has waited this long for a connection asks the database directly whether it
+# answers: a busy pool keeps waiting (up to pool_timeout), a dead database is a 503 at once.
+PROBE_AFTER_S = 0.4
+PROBE_TIMEOUT_S = 0.5
+# While the database is known to be down, how often a watcher looks for it to come back.
+WATCH_EVERY_S = 0.5
 
 # Failures that mean "the database cannot answer now": 503, and the next request retries.
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout, PoolClosed)
@@ -115,6 +122,12 @@ class Database:
         self._revived_at = -REVIVE_EVERY_S
         self._pool: AsyncConnectionPool | None = None
         self._ready = False
+        # Set while the database is known to be unreachable: requests answer 503 at once
+        # (API.md: "within about a second") until the watcher sees it answer again.
+        self._down = False
+        self._watcher: asyncio.Task | None = None
+        self._probe: asyncio.Future | None = None
+        self._probed_at = 0.0
         self._lock = asyncio.Lock()
         # Checks run once after migrations (each in its own transaction), e.g. that every
         # link has its processing step.
@@ -156,7 +169,7 @@ class Database:
                     from .migrate import apply_migrations
 
                     with translate_errors():
-                        async with self._pool.connection() as conn:
+                        async with self._pooled(self._pool) as conn:
                             await apply_migrations(conn)
                             for check in self.on_ready:
                                 async with conn.transaction():
@@ -165,11 +178,75 @@ class Database:
         return self._pool
 
     @contextlib.asynccontextmanager
+    async def _pooled(self, pool: AsyncConnectionPool) -> AsyncIterator[psycopg.AsyncConnection]:
+        """`pool.connection()`, but failing fast when the database is down (see `_getconn`)."""
+        conn = await self._getconn(pool)
+        try:
+            async with conn:
+                yield conn
+        finally:
+            await pool.putconn(conn)
+
+    async def _getconn(self, pool: AsyncConnectionPool) -> psycopg.AsyncConnection:
+        if self._down:
+            raise Unavailable("The artifacts database is unreachable; try again shortly.")
+        waiting = asyncio.ensure_future(pool.getconn())
+        done, _ = await asyncio.wait({waiting}, timeout=PROBE_AFTER_S)
+        if done or await self.reachable():
+            return await waiting  # ready, or a busy pool: wait for a connection to come back
+        waiting.cancel()
+        with contextlib.suppress(BaseException):
+            # Handed a connection just before the cancel landed: give it back.
+            await pool.putconn(await waiting)
+        self._mark_down()
+        raise Unavailable("The artifacts database is unreachable; try again shortly.")
+
+    async def reachable(self) -> bool:
+        """Whether the database accepts a new connection now. Requests waiting together share
+        one probe, and its answer stands for PROBE_TIMEOUT_S (a busy pool is not flooded)."""
+        now = time.monotonic()
+        if self._probe is None or (self._probe.done() and now - self._probed_at > PROBE_TIMEOUT_S):
+            self._probed_at = now
+            self._probe = asyncio.ensure_future(self._connect_once())
+        return await asyncio.shield(self._probe)
+
+    async def _connect_once(self) -> bool:
+        try:
+            conninfo = self.conninfo if self._pool is not None else await self._conninfo()
+            conn = await asyncio.wait_for(psycopg.AsyncConnection.connect(conninfo), PROBE_TIMEOUT_S)
+        except (Exception, asyncio.TimeoutError):  # noqa: BLE001 - any failure to connect means "not now"
+            return False
+        with contextlib.suppress(Exception):
+            await conn.close()
+        return True
+
+    def _mark_down(self) -> None:
+        self._down = True
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        """While down: probe until the database answers, then drop the pool's dead connections."""
+        while self._down:
+            await asyncio.sleep(WATCH_EVERY_S)
+            if self._revive is not None:
+                await self.revive()
+            if await self.reachable():
+                if self._pool is not None:
+                    with contextlib.suppress(Exception):
+                        await self._pool.check()
+                self._down = False
+
+    @property
+    def down(self) -> bool:
+        return self._down
+
+    @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
         try:
             pool = await self.ensure_ready()
             with translate_errors():
-                async with pool.connection() as conn:
+                async with self._pooled(pool) as conn:
                     yield conn
         except Unavailable:
             await self.revive()
@@ -203,9 +280,13 @@ class Database:
             try:
                 # Serialization failures and deadlocks are OperationalErrors too: retried here.
                 with translate_errors(passthrough=_RETRYABLE):
-                    async with pool.connection() as conn:
-                        async with conn.transaction():
-                            return await work(conn)
+                    async with self._pooled(pool) as conn, conn.transaction():
+                        # A keyed request (Idempotency-Key) claims its key in the
+                        # transaction of its write: both commit, or neither.
+                        await idempotency.claim(conn)
+                        result = await work(conn)
+                    idempotency.claimed()
+                    return result
             except _RETRYABLE:
                 if attempt >= self.max_retries:
                     raise Unavailable("The database stayed too busy to finish this write; try again.") from None
@@ -216,6 +297,9 @@ class Database:
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
         if self._pool is not None:
             pool, self._pool = self._pool, None
             self._ready = False

@@ -7,8 +7,10 @@ from tornado import web
 
 from .. import json_limits
 from ..models import notebooks as m
+from ..models.jobs import JobAccepted
 from ..refs import parse_version_number
 from .base import ArtifactsHandler, Route, api_doc
+from .keyed import prefers_async
 
 AUTH_RESOURCE = "jupyter_artifacts:notebooks"
 WRITE_ERRORS = (400, 403, 404, 409, 413)
@@ -86,7 +88,7 @@ class NotebookVersion(Base):
 class Cells(Base):
     @api_doc("Append a cell as the notebook's next version (optionally executed in a fresh kernel)",
              body=m.AppendCell, reply=m.Appended, status=201, errors=(*WRITE_ERRORS, 422),
-             operation_id="appendCell", tags=("notebooks",),
+             operation_id="appendCell", tags=("notebooks",), accepted=JobAccepted,
              description=(
                  "Appends one cell to the notebook as its next version, in one all-or-nothing call: the new version "
                  "(`version_number` = parent + 1) holds the parent's cells unchanged plus the new one at `cell_index`; "
@@ -108,7 +110,12 @@ class Cells(Base):
                                                               AUTH_RESOURCE):
             raise web.HTTPError(403, f"User {self.username} is not authorized to execute cells "
                                      f"(execute on {AUTH_RESOURCE}).")
-        self.reply(await self.notebooks.append(ref, body, self.actor(body)), 201)
+        actor = self.actor(body)
+        if body.execute and prefers_async(self):
+            # Replaying every earlier cell can outlast a client's timeout: 202 and a job to poll.
+            self.reply(await self.start_job("append_cell", lambda: self.notebooks.append(ref, body, actor), 201), 202)
+            return
+        self.reply(await self.notebooks.append(ref, body, actor), 201)
 
 
 class Diff(Base):

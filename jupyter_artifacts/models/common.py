@@ -16,9 +16,9 @@ ActorType = Literal["agent", "persona", "user"]
 
 
 class Request(BaseModel):
-    # Unknown fields are ignored (clients may send more than we read), but never trusted:
-    # `recorded_by` in a body, for one, has no effect.
-    model_config = ConfigDict(extra="ignore", str_max_length=1_000_000)
+    # Unknown fields are refused (400 naming them): a misspelt `agentid` silently dropped is
+    # the commonest agent mistake. `recorded_by` in a body is refused the same way.
+    model_config = ConfigDict(extra="forbid", str_max_length=1_000_000)
 
 
 class ActorFields(Request):
@@ -135,7 +135,7 @@ class ErrorReply(BaseModel):
 
     message: str = Field(description="What is wrong, as a sentence (quoting at most a short excerpt of the input).")
     reason: Literal["invalid", "not_found", "conflict", "closed", "stale_parent", "too_large",
-                    "unavailable", "forbidden", "error", "merge_conflict", "no_common_ancestor",
+                    "unavailable", "unauthorized", "forbidden", "error", "merge_conflict", "no_common_ancestor",
                     "idempotency_mismatch"] = Field(description="A stable code for programs.")
     errors: list[ErrorDetail] | None = Field(None, description="Each schema problem of an `invalid` body.")
     current_version: int | None = Field(None, description="With `stale_parent`: the latest version's number.")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 log = logging.getLogger("jupyter_artifacts")
 
 SCHEMA_ID = "https://events.jupyter.org/jupyter_artifacts/change/v1"
-FIELDS = ("kind", "action", "artifact_id", "version_number", "ref", "chamber_id", "session_id", "tag")
+FIELDS = ("kind", "action", "artifact_id", "version_number", "ref", "chamber_id", "session_id", "tag", "job_id")
 
 
 def coalesce_key(event: dict) -> tuple:
@@ -35,6 +35,8 @@ def coalesce_key(event: dict) -> tuple:
         return kind, event.get("chamber_id"), event.get("action")
     if kind == "debate":
         return kind, event.get("session_id"), event.get("action")
+    if kind == "job":
+        return kind, event.get("job_id")
     return (kind, json.dumps(event, sort_keys=True))
 
 

@@ -8,6 +8,8 @@ from .chambers import ChamberService
 from .commits import CommitService
 from .debates import DebateService
 from .forks import ForkService
+from .idempotency import Idempotency
+from .jobs import Jobs
 from .lineage import LineageService, check_steps
 from .merges import MergeService
 from .notebooks import NotebookService, NotebookSettings
@@ -28,5 +30,7 @@ class Services:
         self.commits = CommitService(db)
         self.merges = MergeService(db)
         self.forks = ForkService(db)
+        self.idempotency = Idempotency(db)
+        self.jobs = Jobs(db)
         # A notebook's new content through the artifacts route is a commit (API.md).
         self.artifacts.commits = self.commits

@@ -50,7 +50,10 @@ async def test_hash_covers_values_as_stored(api):
 
 
 async def test_generated_id_and_recorded_by_cannot_be_forged(api):
-    v = await create(api, artifact_type="paper", title="P", recorded_by="mallory")
+    r = await api("POST", "api/artifacts", {"artifact_type": "paper", "title": "P", "recorded_by": "mallory"})
+    assert r.status == 400 and r.json["reason"] == "invalid" and "'recorded_by'" in r.json["message"]
+    assert (await api("GET", "api/artifacts")).json["items"] == []
+    v = await create(api, artifact_type="paper", title="P")
     assert v["id"].startswith("paper-") and len(v["id"]) == len("paper-") + 8
     assert v["created_by"]["recorded_by"] != "mallory"
     assert v["created_by"]["actor_type"] == "user"

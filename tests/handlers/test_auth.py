@@ -11,7 +11,7 @@ from jupyter_artifacts.app import JupyterArtifactsApp
 from jupyter_artifacts.handlers.openapi import METHODS
 
 SAMPLE = {"ref": "H-1", "n": "1", "cid": "00000000-0000-4000-8000-000000000000", "persona_id": "H-1",
-          "session_id": "deb-1"}
+          "session_id": "deb-1", "job_id": "00000000-0000-4000-8000-000000000001"}
 
 
 def operations():
@@ -33,8 +33,25 @@ async def test_every_route_refuses_unauthenticated_requests(api):
     for method, path in ops:
         body = {} if method in ("POST", "PATCH") else None
         r = await api(method, path, body, headers={"Authorization": ""})
-        assert r.status == 403, (method, path, r)
-        assert r.json["reason"] == "forbidden" and r.json["message"]
+        assert r.status == 401, (method, path, r)
+        assert r.json["reason"] == "unauthorized" and r.json["message"]
+        assert r.headers["WWW-Authenticate"].startswith("token")
+    # A wrong token is no credential either; an unknown route under the prefixes is refused the same.
+    for path in ("api/artifacts", "api/artifacts/H-1/no-such-route"):
+        r = await api("GET", path, headers={"Authorization": "token not-the-token"})
+        assert r.status == 401 and r.json["reason"] == "unauthorized", path
+
+
+async def test_unknown_routes_under_the_prefixes_are_json_404s(api):
+    for method, path in [("GET", "api/artifacts/H-1/nope"), ("POST", "api/notebooks/x/y/z"),
+                         ("GET", "api/jupyter_artifacts/nope"), ("DELETE", "api/chambers"),
+                         ("GET", "api/personas"), ("PUT", "api/debates/d/rounds/1")]:
+        r = await api(method, path, {} if method in ("POST", "PUT") else None)
+        if (method, path) == ("DELETE", "api/chambers"):
+            assert r.status == 405, r  # a real route, another method
+            continue
+        assert r.status == 404 and r.json["reason"] == "not_found", (method, path, r)
+        assert "openapi.json" in r.json["message"]
 
 
 @pytest.fixture

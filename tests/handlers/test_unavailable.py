@@ -106,3 +106,30 @@ async def test_server_started_while_database_is_down(api, relay, sql):
     assert r.status == 200 and r.json["items"] == []
     # The migrations ran once the database answered.
     assert sql("SELECT count(*) AS n FROM jupyter_artifacts_schema_version")[0]["n"] >= 1
+
+
+class TestFastFailure:
+    """With the database gone, a request answers 503 with Retry-After at once, not after the pool
+    timeout (set here to a minute): each request below would time out on the client first."""
+
+    @pytest.fixture
+    def artifacts_config(self, relay):
+        return {"database_url": relay.url, "pool_timeout": 60.0, "pool_min_size": 2}
+
+    async def test_503_comes_before_the_pool_timeout(self, api, relay, sql):
+        assert (await api("POST", "api/artifacts", {"id": "F-1", "artifact_type": "paper", "title": "t"})).status == 201
+        await relay.down()
+        for method, path, body in [("GET", "api/artifacts/F-1", None), ("GET", "api/artifacts", None),
+                                   ("POST", "api/artifacts", {"id": "F-2", "artifact_type": "paper", "title": "t"}),
+                                   ("GET", "api/artifacts/F-1", None)]:
+            r = await api(method, path, body, timeout=10)
+            assert r.status == 503 and r.json["reason"] == "unavailable", (path, r)
+            assert r.headers["Retry-After"] == "1"
+        status = await api("GET", "api/jupyter_artifacts/status", timeout=10)
+        assert status.status == 200 and status.json["database"]["ok"] is False
+        await relay.up()
+        # Back by itself: the watcher notices the database and the pool's dead connections go.
+        r = await wait_for(api, "api/artifacts/F-1", 200)
+        assert r.status == 200, r
+        assert (await api("POST", "api/artifacts", {"id": "F-2", "artifact_type": "paper", "title": "t"},
+                          timeout=10)).status == 201
