@@ -7,7 +7,6 @@ import uuid
 
 import psycopg
 import pytest
-
 from tests_helpers import JupyterServer
 
 from jupyter_artifacts.pytest_plugin import url_with_schema

@@ -81,3 +81,40 @@ async def check_refusals(client, tag: str) -> None:
     assert typo.is_error and "invalid" in typo.content[0].text and "agentid" in typo.content[0].text
     stale = await client.call_tool("append_cell", {"notebook_id": f"NB-{tag}", "source": "1", "parent_version": 1})
     assert stale.is_error and "stale_parent" in stale.content[0].text and f"NB-{tag}@v" in stale.content[0].text
+
+
+async def run_other_tools(client, tag: str) -> None:
+    """Chambers, versions and diffs, commit, fork, split and merge, each through its tool."""
+    chamber = tool_json(await client.call_tool("create_chamber", {
+        "name": f"review {tag}", "purpose": "experiment_design", "agent_id": "ed-lein"}))
+    pulled = tool_json(await client.call_tool("pull_into_chamber", {
+        "chamber_id": chamber["id"], "entries": [{"artifact_id": f"H-{tag}", "role": "input"}]}))
+    assert [p["ref"] for p in pulled["artifacts"]] == [f"H-{tag}@v1"]
+    closed = tool_json(await client.call_tool("close_chamber", {"chamber_id": chamber["id"]}))
+    assert closed["provenance_hash"].startswith("sha256:")
+    again = await client.call_tool("pull_into_chamber", {"chamber_id": chamber["id"],
+                                                         "entries": [{"artifact_id": f"H-{tag}"}]})
+    assert again.is_error and "closed" in again.content[0].text
+
+    v2 = tool_json(await client.call_tool("new_version", {
+        "ref": f"H-{tag}", "content": {"statement": "TREM2 loss raises plaque load in 5xFAD mice"},
+        "changelog": "narrowed to 5xFAD"}))
+    assert v2["ref"] == f"H-{tag}@v2" and v2["parent_ref"] == f"H-{tag}@v1"
+    diff = tool_json(await client.call_tool("diff_versions", {"ref": f"H-{tag}", "from": 1, "to": 2}))
+    assert diff["content_changed"] and diff["from"] == 1 and diff["to"] == 2
+
+    notebook = tool_json(await client.call_tool("get_version", {"ref": f"NB-{tag}"}))["content"]
+    notebook["cells"].append({"cell_type": "markdown", "id": "note", "metadata": {}, "source": "Counts look high."})
+    committed = tool_json(await client.call_tool("commit_notebook", {
+        "notebook_id": f"NB-{tag}", "notebook": notebook, "rationale": "a note"}))
+    assert committed["ref"] == f"NB-{tag}@v3"
+    fork = tool_json(await client.call_tool("fork_artifact", {"ref": f"NB-{tag}@v3", "new_id": f"NB-{tag}-fork"}))
+    assert fork["ref"] == f"NB-{tag}-fork@v1"
+    split = tool_json(await client.call_tool("split_notebook", {
+        "notebook_id": f"NB-{tag}", "cells": [1], "new_id": f"NB-{tag}-note"}))
+    assert split["ref"] == f"NB-{tag}-note@v1"
+    fork_cell = tool_json(await client.call_tool("append_cell", {"notebook_id": f"NB-{tag}-fork", "source": "x = 1"}))
+    assert fork_cell["version_number"] == 2
+    merged = tool_json(await client.call_tool("merge_notebook", {
+        "notebook_id": f"NB-{tag}", "other": f"NB-{tag}-fork@v2"}))
+    assert merged["ref"] == f"NB-{tag}@v4"

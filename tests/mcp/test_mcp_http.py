@@ -10,7 +10,8 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp_checks import check_refusals, check_tools, run_demonstration, tool_json
+from mcp_checks import EMPTY_NOTEBOOK, check_refusals, check_tools, run_demonstration, run_other_tools, tool_json
+from tests_helpers import JupyterServer
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +38,17 @@ async def test_tools_demonstration_and_refusals_over_http(jupyter, operation_tex
         await check_tools(client, operation_texts)
         await run_demonstration(client, "http")
         await check_refusals(client, "http")
+        await run_other_tools(client, "http")
+
+
+async def test_an_executed_append_runs_through_the_tool(jupyter):
+    """The client runs an executed append as a job and waits for it; the tool gives its outcome."""
+    async with mcp_client(jupyter, jupyter.token) as client:
+        tool_json(await client.call_tool("register_notebook", {"id": "NB-run", "notebook": EMPTY_NOTEBOOK}))
+        ran = tool_json(await client.call_tool("append_cell", {
+            "notebook_id": "NB-run", "source": "print(6 * 7)", "execute": True, "agent_id": "ed-lein"}))
+    assert ran["execution"]["status"] == "ok", ran["execution"]
+    assert any("42" in o.get("text", "") for o in ran["outputs"])
 
 
 async def test_handshake_era_clients_are_served_too(jupyter, operation_texts):
@@ -82,3 +94,27 @@ def test_a_cross_origin_post_with_a_cookie_but_no_token_is_refused(jupyter):
         "Accept": "application/json, text/event-stream", "Cookie": "username-127-0-0-1=stolen"}, message)
     assert status in (401, 403, 404)
     assert headers.get("access-control-allow-origin", "") in ("",)
+
+
+class UnderBaseUrl(JupyterServer):
+    """A server under a base_url (as JupyterHub runs one): every path below it."""
+
+    base = "/user/ed-lein/"
+
+    def __init__(self, tmp_path, database_url):
+        super().__init__(tmp_path, database_url, f"--ServerApp.base_url={self.base}", name="based")
+
+    def call(self, method, path, body=None, quiet=False):
+        return super().call(method, self.base.rstrip("/") + path, body, quiet)
+
+
+async def test_under_a_base_url_the_tools_reach_the_routes_below_it(database_url, tmp_path):
+    with UnderBaseUrl(tmp_path, database_url) as server:
+        headers = {"Authorization": f"token {server.token}"}
+        url = f"http://127.0.0.1:{server.port}{server.base}{PATH.lstrip('/')}"
+        http = httpx2.AsyncClient(headers=headers, timeout=120)
+        async with Client(streamable_http_client(url, http_client=http)) as client:
+            made = tool_json(await client.call_tool("create_artifact", {"artifact_type": "note", "title": "based"}))
+            missing = await client.call_tool("get_version", {"ref": "nothing@v1"})
+        assert server.call("GET", f"/api/artifacts/{made['ref']}")[0] == 200
+    assert missing.is_error and "not_found" in missing.content[0].text
