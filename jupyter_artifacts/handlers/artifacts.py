@@ -23,8 +23,7 @@ class Base(ArtifactsHandler):
 
 
 class ArtifactsCollection(Base):
-    @api_doc("List the latest version of each artifact (each with `step`); with `q`, search them, best first, "
-             "each item with `match`", query=m.ListArtifacts, reply=VersionPage,
+    @api_doc("List or search artifacts (their latest versions)", query=m.ListArtifacts, reply=VersionPage,
              operation_id="listArtifacts", tags=("artifacts",),
              description=(
                  "Lists artifacts, one item per artifact: its latest version (without `content`), with `step`, the "
@@ -56,7 +55,7 @@ class ArtifactsCollection(Base):
 
 
 class ArtifactTypes(Base):
-    @api_doc("Artifact types of the latest versions, with how many of each, most common first",
+    @api_doc("Count artifacts by type",
              reply=m.ArtifactTypeList, errors=(),
              operation_id="listArtifactTypes", tags=("artifacts",),
              description=(
@@ -69,7 +68,7 @@ class ArtifactTypes(Base):
 
 
 class ArtifactItem(Base):
-    @api_doc("The version named (latest for a bare id), with content", reply=Version,
+    @api_doc("Get a version (the latest for a bare id), with content", reply=Version,
              operation_id="getArtifact", tags=("artifacts",),
              description=(
                  "Returns one version with its `content`: the latest for a bare artifact id (`hypothesis-H-89`), "
@@ -81,7 +80,7 @@ class ArtifactItem(Base):
 
 
 class Versions(Base):
-    @api_doc("Every version, oldest first", reply=m.VersionList,
+    @api_doc("List every version of an artifact, oldest first", reply=m.VersionList,
              operation_id="listVersions", tags=("artifacts",),
              description=(
                  "Every version of the artifact, oldest first, without `content`, each with `ref`, `parent_ref` and "
@@ -91,8 +90,7 @@ class Versions(Base):
     async def get(self, ref: str):
         self.reply(await self.artifacts.versions(ref))
 
-    @api_doc("Create the next version from the latest; omitted fields carry over. A notebook's `content` is a "
-             "commit (as POST /api/notebooks/{id}/versions; 200 with the head when nothing changed)",
+    @api_doc("Write the next version of an artifact",
              body=m.NewVersion, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version},
              operation_id="newVersion", tags=("artifacts",),
              description=(
@@ -113,7 +111,7 @@ class Versions(Base):
 
 
 class VersionItem(Base):
-    @api_doc("One version, with content", reply=Version,
+    @api_doc("Get version N, with content", reply=Version,
              operation_id="getVersion", tags=("artifacts",),
              description=(
                  "Returns exactly version N of the artifact, with `content`. Reads only."))
@@ -122,7 +120,7 @@ class VersionItem(Base):
     async def get(self, ref: str, n: str):
         self.reply(await self.artifacts.version(ref, parse_version_number(n)))
 
-    @api_doc("Change a version's lifecycle (its content is immutable)", body=m.LifecyclePatch,
+    @api_doc("Change a version's lifecycle state", body=m.LifecyclePatch,
              reply=Version, errors=WRITE_ERRORS,
              operation_id="setLifecycle", tags=("artifacts",),
              description=(
@@ -138,7 +136,7 @@ class VersionItem(Base):
 
 
 class Tags(Base):
-    @api_doc("Tag a version (201 when created, 200 when it already held the tag or it was moved)",
+    @api_doc("Tag a version",
              body=m.TagRequest, reply=Version, status=201, errors=WRITE_ERRORS, also={200: Version},
              operation_id="tagVersion", tags=("artifacts",),
              description=(
@@ -155,7 +153,7 @@ class Tags(Base):
 
 
 class Diff(Base):
-    @api_doc("Field-by-field difference between two versions (default: latest against its parent)",
+    @api_doc("Compare two versions field by field",
              query=m.DiffQuery, reply=m.FieldDiff,
              operation_id="diffArtifact", tags=("artifacts",),
              description=(
@@ -169,7 +167,7 @@ class Diff(Base):
 
 
 class Links(Base):
-    @api_doc("Links in and out of an artifact (every version) or of one version", reply=m.LinkList,
+    @api_doc("List the links in and out of an artifact or version", reply=m.LinkList,
              operation_id="getLinks", tags=("artifacts",),
              description=(
                  "The links in and out of the artifact: of every version for a bare id, of one version for `X@vN`. "
@@ -181,7 +179,7 @@ class Links(Base):
 
 
 class LinkCollection(Base):
-    @api_doc("Link two exact versions and record its processing step", body=m.CreateLink, reply=m.Link,
+    @api_doc("Link two exact versions", body=m.CreateLink, reply=m.Link,
              status=201, errors=WRITE_ERRORS,
              operation_id="createLink", tags=("artifacts",),
              description=(

@@ -20,8 +20,7 @@ COMMIT_ERRORS = (*WRITE_ERRORS, 422)  # an idempotency key reused for another re
 class CommitVersion(ArtifactsHandler):
     auth_resource = NOTEBOOKS
 
-    @api_doc("Commit an edited notebook as its next version (201; 200 with the head when nothing changed). "
-             "Writes a derives_from link and its `derive` step (method `manual-edit` unless given)",
+    @api_doc("Commit an edited notebook as its next version",
              body=m.CommitNotebook, reply=m.Committed, status=201, errors=COMMIT_ERRORS, also={200: m.Committed},
              operation_id="commitNotebook", tags=("notebooks",),
              description=(
@@ -54,8 +53,7 @@ class CommitVersion(ArtifactsHandler):
 class Fork(ArtifactsHandler):
     auth_resource = ARTIFACTS
 
-    @api_doc("Fork a version (default: the latest) into version 1 of a new artifact of the same type, "
-             "linked by a `fork` step", body=m.ForkRequest, reply=Version, status=201, errors=WRITE_ERRORS,
+    @api_doc("Fork a version into a new artifact", body=m.ForkRequest, reply=Version, status=201, errors=WRITE_ERRORS,
              body_optional=True,
              operation_id="forkArtifact", tags=("artifacts",),
              description=(
@@ -74,8 +72,7 @@ class Fork(ArtifactsHandler):
 class Merge(ArtifactsHandler):
     auth_resource = NOTEBOOKS
 
-    @api_doc("Three-way merge of another version into the head with nbdime (201; 200 with the head when it "
-             "already holds the other version); conflicts: 409 `merge_conflict` with what resolving needs",
+    @api_doc("Merge another version into the notebook's head",
              body=m.MergeRequest, reply=m.Committed, status=201, errors=WRITE_ERRORS, also={200: m.Committed},
              error_replies={409: m.MergeConflictReply},
              operation_id="mergeNotebook", tags=("notebooks",),
@@ -99,8 +96,7 @@ class Merge(ArtifactsHandler):
 class MergePreview(ArtifactsHandler):
     auth_resource = NOTEBOOKS
 
-    @api_doc("What merging another version, or an edited copy made from `base`, into the head gives: nbdime's "
-             "decisions and, without conflicts, the merged notebook; nothing is stored",
+    @api_doc("Preview a merge, storing nothing",
              body=m.MergePreviewRequest, reply=m.MergeOutcome, errors=(400, 404, 409, 413),
              operation_id="previewMerge", tags=("notebooks",),
              description=(
@@ -116,8 +112,7 @@ class MergePreview(ArtifactsHandler):
 class Split(ArtifactsHandler):
     auth_resource = NOTEBOOKS
 
-    @api_doc("Chosen cells of a notebook version (default: the latest), in the order given, become version 1 "
-             "of a new notebook, linked by a `split` step", body=m.SplitRequest, reply=Version, status=201,
+    @api_doc("Split chosen cells into a new notebook", body=m.SplitRequest, reply=Version, status=201,
              errors=WRITE_ERRORS,
              operation_id="splitNotebook", tags=("notebooks",),
              description=(

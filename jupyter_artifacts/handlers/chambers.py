@@ -47,7 +47,7 @@ class ChamberCollection(Base):
 
 
 class ChamberItem(Base):
-    @api_doc("A chamber with its pinned versions", reply=m.Chamber,
+    @api_doc("Get a chamber with its pinned versions", reply=m.Chamber,
              operation_id="getChamber", tags=("chambers",),
              description=(
                  "A chamber with every pinned version (`ref`, `content_hash`, role, who pinned it and when). Reads "
@@ -59,7 +59,7 @@ class ChamberItem(Base):
 
 
 class Pull(Base):
-    @api_doc("Pin exact versions in the chamber, all or nothing (a list body)", body=m.PullRequest,
+    @api_doc("Pin exact versions in a chamber", body=m.PullRequest,
              reply=m.Chamber, errors=WRITE_ERRORS,
              operation_id="pullIntoChamber", tags=("chambers",),
              description=(
@@ -77,7 +77,7 @@ class Pull(Base):
 
 
 class Close(Base):
-    @api_doc("Close the chamber (optionally with a result artifact) and take its provenance hash",
+    @api_doc("Close a chamber and take its provenance hash",
              body=m.CloseChamber, reply=m.Chamber, errors=WRITE_ERRORS, body_optional=True,
              operation_id="closeChamber", tags=("chambers",),
              description=(
@@ -93,9 +93,8 @@ class Close(Base):
 
 
 class Workspace(Base):
-    @api_doc("Open (or return the open) workspace of a persona, filled with its references; the body "
-             "is optional", body=m.OpenWorkspace, reply=m.Chamber, status=201, errors=WRITE_ERRORS,
-             also={200: m.Chamber}, body_optional=True,
+    @api_doc("Open a persona's workspace (or return the open one)", body=m.OpenWorkspace, reply=m.Chamber,
+             status=201, errors=WRITE_ERRORS, also={200: m.Chamber}, body_optional=True,
              operation_id="openPersonaWorkspace", tags=("chambers",),
              description=(
                  "Opens the persona's `persona_workspace` chamber (201), or returns the one already open (200), with "
@@ -110,7 +109,7 @@ class Workspace(Base):
         chamber, created = await self.chambers.workspace(persona_id, self.actor(body), create=True)
         self.reply(chamber, 201 if created else 200)
 
-    @api_doc("The open workspace of a persona", reply=m.Chamber,
+    @api_doc("Get a persona's open workspace", reply=m.Chamber,
              operation_id="getPersonaWorkspace", tags=("chambers",),
              description=(
                  "The persona's open workspace chamber; 404 if none is open. Reads only."))

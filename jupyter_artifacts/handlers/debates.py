@@ -22,7 +22,7 @@ class Base(ArtifactsHandler):
 
 
 class DebateCollection(Base):
-    @api_doc("List debate sessions, newest first (without their rounds)", query=m.ListDebates,
+    @api_doc("List debates, newest first", query=m.ListDebates,
              reply=m.SessionPage,
              operation_id="listDebates", tags=("debates",),
              description=(
@@ -33,7 +33,7 @@ class DebateCollection(Base):
     async def get(self):
         self.reply(await self.debates.list(self.parse_query(m.ListDebates)))
 
-    @api_doc("Open a debate pinned to its target's version, with a debate chamber", body=m.CreateDebate,
+    @api_doc("Open a debate about an exact version", body=m.CreateDebate,
              reply=m.Session, status=201, errors=WRITE_ERRORS,
              operation_id="openDebate", tags=("debates",),
              description=(
@@ -50,7 +50,7 @@ class DebateCollection(Base):
 
 
 class DebateItem(Base):
-    @api_doc("A debate session with its rounds", reply=m.Session,
+    @api_doc("Get a debate with its rounds", reply=m.Session,
              operation_id="getDebate", tags=("debates",),
              description=(
                  "A debate session with every round and the exact versions each round cites. Reads only."))
@@ -61,7 +61,7 @@ class DebateItem(Base):
 
 
 class Rounds(Base):
-    @api_doc("Add a round; its citations are resolved to exact versions and pulled in",
+    @api_doc("Post a round to a debate",
              body=m.CreateRound, reply=m.Round, status=201, errors=WRITE_ERRORS,
              operation_id="postRound", tags=("debates",),
              description=(
@@ -82,7 +82,7 @@ class Rounds(Base):
 
 
 class CloseDebate(Base):
-    @api_doc("Close the debate and its chamber", body=m.CloseDebate, reply=m.Session, errors=WRITE_ERRORS,
+    @api_doc("Close a debate and its chamber", body=m.CloseDebate, reply=m.Session, errors=WRITE_ERRORS,
              body_optional=True,
              operation_id="closeDebate", tags=("debates",),
              description=(
@@ -98,7 +98,7 @@ class CloseDebate(Base):
 
 
 class DebateArtifacts(Base):
-    @api_doc("Every version the debate pinned, pulled or cited, one entry per version",
+    @api_doc("List every version a debate pinned, pulled or cited",
              reply=m.DebateArtifacts,
              operation_id="getDebateArtifacts", tags=("debates",),
              description=(

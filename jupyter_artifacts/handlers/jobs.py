@@ -14,8 +14,15 @@ AUTH_RESOURCE = "jupyter_artifacts:jobs"
 class JobItem(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
-    @api_doc("A job's state: running, or done with the reply the synchronous call would have given, or failed "
-             "with its error", reply=Job, errors=(404,), operation_id="getJob", tags=("jobs",))
+    @api_doc("Get a job's state (poll an asynchronous request)", reply=Job, errors=(404,),
+             operation_id="getJob", tags=("jobs",),
+             description=(
+                 "Polls a job started by a request sent with `Prefer: respond-async` (its 202 reply gave `job_id` "
+                 "and `href`). `running` until it ends; then `done` with `result`, the reply body the synchronous "
+                 "call would have given (and `http_status`, its status), or `failed` with `error`, the refusal it "
+                 "would have given (e.g. 409 `stale_parent`). A job that was cut off (its server stopped) is "
+                 "`failed` with nothing half-written. Jobs are their principal's own: another's job is a 404. "
+                 "Reads only."))
     @web.authenticated
     @authorized
     async def get(self, job_id: str):

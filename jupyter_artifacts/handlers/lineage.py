@@ -14,7 +14,7 @@ AUTH_RESOURCE = "jupyter_artifacts:lineage"
 class Lineage(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
-    @api_doc("Processing steps between exact versions, walked both ways (JSON or W3C PROV-JSON)",
+    @api_doc("Walk the processing steps around a version",
              query=LineageQuery, reply=LineageGraph | ProvDocument,
              operation_id="getLineage", tags=("lineage",),
              description=(

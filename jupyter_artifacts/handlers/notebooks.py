@@ -25,7 +25,7 @@ class Base(ArtifactsHandler):
 
 
 class NotebookCollection(Base):
-    @api_doc("Register version 1 of a notebook from nbformat JSON or a path in the server's contents",
+    @api_doc("Register a notebook (its version 1)",
              body=m.RegisterNotebook, reply=m.Registered, status=201, errors=WRITE_ERRORS,
              operation_id="registerNotebook", tags=("notebooks",),
              description=(
@@ -44,7 +44,7 @@ class NotebookCollection(Base):
 
 
 class NotebookItem(Base):
-    @api_doc("A notebook's latest version, version count and cell count", reply=m.NotebookInfo,
+    @api_doc("Get a notebook's latest version number and counts", reply=m.NotebookInfo,
              operation_id="getNotebook", tags=("notebooks",),
              description=(
                  "A notebook's latest version number, version count, cell count and hash. Reads only."))
@@ -55,7 +55,7 @@ class NotebookItem(Base):
 
 
 class NotebookVersion(Base):
-    @api_doc("The notebook of version N as JSON, an .ipynb download, or nbconvert's HTML (served sandboxed)",
+    @api_doc("Export version N of a notebook (JSON, .ipynb or HTML)",
              query=m.VersionFormat, reply=dict, errors=(400, 404, 409),
              media={"application/x-ipynb+json": {"type": "object"}, "text/html": {"type": "string"}},
              operation_id="exportNotebook", tags=("notebooks",),
@@ -86,7 +86,7 @@ class NotebookVersion(Base):
 
 
 class Cells(Base):
-    @api_doc("Append a cell as the notebook's next version (optionally executed in a fresh kernel)",
+    @api_doc("Append a cell as the notebook's next version",
              body=m.AppendCell, reply=m.Appended, status=201, errors=(*WRITE_ERRORS, 422),
              operation_id="appendCell", tags=("notebooks",), accepted=JobAccepted,
              description=(
@@ -119,7 +119,7 @@ class Cells(Base):
 
 
 class Diff(Base):
-    @api_doc("nbdime's diff between two versions, with the base notebook and a cell summary",
+    @api_doc("Diff two versions of a notebook with nbdime",
              query=m.DiffQuery, reply=m.NotebookDiff,
              operation_id="diffNotebook", tags=("notebooks",),
              description=(
@@ -131,8 +131,7 @@ class Diff(Base):
     async def get(self, ref: str):
         self.reply(await self.notebooks.diff(ref, self.parse_query(m.DiffQuery)))
 
-    @api_doc("nbdime's diff of a version (default: the latest) against an edited copy sent in the body, "
-             "as a commit would record it; nothing is stored (`to` is null)", body=m.DiffCopy,
+    @api_doc("Diff an edited copy against a version, storing nothing", body=m.DiffCopy,
              reply=m.NotebookDiff, errors=(400, 404, 409, 413),
              operation_id="diffNotebookCopy", tags=("notebooks",),
              description=(

@@ -14,7 +14,7 @@ AUTH_RESOURCE = "jupyter_artifacts:service"
 class StatusHandler(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
-    @api_doc("Extension version and database health (200 even when the database is down)",
+    @api_doc("Get the extension's version and database health",
              reply=Status, errors=(),
              operation_id="getStatus", tags=("service",),
              description=(
@@ -29,7 +29,7 @@ class StatusHandler(ArtifactsHandler):
 class OpenAPIHandler(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
-    @api_doc("This OpenAPI 3 document", reply=dict, errors=(),
+    @api_doc("Get this OpenAPI document", reply=dict, errors=(),
              operation_id="getOpenApi", tags=("service",),
              description=(
                  "This OpenAPI 3.1 document: every route, with its bodies, replies and errors."))

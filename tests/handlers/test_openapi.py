@@ -241,6 +241,11 @@ async def test_writes_are_documented_retry_safe(api):
             if status.startswith("2") and status != "202":
                 assert "Idempotent-Replayed" in response["headers"], (path, status)
     assert writes >= 20
+    append = doc["paths"]["/api/notebooks/{ref}/cells"]["post"]
+    assert "Prefer" in {p["name"] for p in append["parameters"]}
+    accepted = append["responses"]["202"]["content"]["application/json"]["schema"]
+    assert set(resolve(doc, accepted)["properties"]) >= {"job_id", "status", "href"}
+    assert doc["paths"]["/api/jupyter_artifacts/jobs/{job_id}"]["get"]["operationId"] == "getJob"
 
 
 def test_operations_give_each_operation_its_texts_and_models():
