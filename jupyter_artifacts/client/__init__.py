@@ -11,7 +11,7 @@ and are retried (503, connection errors, timeouts) with the same key; an execute
 as a job that the call waits for; refusals raise one exception per REST `reason`.
 `AsyncClient` has the same methods, awaited."""
 
-from .calls import Job
+from ..models.jobs import Job, JobAccepted
 from .clients import AsyncClient, Client
 from .errors import (
     ArtifactsAPIError,
@@ -35,6 +35,6 @@ from .transport import Retry
 
 __all__ = [
     "ArtifactsAPIError", "AsyncClient", "Client", "Closed", "Conflict", "Forbidden", "IdempotencyMismatch",
-    "Invalid", "Job", "JobFailed", "JobTimeout", "MergeConflict", "NoCommonAncestor", "NotFound", "Ref", "Retry",
+    "Invalid", "Job", "JobAccepted", "JobFailed", "JobTimeout", "MergeConflict", "NoCommonAncestor", "NotFound", "Ref", "Retry",
     "StaleParent", "TooLarge", "Unauthorized", "Unavailable",
 ]

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import Invalid
 from .refs import ref_text
@@ -40,27 +40,6 @@ class Call:
     def __post_init__(self):
         if self.method in WRITES and self.idempotency_key is None:
             self.idempotency_key = str(uuid.uuid4())
-
-
-class JobError(BaseModel):
-    message: str
-    reason: str = "error"
-
-
-class Job(BaseModel):
-    """A long operation run in the background (API.md, "Jobs")."""
-
-    model_config = ConfigDict(extra="allow")
-
-    job_id: str
-    status: Literal["running", "done", "failed"]
-    kind: str | None = None
-    href: str | None = None
-    http_status: int | None = Field(None, description="The status the synchronous call would have had.")
-    result: Any = Field(None, description="With `done`: the reply the synchronous call would have given.")
-    error: JobError | None = None
-    created_at: str | None = None
-    finished_at: str | None = None
 
 
 def path(*parts: Any) -> str:

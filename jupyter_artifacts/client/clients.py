@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import httpx
@@ -12,6 +12,9 @@ import httpx
 from .calls import Call
 from .methods import Methods
 from .transport import Retry, exchange, run_async, run_sync
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 ENV_URL = "JUPYTER_ARTIFACTS_URL"
 ENV_TOKEN = "JUPYTER_ARTIFACTS_TOKEN"
@@ -103,7 +106,7 @@ class Client(_Base):
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -137,7 +140,7 @@ class AsyncClient(_Base):
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> AsyncClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc) -> None:

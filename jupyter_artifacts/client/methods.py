@@ -16,8 +16,9 @@ from ..models import debates as d
 from ..models import lineage as li
 from ..models import notebooks as nb
 from ..models.common import Version, VersionPage
+from ..models.jobs import Job, JobAccepted
 from ..models.service import Status
-from .calls import TEXT, Call, Job, as_entries, body, present, query
+from .calls import TEXT, Call, as_entries, body, present, query
 from .calls import path as api
 from .errors import Invalid
 from .refs import Ref, ref_text
@@ -68,10 +69,10 @@ class Methods:
         """A job's state: `running`, `done` (with `result`) or `failed` (with `error`)."""
         return self._send(Call("GET", api("jupyter_artifacts", "jobs", job_id), reply=Job))
 
-    def wait_job(self, job: Job | str, reply: Any = None) -> Any:
-        """Wait for a job (from `append_cell(..., wait=False)`); its result parsed as `reply`
-        (the raw result if None), or the error the synchronous call would have raised."""
-        job_id = job.job_id if isinstance(job, Job) else job
+    def wait_job(self, job: JobAccepted | Job | str, reply: Any = None) -> Any:
+        """Wait for a job (from `append_cell(..., wait=False)`): its result as the synchronous call
+        would have replied (parsed as `reply`, else by the job's kind), or that call's exception."""
+        job_id = job if isinstance(job, str) else job.job_id
         return self._send(Call("GET", api("jupyter_artifacts", "jobs", job_id), reply=reply, job=True))
 
     def openapi(self) -> dict:
@@ -191,9 +192,9 @@ class Methods:
                                reply=nb.NotebookDiff))
 
     def append_cell(self, notebook_id: Any, source: str | None = None, *, wait: bool = True,
-                    **fields) -> nb.Appended | Job:
+                    **fields) -> nb.Appended | JobAccepted:
         """Append a cell as the notebook's next version. With `execute=True` it runs as a job that
-        this call waits for (or, with `wait=False`, returns as a `Job` to pass to `wait_job`)."""
+        this call waits for (or, with `wait=False`, returns as accepted, to pass to `wait_job`)."""
         fields = {**present(source=source), **fields}
         route = api("notebooks", _head(notebook_id, fields), "cells")
         data = body(nb.AppendCell, fields)

@@ -22,7 +22,7 @@ class Ref(str):
 
     __slots__ = ()
 
-    def __new__(cls, value: str) -> Ref:
+    def __new__(cls, value: str):  # -> Ref
         if isinstance(value, Ref):
             return value
         if not isinstance(value, str) or not _REF.match(value):
@@ -66,7 +66,7 @@ def ref_text(value: Any) -> str:
 
 # Reply fields that hold a version reference: replies carry them as `Ref`s.
 REF_FIELDS = frozenset({"ref", "parent_ref", "new_ref", "current_ref", "from_ref", "to_ref", "base_ref",
-                        "local_ref", "remote_ref"})
+                        "local_ref", "remote_ref", "source", "target"})
 
 
 def wrap_refs(value: Any) -> Any:

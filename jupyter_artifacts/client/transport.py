@@ -25,7 +25,9 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from .calls import TEXT, Call, Job
+from ..models.jobs import Job, JobAccepted
+from ..models.notebooks import Appended
+from .calls import TEXT, Call
 from .errors import ArtifactsAPIError, JobFailed, JobTimeout, error_for
 from .refs import wrap_refs
 
@@ -129,11 +131,35 @@ def parse(kind: Any, data: Any) -> Any:
 def job_error(job: Job) -> ArtifactsAPIError:
     """The exception the synchronous call would have raised, for a failed job."""
     error = job.error.model_dump() if job.error else {"message": "The job failed.", "reason": "error"}
-    extra = {k: v for k, v in (job.model_extra or {}).items() if k not in error}
-    err = error_for(job.http_status or 500, {**extra, **error})
+    err = error_for(job.http_status or 500, error)
     if type(err) is ArtifactsAPIError:
         return JobFailed(err.status, err.reason, err.message, job.model_dump(mode="json"))
     return err
+
+
+# What a job's `result` is, by its kind (for `wait_job` without a reply type).
+JOB_REPLIES: dict[str, Any] = {"append_cell": Appended}
+
+
+def poll(build: Callable[[Call], httpx.Request], job_id: str, retry: Retry) -> Generator[Step, Any, Job]:
+    reply = yield from with_retries(build(Call("GET", f"api/jupyter_artifacts/jobs/{job_id}")), retry)
+    raise_for(reply)
+    return Job.model_validate(_json(reply))
+
+
+def follow(build: Callable[[Call], httpx.Request], job: Job, retry: Retry,
+           job_timeout: float | None) -> Generator[Step, Any, Job]:
+    """Poll a running job (every 0.1 s at first, then less often, up to 2 s) until it ends."""
+    deadline = None if job_timeout is None else time.monotonic() + job_timeout
+    interval = 0.1
+    while job.status == "running":
+        if deadline is not None and time.monotonic() > deadline:
+            raise JobTimeout(504, "job_timeout", f"Job {job.job_id} is still running; get_job() or wait_job() "
+                             "it later.", job.model_dump(mode="json"))
+        yield Sleep(interval)
+        interval = min(interval * 1.5, 2.0)
+        job = yield from poll(build, job.job_id, retry)
+    return job
 
 
 def exchange(build: Callable[[Call], httpx.Request], call: Call, retry: Retry,
@@ -141,29 +167,21 @@ def exchange(build: Callable[[Call], httpx.Request], call: Call, retry: Retry,
     """The whole of one call: send (retrying), map errors, follow a job, parse the reply."""
     response = yield from with_retries(build(call), retry)
     raise_for(response)
-    if call.job and (response.status_code == 202 or call.method == "GET"):
-        # 202: the call runs as a job. A GET with `job` is `wait_job`: its reply is the job.
-        job = Job.model_validate(_json(response))
+    if call.job and response.status_code == 202:  # the call runs as a job
+        accepted = JobAccepted.model_validate(_json(response))
         if not call.wait:
-            return job
-        deadline = None if job_timeout is None else time.monotonic() + job_timeout
-        interval = 0.1
-        poll = Call("GET", f"api/jupyter_artifacts/jobs/{job.job_id}")
-        while job.status == "running":
-            if deadline is not None and time.monotonic() > deadline:
-                raise JobTimeout(504, "job_timeout", f"Job {job.job_id} is still running; "
-                                 "get_job() or wait_job() it later.", job.model_dump(mode="json"))
-            yield Sleep(interval)
-            interval = min(interval * 1.5, 2.0)
-            reply = yield from with_retries(build(poll), retry)
-            raise_for(reply)
-            job = Job.model_validate(_json(reply))
-        if job.status == "failed":
-            raise job_error(job)
-        return parse(call.reply, job.result)
-    if call.reply == TEXT:
+            return accepted
+        job = yield from poll(build, accepted.job_id, retry)
+    elif call.job and call.method == "GET":  # wait_job: the reply is the job
+        job = Job.model_validate(_json(response))
+    elif call.reply == TEXT:
         return response.text
-    return parse(call.reply, _json(response))
+    else:
+        return parse(call.reply, _json(response))
+    job = yield from follow(build, job, retry, job_timeout)
+    if job.status == "failed":
+        raise job_error(job)
+    return parse(call.reply or JOB_REPLIES.get(job.kind), job.result)
 
 
 def run_sync(http: httpx.Client, steps: Generator[Step, Any, Any]) -> Any:
