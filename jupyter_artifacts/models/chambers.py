@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, Field, RootModel, computed_field
 
 from ..refs import ID_PATTERN
 from .artifacts import TYPE_PATTERN
@@ -87,6 +87,11 @@ class ChamberFields(BaseModel):
 class Chamber(ChamberFields):
     result_artifact_id: str | None = Field(description="The result artifact created at close, or null.")
     artifacts: list[Pin] = Field(description="The pinned versions.")
+
+    @computed_field(description="The result artifact's version 1 reference `X@v1`, or null.")
+    @property
+    def result_ref(self) -> str | None:
+        return None if self.result_artifact_id is None else f"{self.result_artifact_id}@v1"
 
 
 class ChamberSummary(ChamberFields):

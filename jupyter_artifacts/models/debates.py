@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from ..refs import ID_PATTERN
 from .chambers import PullEntry
@@ -56,6 +56,19 @@ class Reference(BaseModel):
     cited_at_offset_chars: int = Field(description=(
         "The citation's character offset in the prompt or content (-1 for evidence)."))
 
+    @computed_field(description="The cited version's reference `X@vN`.")
+    @property
+    def ref(self) -> str:
+        return f"{self.artifact_id}@v{self.version_number}"
+
+
+class UnresolvedCitation(BaseModel):
+    """A `X@vN` in a round's text that names no stored version: not a reference, and said so."""
+
+    token: str = Field(description="The text as written, e.g. `H-89@v7`.")
+    role: Literal["input", "output"] = Field(description="`input` (in the prompt) or `output` (in the content).")
+    offset_chars: int = Field(description="Its character offset in that text.")
+
 
 class Round(BaseModel):
     session_id: str = Field(description="The debate.")
@@ -66,6 +79,10 @@ class Round(BaseModel):
     content: str | None = Field(description="What the speaker said.")
     referenced_artifacts: list[Reference] = Field(description="The exact versions the round cites.")
     created_at: datetime = Field(description="When the round was posted (ISO 8601 UTC).")
+    unresolved_citations: list[UnresolvedCitation] = Field(default_factory=list, description=(
+        "Only in the reply to posting the round: each `X@vN` in its text that names no stored version (a typo, "
+        "or a version not written yet). They are not references (API.md's rule ignores them); the round was "
+        "still stored."))
 
 
 class Session(BaseModel):
@@ -84,6 +101,13 @@ class Session(BaseModel):
     pinning_note: str | None = Field(description=(
         "For legacy debates: how the target's version was chosen afterwards; null otherwise."))
     rounds: list[Round] | None = Field(None, description="The rounds, in order (only when one session is read).")
+
+    @computed_field(description="The pinned target version's reference `X@vN` (null without a target).")
+    @property
+    def target_ref(self) -> str | None:
+        if self.target_artifact_id is None or self.target_artifact_version is None:
+            return None
+        return f"{self.target_artifact_id}@v{self.target_artifact_version}"
 
 
 class ListDebates(Page):

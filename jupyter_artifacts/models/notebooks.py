@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, computed_field, field_validator, model_validator
 
 from ..refs import ID_PATTERN
 from .common import UUID_PATTERN, ActorFields, Request
-
 
 
 class RegisterNotebook(ActorFields):
@@ -35,6 +34,11 @@ class Registered(BaseModel):
     content_hash: str = Field(description="Version 1's content hash (`sha256:…`).")
     cell_count: int = Field(description="How many cells it holds.")
 
+    @computed_field(description="Version 1's reference `<notebook_id>@v1`.")
+    @property
+    def ref(self) -> str:
+        return f"{self.notebook_id}@v{self.version_number}"
+
 
 class NotebookInfo(BaseModel):
     notebook_id: str = Field(description="The notebook's id.")
@@ -43,6 +47,11 @@ class NotebookInfo(BaseModel):
     version_count: int = Field(description="How many versions there are.")
     content_hash: str | None = Field(description="The latest version's content hash.")
     cell_count: int = Field(description="How many cells the latest version holds.")
+
+    @computed_field(description="The latest version's reference `<notebook_id>@v<latest_version>`.")
+    @property
+    def latest_ref(self) -> str:
+        return f"{self.notebook_id}@v{self.latest_version}"
 
 
 class VersionFormat(Request):
@@ -107,6 +116,21 @@ class Appended(BaseModel):
     execution: Execution = Field(description="How the execution went.")
     processing_step_id: str = Field(description="The `cell_append` processing step's id.")
 
+    @computed_field(description="The new version's reference `<notebook_id>@v<version_number>`.")
+    @property
+    def ref(self) -> str:
+        return f"{self.notebook_id}@v{self.version_number}"
+
+    @computed_field(description="The same reference as `ref`, under the name the other replies give a new version.")
+    @property
+    def new_ref(self) -> str:
+        return self.ref
+
+    @computed_field(description="The parent version's reference (the version appended to).")
+    @property
+    def parent_ref(self) -> str:
+        return f"{self.notebook_id}@v{self.version_number - 1}"
+
 
 class DiffQuery(Request):
     from_: int | None = Field(None, alias="from", ge=1, description=(
@@ -145,3 +169,14 @@ class NotebookDiff(BaseModel):
     diff: list[Any] = Field(description=(
         "nbdime's diff of `base` to the later notebook (`nbdime.diff_notebooks`), as JSON."))
     summary: DiffSummary = Field(description="Which cells were added, removed and modified.")
+
+
+    @computed_field(description="The earlier version's reference `<notebook_id>@v<from>`.")
+    @property
+    def from_ref(self) -> str:
+        return f"{self.notebook_id}@v{self.from_}"
+
+    @computed_field(description="The later version's reference, or null for an edited copy (POST).")
+    @property
+    def to_ref(self) -> str | None:
+        return None if self.to is None else f"{self.notebook_id}@v{self.to}"

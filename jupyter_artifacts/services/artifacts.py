@@ -17,6 +17,7 @@ from ..models.common import Version, VersionPage
 from ..refs import Ref, parse_bare, parse_ref, version_row_id
 from .actors import Actor
 from .cursors import decode_cursor, encode_cursor
+from .parameters import LINK, user_parameters
 from .search import search, search_text
 from .versions import Resolved, hydrate, resolve, to_version
 
@@ -277,7 +278,7 @@ class ArtifactService:
 
     async def create_link(self, body: m.CreateLink, actor: Actor) -> m.Link:
         source_ref, target_ref = parse_ref(body.source), parse_ref(body.target)
-        parameters = normalize_json(body.parameters, "parameters")
+        parameters = user_parameters(body.parameters, LINK, "a link")
         evidence = normalize_json(body.evidence, "evidence")
         strength = body.strength
         if strength is not None and abs(strength) < FLOAT4_MIN_NORMAL:

@@ -22,6 +22,7 @@ from ..notebooks.format import normalize_with_ids, skeleton, validate_cells
 from ..notebooks.merge import inherit_cell_ids
 from ..refs import Ref, parse_bare
 from .actors import Actor
+from .parameters import COMMIT, user_parameters
 from .snapshots import Plan, canonical_cells, ensure_open_chamber, notebook_digest, plan_snapshot, write_next_version
 from .versions import hydrate, resolve, to_version
 
@@ -79,7 +80,7 @@ class CommitService:
         """(reply, status 201 or 200, replayed): 200 when the notebook equals the head."""
         target = parse_bare(ref)
         digest = request_digest(request) if commit.idempotency_key else None
-        parameters = normalize_json(commit.parameters, "parameters")
+        parameters = user_parameters(commit.parameters, COMMIT, "a commit")
         async with self.db.connection() as conn:
             found = await notebook_of(conn, target)
             if commit.idempotency_key:

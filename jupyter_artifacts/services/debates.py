@@ -108,7 +108,7 @@ class DebateService:
             n = body.round_number or await store.next_round_number(conn, session_id)
             if await store.round_exists(conn, session_id, n):
                 raise Conflict(f"Debate {session_id} already has a round {n}.")
-            refs = await self._references(conn, session["chamber_id"], prompt, content, body.evidence)
+            refs, unresolved = await self._references(conn, session["chamber_id"], prompt, content, body.evidence)
             if session["chamber_id"] is not None and refs:
                 await pull_into(conn, session["chamber_id"], [
                     PullEntry(artifact_id=f"{r['artifact_id']}@v{r['version_number']}", role="reference")
@@ -118,16 +118,20 @@ class DebateService:
                 "session_id": session_id, "round_number": n, "actor_type": body.actor_type,
                 "actor_id": body.actor_id, "persona_id": body.actor_id if body.actor_type == "persona" else None,
                 "prompt": prompt, "content": content, "refs": refs, "recorded_by": actor.recorded_by})
-            return m.Round(**row)
+            return m.Round(**row, unresolved_citations=unresolved)
 
         return await self.db.run(work)
 
-    async def _references(self, conn, chamber_id, prompt, content, evidence) -> list[dict]:
-        """API.md's citation rule, with every lookup done in two queries."""
+    async def _references(self, conn, chamber_id, prompt, content, evidence) -> tuple[list[dict], list[dict]]:
+        """API.md's citation rule, with every lookup done in two queries; and the `X@vN` that
+        name no version (ignored by the rule, but an agent should hear of its typo)."""
         texts = [("input", prompt or ""), ("output", content or "")]
         scanned = [(role, scan(text)) for role, text in texts]
         pairs = [(x.artifact_id, x.version_number) for _, ms in scanned for x in ms if x.version_number is not None]
         known = await store.existing_versions(conn, pairs)
+        unresolved = [{"token": f"{x.artifact_id}@v{x.version_number}", "role": role, "offset_chars": x.offset}
+                      for role, ms in scanned for x in ms
+                      if x.version_number is not None and (x.artifact_id, x.version_number) not in known]
         ids = sorted(candidate_ids(x for _, ms in scanned for x in ms))
         pinned = await store.pinned_versions(conn, chamber_id, ids) if chamber_id else {}
         refs = []
@@ -149,7 +153,7 @@ class DebateService:
             refs.append({"artifact_id": row["artifact_id"], "version_number": row["version_number"],
                          "content_hash": row["content_hash"], "role": "evidence", "cited_at_offset_chars": -1,
                          "_type": row["artifact_type"]})
-        return refs
+        return refs, unresolved
 
     @staticmethod
     async def _move_input_tags(conn, session_id: str, refs: list[dict], actor: Actor) -> None:

@@ -36,6 +36,7 @@ from ..notebooks.format import (
 from ..notebooks.render import RenderPool
 from ..refs import parse_bare, parse_ref, version_row_id
 from .actors import Actor
+from .parameters import CELL_APPEND, user_parameters
 from .snapshots import actor_columns, ensure_open_chamber, write_first_version
 from .versions import resolve
 
@@ -213,7 +214,7 @@ class NotebookService:
         if size > self.settings.max_source_bytes:
             raise TooLarge(f"The cell's source is {size} bytes; the limit is {self.settings.max_source_bytes}.")
         source = normalize_json(body.source, "source")
-        parameters = normalize_json(body.parameters, "parameters")
+        parameters = user_parameters(body.parameters, CELL_APPEND, "a cell append")
         cell = make_cell(body.cell_type, source, metadata=normalize_json(body.metadata, "metadata"),
                          cell_id=body.cell_id)
         validate_cell(cell)

@@ -14,7 +14,8 @@ from tests_helpers import expected_hash, notebook, register
 
 async def test_register_normalises_and_hashes(api, sql):
     reg = await register(api, title="Plaque analysis")
-    assert reg == {"notebook_id": "NB-1", "version_number": 1, "content_hash": reg["content_hash"], "cell_count": 2}
+    assert reg == {"notebook_id": "NB-1", "ref": "NB-1@v1", "version_number": 1, "content_hash": reg["content_hash"],
+                   "cell_count": 2}
     v1 = (await api("GET", "api/artifacts/NB-1")).json
     assert v1["artifact_type"] == "notebook" and v1["title"] == "Plaque analysis"
     nb = v1["content"]
@@ -26,7 +27,7 @@ async def test_register_normalises_and_hashes(api, sql):
     assert [(c["cell_index"], c["notebook_artifact_id"]) for c in cells] == [(0, "NB-1"), (1, "NB-1")]
     info = (await api("GET", "api/notebooks/NB-1")).json
     assert info == {"notebook_id": "NB-1", "title": "Plaque analysis", "latest_version": 1, "version_count": 1,
-                    "content_hash": reg["content_hash"], "cell_count": 2}
+                    "content_hash": reg["content_hash"], "cell_count": 2, "latest_ref": "NB-1@v1"}
 
 
 async def test_register_from_contents_path(api, jp_root_dir):
@@ -142,8 +143,11 @@ async def test_idempotency_key_returns_the_first_result(api, sql):
     await register(api)
     body = {"source": "k = 1", "idempotency_key": "req-1"}
     first = await api("POST", "api/notebooks/NB-1/cells", body)
-    again = await api("POST", "api/notebooks/NB-1/cells", {**body, "source": "something else"})
+    again = await api("POST", "api/notebooks/NB-1/cells", body)
     assert first.status == 201 and again.status == 201 and again.json == first.json
+    # The same key for another cell is a mistake, said so (it once silently returned the first reply).
+    other = await api("POST", "api/notebooks/NB-1/cells", {**body, "source": "something else"})
+    assert other.status == 422 and other.json["reason"] == "idempotency_mismatch"
     replies = await asyncio.gather(*(api("POST", "api/notebooks/NB-1/cells", {"source": "c", "idempotency_key": "req-2"})
                                      for _ in range(8)))
     assert len({json.dumps(r.json, sort_keys=True) for r in replies}) == 1
