@@ -4,6 +4,7 @@ type, and no reply that breaks its schema, for valid and invalid inputs alike.""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -40,6 +41,19 @@ def with_real_ids(doc: dict, ids: dict[str, str]) -> dict:
     return doc
 
 
+def start_job(server: JupyterServer, notebook: str) -> str:
+    """An executed cell append sent with `Prefer: respond-async`: the id of its job."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    conn.request("POST", f"/api/notebooks/{notebook}/cells", body=json.dumps({"source": "print(1)", "execute": True}),
+                 headers={"Authorization": f"token {server.token}", "Content-Type": "application/json",
+                          "Prefer": "respond-async"})
+    reply = conn.getresponse()
+    body = json.loads(reply.read())
+    conn.close()
+    assert reply.status == 202, body
+    return body["job_id"]
+
+
 def test_schemathesis_finds_nothing(tmp_path, database_url):
     r = run_cli(tmp_path, "demo", url=database_url)
     assert r.returncode == 0, r.stderr
@@ -51,7 +65,7 @@ def test_schemathesis_finds_nothing(tmp_path, database_url):
                                                               "topic": "open for schemathesis"})
         assert status == 201
         ids = {"artifact": "hypothesis-H-89@v2", "notebook": "NB-12", "n": "2", "cid": chamber["id"],
-               "session_id": debate["id"], "persona_id": "ed-lein"}
+               "session_id": debate["id"], "persona_id": "ed-lein", "job_id": start_job(server, "NB-12")}
         status, doc = server.call("GET", "/api/jupyter_artifacts/openapi.json")
         assert status == 200
         schema = tmp_path / "openapi.json"
@@ -67,6 +81,6 @@ def test_schemathesis_finds_nothing(tmp_path, database_url):
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, f"schemathesis found problems:\n{run.stdout[:20000]}\n{run.stderr[-3000:]}"
     # It really ran: every phase, every operation, thousands of requests.
-    assert "Tested: 32" in run.stdout or "Tested:" in run.stdout, run.stdout[-3000:]
+    assert "Tested:" in run.stdout, run.stdout[-3000:]
     for phase in ("Examples", "Coverage", "Fuzzing"):
         assert f"✅ {phase}" in run.stdout, run.stdout[-3000:]
