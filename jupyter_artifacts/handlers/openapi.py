@@ -124,13 +124,19 @@ def _camel(text: str) -> str:
 def _docs(routes) -> list[tuple[str, Route, dict, str]]:
     """(method, route, api_doc, operationId) of every documented operation, in route order. A
     route whose handler inherits another route's method (an alias path) gets `<id>Alias`."""
-    out, seen = [], set()
+    out, seen, first = [], set(), {}
     for route in routes:
         for method in METHODS:
             doc = getattr(getattr(route.handler, method, None), "__api_doc__", None)
             if doc is None:
                 continue
             op_id = doc.get("operation_id") or _camel(f"{method} {route.handler.__name__}")
+            if id(doc) in first:
+                base, path = first[id(doc)]
+                doc = {**doc, "description": f"The same operation as `{base}` (`{method.upper()} {path}`), at "
+                                             f"another path. {_description(doc)}"}
+            else:
+                first[id(doc)] = (op_id, route.template)
             while op_id in seen:
                 op_id += "Alias"
             seen.add(op_id)
@@ -142,7 +148,7 @@ def operations(routes) -> dict[str, dict]:
     """Every operation by operationId: `{method, path, summary, description, tags, body_model,
     query_model, reply_model, status}` (models are the pydantic classes, or None)."""
     return {op_id: {"method": method.upper(), "path": route.template, "summary": doc["summary"],
-                    "description": _description(doc, route), "tags": list(doc.get("tags") or ()),
+                    "description": _description(doc), "tags": list(doc.get("tags") or ()),
                     "body_model": doc["body"], "query_model": doc["query"], "reply_model": doc["reply"],
                     "status": doc["status"]}
             for method, route, doc, op_id in _docs(routes)}
@@ -154,7 +160,7 @@ def operation_text(handler_cls: type, method: str) -> tuple[str, str]:
     return doc["summary"], doc.get("description") or doc["summary"]
 
 
-def _description(doc: dict, route: Route) -> str:
+def _description(doc: dict) -> str:
     return doc.get("description") or doc["summary"]
 
 
@@ -228,19 +234,19 @@ def _examples(examples: dict[str, Any]) -> dict:
     return out
 
 
-def _success(doc: dict, reply_schema: dict, write: bool) -> dict:
-    headers = REPLAYED if write else {}
-    return {"description": "Success.", **({"headers": headers} if headers else {}), "content": reply_schema}
+def _success(content: dict, write: bool) -> dict:
+    """A success reply; a write's may be the replay of an earlier one with the same key."""
+    return {"description": "Success.", **({"headers": REPLAYED} if write else {}), "content": content}
 
 
 def _operation(method: str, route: Route, doc: dict, op_id: str, components: dict) -> dict:
     names = re.findall(r"\{(\w+)\}", route.template)
     write = method in WRITES
     reply = _schema(doc["reply"], components, "serialization")
-    responses = {str(doc["status"]): _success(doc, {**_json(reply), **{t: {"schema": s}
-                                                                    for t, s in doc["media"].items()}}, write)}
+    media = {t: {"schema": schema} for t, schema in doc["media"].items()}
+    responses = {str(doc["status"]): _success({**_json(reply), **media}, write)}
     for code, model in doc["also"].items():
-        responses[str(code)] = _success(doc, _json(_schema(model, components, "serialization")), write)
+        responses[str(code)] = _success(_json(_schema(model, components, "serialization")), write)
     if doc.get("accepted") is not None:
         responses["202"] = {"description": "Accepted as a job (`Prefer: respond-async`): poll `href`.",
                             "content": _json(_schema(doc["accepted"], components, "serialization"))}
@@ -269,7 +275,7 @@ def _operation(method: str, route: Route, doc: dict, op_id: str, components: dic
         "operationId": op_id,
         "tags": list(doc.get("tags") or ()),
         "summary": doc["summary"],
-        "description": _description(doc, route),
+        "description": _description(doc),
         "parameters": parameters,
         "responses": responses,
         "security": [{"token": []}],
