@@ -30,6 +30,8 @@ function reasonForStatus(status: number): string {
   switch (status) {
     case 400:
       return 'invalid';
+    case 401:
+      return 'unauthorized';
     case 403:
       return 'forbidden';
     case 404:

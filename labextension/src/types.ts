@@ -196,6 +196,8 @@ export interface NotebookInfo {
   version_count: number;
   content_hash: string | null;
   cell_count: number;
+  /** The latest version's reference. */
+  latest_ref: string;
 }
 
 export interface RegisterNotebookRequest {
@@ -207,6 +209,8 @@ export interface RegisterNotebookRequest {
 
 export interface Registered {
   notebook_id: string;
+  /** Version 1's reference, `<notebook_id>@v1`. */
+  ref: string;
   version_number: number;
   content_hash: string;
   cell_count: number;
@@ -235,6 +239,10 @@ export interface Execution {
 
 export interface Appended {
   notebook_id: string;
+  /** The new version's reference (also `new_ref`); `parent_ref` the version appended to. */
+  ref: string;
+  new_ref: string;
+  parent_ref: string;
   new_artifact_id: string;
   parent_artifact_id: string;
   version_number: number;
