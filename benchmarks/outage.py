@@ -27,9 +27,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "handlers"))
-from append import database, jupyter_server  # noqa: E402
-from report import figure  # noqa: E402
-from test_unavailable import Relay  # noqa: E402  (the tests' own TCP relay)
+from append import database, jupyter_server
+from report import figure
+from test_unavailable import Relay
 
 POOL_TIMEOUT_S = 10.0
 
