@@ -56,11 +56,12 @@ ERROR_TEXT = {
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-    "description": "Makes this write retry-safe. A repeat by the same principal with the same key and the same "
-                   "body returns the first reply (with `Idempotent-Replayed: true`) and changes nothing; the same "
-                   "key with another body is refused (422 `idempotency_mismatch`). Keys are kept at least 24 "
-                   "hours. Use a fresh random key (e.g. a UUID) per intended write.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,200}$", "minLength": 1, "maxLength": 200},
+    "description": "Makes this write retry-safe. A repeat by the same principal with the same key, method, path "
+                   "and body returns the first reply (with `Idempotent-Replayed: true`) and changes nothing; the "
+                   "same key with another request is refused (422 `idempotency_mismatch`). Keys are kept at least "
+                   "24 hours, per principal. Use a fresh random key (e.g. a UUID) per intended write: 1 to 200 "
+                   "visible ASCII characters.",
 }
 PREFER = {
     "name": "Prefer", "in": "header", "required": False,
