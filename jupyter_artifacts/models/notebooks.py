@@ -104,8 +104,8 @@ class Execution(BaseModel):
 class Appended(BaseModel):
     notebook_id: str = Field(description="The notebook's id.")
     new_artifact_id: str = Field(description=(
-        "The new version's row id (opaque; the version is `<notebook_id>@v<version_number>`)."))
-    parent_artifact_id: str = Field(description="The parent version's row id (opaque).")
+        "The new version's row id (opaque): name the version by `ref`."))
+    parent_artifact_id: str = Field(description="The parent version's row id (opaque): name it by `parent_ref`.")
     version_number: int = Field(description="The new version's number (the parent's plus one).")
     content_hash: str = Field(description="The new version's content hash.")
     cell_index: int = Field(description="The new cell's index (the parent's cell count).")
