@@ -11,7 +11,7 @@ import pytest
 from http_relay import LosingRelay
 from tests_helpers import JupyterServer, ThreadedRelay, notebook
 
-from jupyter_artifacts.client import Client, IdempotencyMismatch, Retry, StaleParent
+from jupyter_artifacts.client import Client, IdempotencyMismatch, Retry, StaleParent, Unavailable
 from jupyter_artifacts.models.jobs import JobAccepted
 from jupyter_artifacts.models.notebooks import Appended
 
@@ -136,6 +136,10 @@ def test_a_write_during_a_database_outage_succeeds_once_it_is_back(tmp_path, dat
                             retry=Retry(attempts=60, backoff=0.2, max_wait=1.0)) as api:
             v1 = api.create_artifact(artifact_type="hypothesis", title="Outage")
             db.down()
+            with Client(f"http://127.0.0.1:{server.port}/", server.token, retry=Retry(attempts=2, backoff=0.05)) \
+                    as impatient, pytest.raises(Unavailable) as spent:
+                impatient.get_version(v1.ref)
+            assert (spent.value.status, spent.value.reason) == (503, "unavailable")
             outcome: dict = {}
 
             def write():
