@@ -40,11 +40,13 @@ def loopback_client(serverapp, request):
     if "Authorization" not in headers and token:
         headers["Authorization"] = f"token {token[0].decode()}"
     options: dict[str, Any] = {}
+    ip = serverapp.ip or ""
     if serverapp.sock:
         options["transport"] = httpx.AsyncHTTPTransport(uds=serverapp.sock)
         host = "localhost"
-    else:
-        host = "[::1]" if ":" in (serverapp.ip or "") else "127.0.0.1"
+    else:  # a wildcard or localhost listens on the loopback address too; a named address only there
+        host = {"": "127.0.0.1", "*": "127.0.0.1", "0.0.0.0": "127.0.0.1", "localhost": "127.0.0.1",
+                "::": "[::1]"}.get(ip, f"[{ip}]" if ":" in ip else ip)
         host = f"{host}:{serverapp.port}"
     scheme = "https" if serverapp.certfile else "http"
     if serverapp.certfile:
@@ -94,7 +96,7 @@ class MCPHandler(ArtifactsHandler):
     auth_resource = AUTH_RESOURCE
 
     @web.authenticated
-    @authorized
+    @authorized("read")  # a transport: each tool call is authorized again at its own route
     async def post(self):
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from jupyter_server.auth.authorizer import Authorizer
+
 TOOL_NAMES = {
     "search_artifacts", "get_version", "list_versions", "diff_versions", "create_artifact", "new_version",
     "append_cell", "get_lineage", "create_chamber", "pull_into_chamber", "close_chamber", "open_debate",
@@ -12,6 +14,13 @@ TOOL_NAMES = {
     "split_notebook",
 }
 EMPTY_NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}
+
+
+class ReadOnlyAuthorizer(Authorizer):
+    """A principal allowed to read only (a server imports it from here by name)."""
+
+    def is_authorized(self, handler, user, action, resource):
+        return action == "read"
 
 
 def tool_json(result) -> dict:
