@@ -31,7 +31,7 @@ de = api.append_cell(notebook, DE, execute=True, actor_type="persona", actor_id=
                      method="differential-expression", parameters={"contrast": "AD vs control", "fdr": 0.05},
                      chamber_id=debate.chamber_id, rationale="Test the hypothesis on the notebook's counts")
 trem2 = de.outputs[0]["text"].splitlines()[0]
-api.post_round(debate.id, f"{notebook}@v{de.version_number} gives {trem2}, consistent with {hypothesis.ref}.",
+api.post_round(debate.id, f"{de.ref} gives {trem2}, consistent with {hypothesis.ref}.",
                actor_id=ed, prompt="What does the new differential expression show?")
 api.post_round(debate.id, f"Supported at this sample size; replicate before relying on {paper.ref}.", actor_id=ed)
 closed = api.close_debate(debate.id, verdict="supported; replicate")

@@ -58,6 +58,7 @@ def test_notebooks_commit_fork_merge_split_lineage(ja_client):
     assert isinstance(plain, Appended) and plain.version_number == 2 and plain.execution.status == "not_requested"
     ran = api.append_cell(nb, "print(len(ad))", execute=True, agent_id="ed-lein")
     assert ran.version_number == 3 and ran.execution.status == "ok" and ran.outputs[0]["text"] == "1\n"
+    assert (reg.ref, ran.ref, ran.parent_ref) == (Ref.of(nb, 1), Ref.of(nb, 3), Ref.of(nb, 2))
     exported = api.export_notebook(Ref.of(nb, 3))
     assert len(exported["cells"]) == 3 and exported["metadata"]["jupyter_artifacts"]["version_number"] == 3
     assert "<html" in api.export_notebook(nb, 3, format="html").lower()
