@@ -38,7 +38,7 @@ async def test_a_wrong_token_is_a_tool_error_naming_it(jupyter, tmp_path):
                             "--token", "not-the-token")) as client:
         result = await client.call_tool("get_version", {"ref": "anything"})
     assert result.is_error
-    assert "(401)" in result.content[0].text or "(403)" in result.content[0].text, result.content[0].text
+    assert result.content[0].text.startswith("unauthorized (401): "), result.content[0].text
 
 
 async def test_arguments_a_tool_does_not_take_are_refused_before_any_request(jupyter, tmp_path):
