@@ -24,11 +24,13 @@ from .errors import Invalid
 from .refs import Ref, ref_text
 
 
-def _write(method: str, route: str, model: type | None, fields: dict, reply: Any, **extra) -> Call:
-    key = fields.pop("idempotency_key", None) if model is None or "idempotency_key" not in model.model_fields \
-        else fields.get("idempotency_key")
-    data = body(model, fields) if model is not None else None
-    return Call(method, route, body=data, has_body=model is not None, reply=reply, idempotency_key=key, **extra)
+def _write(method: str, route: str, model: type, fields: dict, reply: Any) -> Call:
+    """A write whose body is `model`. An explicit `idempotency_key=` (to make a write retry-safe
+    across processes, not only within this call) is the header, and stays in the body where
+    the body has that field; otherwise the call gets a fresh key."""
+    in_body = "idempotency_key" in model.model_fields
+    key = fields.get("idempotency_key") if in_body else fields.pop("idempotency_key", None)
+    return Call(method, route, body=body(model, fields), has_body=True, reply=reply, idempotency_key=key)
 
 
 def _pinned(ref: Any, n: int | None, what: str) -> tuple[str, int]:
