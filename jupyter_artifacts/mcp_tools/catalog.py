@@ -101,7 +101,7 @@ def _schema(model: type[BaseModel], defs: dict) -> dict:
 
 
 def input_schema(spec: ToolSpec, op: Operation) -> dict[str, Any]:
-    from ..handlers.openapi import PATH_PARAMS
+    from ..handlers.openapi import IDEMPOTENCY_KEY, PATH_PARAMS
 
     props: dict[str, Any] = {}
     required: list[str] = []
@@ -120,6 +120,9 @@ def input_schema(spec: ToolSpec, op: Operation) -> dict[str, Any]:
             continue
         props.update(schema.get("properties", {}))
         required.extend(schema.get("required", []))
+    if spec.method != "GET" and spec.list_arg is None and "idempotency_key" not in props:
+        # The client sends it as the Idempotency-Key header, which the document describes so.
+        props["idempotency_key"] = {**IDEMPOTENCY_KEY["schema"], "description": IDEMPOTENCY_KEY["description"]}
     out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     if required:
         out["required"] = required

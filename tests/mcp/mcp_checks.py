@@ -88,6 +88,11 @@ async def check_refusals(client, tag: str) -> None:
     assert missing.is_error and "not_found" in missing.content[0].text, missing.content[0].text
     typo = await client.call_tool("create_artifact", {"artifact_type": "hypothesis", "title": "x", "agentid": "a"})
     assert typo.is_error and "invalid" in typo.content[0].text and "agentid" in typo.content[0].text
+    once = {"artifact_type": "note", "title": f"once {tag}", "idempotency_key": f"note-{tag}"}
+    first, again = [tool_json(await client.call_tool("create_artifact", once)) for _ in range(2)]
+    assert again["ref"] == first["ref"] == f"{first['artifact_id']}@v1"
+    other = await client.call_tool("create_artifact", {**once, "title": "another"})
+    assert other.is_error and "idempotency_mismatch (422)" in other.content[0].text, other.content[0].text
     stale = await client.call_tool("append_cell", {"notebook_id": f"NB-{tag}", "source": "1", "parent_version": 1})
     assert stale.is_error and "stale_parent" in stale.content[0].text and f"NB-{tag}@v" in stale.content[0].text
 
