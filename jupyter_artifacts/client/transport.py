@@ -128,9 +128,15 @@ def parse(kind: Any, data: Any) -> Any:
     return wrap_refs(_adapter(kind).validate_python(data))
 
 
-def job_error(job: Job) -> ArtifactsAPIError:
+class JobState(Job):
+    # The error as the server sent it, whatever it carries beside message and reason
+    # (a stale parent's current_ref, say), for the exception to carry too.
+    error: dict[str, Any] | None = None
+
+
+def job_error(job: JobState) -> ArtifactsAPIError:
     """The exception the synchronous call would have raised, for a failed job."""
-    error = job.error.model_dump() if job.error else {"message": "The job failed.", "reason": "error"}
+    error = job.error or {"message": "The job failed.", "reason": "error"}
     err = error_for(job.http_status or 500, error)
     if type(err) is ArtifactsAPIError:
         return JobFailed(err.status, err.reason, err.message, job.model_dump(mode="json"))
@@ -141,14 +147,14 @@ def job_error(job: Job) -> ArtifactsAPIError:
 JOB_REPLIES: dict[str, Any] = {"append_cell": Appended}
 
 
-def poll(build: Callable[[Call], httpx.Request], job_id: str, retry: Retry) -> Generator[Step, Any, Job]:
+def poll(build: Callable[[Call], httpx.Request], job_id: str, retry: Retry) -> Generator[Step, Any, JobState]:
     reply = yield from with_retries(build(Call("GET", f"api/jupyter_artifacts/jobs/{job_id}")), retry)
     raise_for(reply)
-    return Job.model_validate(_json(reply))
+    return JobState.model_validate(_json(reply))
 
 
-def follow(build: Callable[[Call], httpx.Request], job: Job, retry: Retry,
-           job_timeout: float | None) -> Generator[Step, Any, Job]:
+def follow(build: Callable[[Call], httpx.Request], job: JobState, retry: Retry,
+           job_timeout: float | None) -> Generator[Step, Any, JobState]:
     """Poll a running job (every 0.1 s at first, then less often, up to 2 s) until it ends."""
     deadline = None if job_timeout is None else time.monotonic() + job_timeout
     interval = 0.1
@@ -173,7 +179,7 @@ def exchange(build: Callable[[Call], httpx.Request], call: Call, retry: Retry,
             return accepted
         job = yield from poll(build, accepted.job_id, retry)
     elif call.job and call.method == "GET":  # wait_job: the reply is the job
-        job = Job.model_validate(_json(response))
+        job = JobState.model_validate(_json(response))
     elif call.reply == TEXT:
         return response.text
     else:
