@@ -47,17 +47,20 @@ TOOLS: tuple[ToolSpec, ...] = (
     _spec("diff_versions", "GET", "/api/artifacts/{ref}/diff", "ref"),
     _spec("create_artifact", "POST", "/api/artifacts"),
     _spec("new_version", "POST", "/api/artifacts/{ref}/versions", "ref"),
-    # Not among API.md's names, but nothing else makes a notebook (create_artifact refuses them).
+    # register_notebook, get_chamber and get_debate are not among API.md's names: nothing else
+    # makes a notebook (create_artifact refuses them) or reads a chamber's pins or a debate's rounds.
     _spec("register_notebook", "POST", "/api/notebooks"),
     _spec("append_cell", "POST", "/api/notebooks/{ref}/cells", "notebook_id"),
     _spec("get_lineage", "GET", "/api/artifacts/{ref}/lineage", "ref"),
     _spec("create_chamber", "POST", "/api/chambers"),
     _spec("pull_into_chamber", "POST", "/api/chambers/{cid}/pull", "chamber_id", list_arg="entries"),
     _spec("close_chamber", "POST", "/api/chambers/{cid}/close", "chamber_id"),
+    _spec("get_chamber", "GET", "/api/chambers/{cid}", "chamber_id"),
     _spec("open_debate", "POST", "/api/debates"),
     _spec("post_round", "POST", "/api/debates/{session_id}/rounds", "session_id"),
     _spec("close_debate", "POST", "/api/debates/{session_id}/close", "session_id"),
     _spec("debate_artifacts", "GET", "/api/debates/{session_id}/artifacts", "session_id"),
+    _spec("get_debate", "GET", "/api/debates/{session_id}", "session_id"),
     _spec("commit_notebook", "POST", "/api/notebooks/{ref}/versions", "notebook_id"),
     _spec("fork_artifact", "POST", "/api/artifacts/{ref}/fork", "ref"),
     _spec("merge_notebook", "POST", "/api/notebooks/{ref}/merge", "notebook_id"),

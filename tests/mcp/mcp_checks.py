@@ -73,6 +73,10 @@ async def run_demonstration(client, tag: str) -> None:
     assert (f"NB-{tag}", 2) in cited
     closed = tool_json(await client.call_tool("close_debate", {"session_id": sid, "verdict": "supported"}))
     assert closed["closed_at"] and closed["chamber_provenance_hash"].startswith("sha256:")
+    session = tool_json(await client.call_tool("get_debate", {"session_id": sid}))
+    assert [r["content"] for r in session["rounds"]] == [rnd["content"]]
+    chamber = tool_json(await client.call_tool("get_chamber", {"chamber_id": debate["chamber_id"]}))
+    assert chamber["provenance_hash"] == closed["chamber_provenance_hash"]
     pins = tool_json(await client.call_tool("debate_artifacts", {"session_id": sid}))
     refs = {x["ref"] for x in pins["artifacts"]}
     assert {f"NB-{tag}@v2", f"H-{tag}@v1"} <= refs
