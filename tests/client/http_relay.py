@@ -11,7 +11,9 @@ import threading
 
 class LosingRelay:
     """`lose_next_write()`: the reply to the next POST or PATCH is thrown away and the client's
-    connection is cut (after the server has done the work); `lost` counts such replies."""
+    connection is cut (after the server has done the work); with `hold=S` it is held S seconds
+    first, as a slow network does (a client with a shorter timeout gives up on it); `lost`
+    counts such replies."""
 
     def __init__(self, target_port: int):
         self.target_port = target_port
@@ -19,6 +21,7 @@ class LosingRelay:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.armed = False
+        self.hold = 0.0
         self.lost = 0
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -26,8 +29,8 @@ class LosingRelay:
         self.server = asyncio.run_coroutine_threadsafe(
             asyncio.start_server(self._handle, "127.0.0.1", self.port), self.loop).result(timeout=30)
 
-    def lose_next_write(self) -> None:
-        self.armed = True
+    def lose_next_write(self, hold: float = 0.0) -> None:
+        self.armed, self.hold = True, hold
 
     async def _handle(self, reader, writer):
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
@@ -47,6 +50,7 @@ class LosingRelay:
             with contextlib.suppress(Exception):
                 while data := await up_reader.read(65536):
                     if losing:  # the server has answered: the work is done, the answer is lost
+                        await asyncio.sleep(self.hold)
                         self.lost += 1
                         writer.transport.abort()
                         up_writer.close()

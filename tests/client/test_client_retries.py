@@ -56,6 +56,23 @@ def test_a_lost_reply_is_retried_with_the_same_key_and_writes_once(ja_server, re
         assert [v.version_number for v in api.list_versions(v1.artifact_id).versions] == [1, 2]
 
 
+def test_a_write_that_timed_out_is_retried_with_the_same_key(ja_server, relay):
+    import httpx
+
+    log = Log()
+    with Client(f"http://127.0.0.1:{relay.port}/", ja_server.token, event_hooks=log.hooks(),
+                timeout=httpx.Timeout(30.0, read=1.0), retry=Retry(attempts=4, backoff=0.1)) as api:
+        v1 = api.create_artifact(artifact_type="hypothesis", title="Slow reply")
+        log.requests.clear()
+        log.replies.clear()
+        relay.lose_next_write(hold=5.0)  # longer than the client's read timeout
+        v2 = api.new_version(v1.artifact_id, title="Slow reply, v2")
+        (_, _, key1), (_, _, key2) = log.requests
+        assert key1 == key2 and log.replies == [("POST", 201, "true")]
+        assert v2.version_number == 2
+        assert [v.version_number for v in api.list_versions(v1.artifact_id).versions] == [1, 2]
+
+
 def test_a_lost_job_reply_resumes_the_same_job(ja_server, relay):
     log = Log()
     with Client(f"http://127.0.0.1:{relay.port}/", ja_server.token, event_hooks=log.hooks(),
