@@ -190,37 +190,35 @@ def exchange(build: Callable[[Call], httpx.Request], call: Call, retry: Retry,
     return parse(call.reply or JOB_REPLIES.get(job.kind), job.result)
 
 
+@dataclass(frozen=True)
+class Done:
+    value: Any
+
+
+def advance(steps: Generator[Step, Any, Any], outcome: Any) -> Step | Done:
+    try:
+        return steps.send(outcome)
+    except StopIteration as done:
+        return Done(done.value)
+
+
 def run_sync(http: httpx.Client, steps: Generator[Step, Any, Any]) -> Any:
     outcome: Any = None
-    while True:
+    while not isinstance(step := advance(steps, outcome), Done):
         try:
-            step = steps.send(outcome)
-        except StopIteration as done:
-            return done.value
-        if isinstance(step, Sleep):
-            time.sleep(step.seconds)
-            outcome = None
-        else:
-            try:
-                outcome = http.send(step)
-            except httpx.TransportError as e:
-                outcome = e
+            outcome = time.sleep(step.seconds) if isinstance(step, Sleep) else http.send(step)
+        except httpx.TransportError as e:
+            outcome = e
+    return step.value
 
 
 async def run_async(http: httpx.AsyncClient, steps: Generator[Step, Any, Any]) -> Any:
     import anyio
 
     outcome: Any = None
-    while True:
+    while not isinstance(step := advance(steps, outcome), Done):
         try:
-            step = steps.send(outcome)
-        except StopIteration as done:
-            return done.value
-        if isinstance(step, Sleep):
-            await anyio.sleep(step.seconds)
-            outcome = None
-        else:
-            try:
-                outcome = await http.send(step)
-            except httpx.TransportError as e:
-                outcome = e
+            outcome = await (anyio.sleep(step.seconds) if isinstance(step, Sleep) else http.send(step))
+        except httpx.TransportError as e:
+            outcome = e
+    return step.value
