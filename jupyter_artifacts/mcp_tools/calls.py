@@ -88,6 +88,8 @@ async def call_tool(client: Any, catalog: Catalog, name: str, arguments: dict[st
         return success(await method(**kwargs))
     except ArtifactsAPIError as e:
         return refusal(Refused(e.status, e.reason, e.message, e.body))
+    except (TypeError, ValueError) as e:  # an argument the client cannot even send (a ref that is a number)
+        return refusal(Refused(400, "invalid", f"{name}: {str(e)[:300]}; nothing was changed."))
     except httpx.TransportError as e:  # the client's retries are spent
         return refusal(Refused(503, "unavailable", f"The Jupyter server did not answer ({type(e).__name__}: "
                                                    f"{str(e)[:200]}); try again later."))

@@ -47,3 +47,6 @@ async def test_arguments_a_tool_does_not_take_are_refused_before_any_request(jup
         assert result.is_error and "invalid" in result.content[0].text and "'version'" in result.content[0].text
         result = await client.call_tool("get_version", {})
         assert result.is_error and "`ref`" in result.content[0].text
+        for ref in ({"id": "X"}, "not a ref!"):
+            result = await client.call_tool("get_version", {"ref": ref})
+            assert result.is_error and result.content[0].text.startswith("invalid (400): "), result.content[0].text
