@@ -56,6 +56,31 @@ def test_a_lost_reply_is_retried_with_the_same_key_and_writes_once(ja_server, re
         assert [v.version_number for v in api.list_versions(v1.artifact_id).versions] == [1, 2]
 
 
+def test_the_async_client_retries_a_lost_reply_alike(ja_server, relay):
+    import asyncio
+
+    from jupyter_artifacts.client import AsyncClient
+
+    keys = []
+
+    async def record(request):
+        if request.method == "POST":
+            keys.append(request.headers.get("Idempotency-Key"))
+
+    async def main():
+        async with AsyncClient(f"http://127.0.0.1:{relay.port}/", ja_server.token, retry=Retry(attempts=4, backoff=0.1),
+                               event_hooks={"request": [record]}) as api:
+            v1 = await api.create_artifact(artifact_type="hypothesis", title="Async lost reply")
+            keys.clear()
+            relay.lose_next_write()
+            v2 = await api.new_version(v1.artifact_id, title="Async lost reply, v2")
+            return v2, await api.list_versions(v1.artifact_id)
+
+    v2, versions = asyncio.run(main())
+    assert relay.lost == 1 and len(keys) == 2 and keys[0] == keys[1]
+    assert v2.version_number == 2 and [v.version_number for v in versions.versions] == [1, 2]
+
+
 def test_a_write_that_timed_out_is_retried_with_the_same_key(ja_server, relay):
     import httpx
 
