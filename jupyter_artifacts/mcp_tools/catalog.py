@@ -77,7 +77,7 @@ class Operation:
     body: type[BaseModel] | None
 
 
-def operation_text(summary: str, description: str | None) -> str:
+def tool_description(summary: str, description: str | None) -> str:
     """A tool's description: its operation's summary, then its description when it has one."""
     return f"{summary}\n\n{description}" if description and description != summary else summary
 
@@ -93,7 +93,7 @@ def _operations(routes: list[Route]) -> dict[tuple[str, str], Operation]:
     from ..handlers.openapi import operations
 
     return {(op["method"].upper(), op["path"]): Operation(
-        operation_text(op["summary"], op["description"]), op["query_model"], op["body_model"])
+        tool_description(op["summary"], op["description"]), op["query_model"], op["body_model"])
         for op in operations(routes).values()}
 
 

@@ -36,7 +36,9 @@ def build_server(client: Any, routes: list[Route] | None = None) -> Server:
 
 
 async def serve_stdio(url: str | None, token: str | None) -> None:
-    """Serve the tools over standard input and output until the peer closes them."""
+    """Serve the tools over standard input and output until the peer closes them. The tools are
+    described from this package's routes (no request is needed to list them); a server of
+    another version refuses what it does not know, in its own words."""
     from mcp.server.stdio import stdio_server
 
     from ..client import AsyncClient
