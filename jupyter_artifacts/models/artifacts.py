@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..refs import ID_PATTERN
 from .common import UUID_PATTERN, ActorFields, Page, Request, Version, non_blank
+from .notebooks import DiffSummary
 
 TYPE_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 LinkType = Literal["derives_from", "cites", "extends", "supports", "contradicts"]
@@ -107,6 +108,12 @@ class FieldDiff(BaseModel):
     content_changed: bool = Field(description="Whether `content` differs.")
     fields: dict[str, FieldChange] = Field(description=(
         "Each field that differs (`title`, `content`, `metadata`, `changelog`, …) with its old and new value."))
+    base: dict[str, Any] | None = Field(None, description=(
+        "Notebooks only: the earlier version's notebook, the base `diff` applies to (as in "
+        "`GET /api/notebooks/{id}/diff`)."))
+    diff: list[Any] | None = Field(None, description="Notebooks only: nbdime's diff of the two notebooks.")
+    summary: DiffSummary | None = Field(None, description=(
+        "Notebooks only: cells added and modified (indices in `to`), removed (indices in `from`), and unchanged."))
 
 
 class TagRequest(ActorFields):

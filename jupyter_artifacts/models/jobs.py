@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class JobError(BaseModel):
-    """Why a job failed: the refusal the synchronous call would have given."""
+    """Why a job failed: the refusal the synchronous call would have given, with its other
+    fields too (e.g. a `stale_parent`'s `current_version` and `current_ref`)."""
+
+    model_config = ConfigDict(extra="allow")
 
     message: str = Field(description="What went wrong, as a sentence.")
     reason: str = Field(description="The stable code of the refusal (as in every error reply, e.g. `stale_parent`).")

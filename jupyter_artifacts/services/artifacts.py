@@ -14,6 +14,7 @@ from ..errors import Conflict, Invalid, NotFound, StaleParent, quote
 from ..hashing import content_hash, normalize_json
 from ..models import artifacts as m
 from ..models.common import Version, VersionPage
+from ..models.notebooks import DiffQuery as NotebookDiffQuery
 from ..refs import Ref, parse_bare, parse_ref, version_row_id
 from .actors import Actor
 from .cursors import decode_cursor, encode_cursor
@@ -66,6 +67,7 @@ class ArtifactService:
     def __init__(self, db: Database):
         self.db = db
         self.commits = None  # services.commits.CommitService, set by the registry
+        self.notebooks = None  # services.notebooks.NotebookService, likewise
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -129,9 +131,14 @@ class ArtifactService:
         for name in ("artifact_type", "title", "metadata", "content", "changelog"):
             if old.get(name) != new.get(name):
                 fields[name] = m.FieldChange(old=old.get(name), new=new.get(name))
-        return m.FieldDiff(artifact_id=found.artifact_id, from_=from_n, to=to_n,
-                           from_ref=f"{found.artifact_id}@v{from_n}", to_ref=f"{found.artifact_id}@v{to_n}",
-                           content_changed="content" in fields, fields=fields)
+        reply = m.FieldDiff(artifact_id=found.artifact_id, from_=from_n, to=to_n,
+                            from_ref=f"{found.artifact_id}@v{from_n}", to_ref=f"{found.artifact_id}@v{to_n}",
+                            content_changed="content" in fields, fields=fields)
+        if new.get("artifact_type") == "notebook" and old.get("artifact_type") == "notebook" and self.notebooks:
+            nb = await self.notebooks.diff(found.artifact_id, NotebookDiffQuery.model_validate(
+                {"from": from_n, "to": to_n}))
+            reply.base, reply.diff, reply.summary = nb.base, nb.diff, nb.summary
+        return reply
 
     async def links(self, ref: str) -> m.LinkList:
         async with self.db.connection() as conn:

@@ -34,3 +34,5 @@ class Services:
         self.jobs = Jobs(db)
         # A notebook's new content through the artifacts route is a commit (API.md).
         self.artifacts.commits = self.commits
+        # ... and its diff carries nbdime's notebook diff too.
+        self.artifacts.notebooks = self.notebooks

@@ -82,6 +82,7 @@ async def test_a_refused_job_fails_with_the_synchronous_error(api, sql):
     job = await finished(api, r.json["job_id"])
     assert job["status"] == "failed" and job["http_status"] == 409 and job["result"] is None
     assert job["error"]["reason"] == "stale_parent" and "v2" in job["error"]["message"]
+    assert job["error"]["current_ref"] == "NB-J@v2" and job["error"]["current_version"] == 2
     assert sql("SELECT max(version_number) AS n FROM artifacts")[0]["n"] == 2
 
 

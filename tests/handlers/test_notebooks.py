@@ -341,3 +341,19 @@ class TestRenderCacheOff:
         await register(api)
         assert (await api("GET", "api/notebooks/NB-1/versions/1", params={"format": "html"})).status == 200
         assert sql("SELECT count(*) AS n FROM notebook_renders")[0]["n"] == 0
+
+
+async def test_the_artifact_diff_of_a_notebook_carries_the_notebook_diff(api, sql):
+    """API.md: `GET /api/artifacts/{id}/diff` for notebooks also gives the notebook diff."""
+    await register(api)
+    await api("POST", "api/notebooks/NB-1/cells", {"source": "z = 3"})
+    fields = (await api("GET", "api/artifacts/NB-1/diff", params={"from": "1", "to": "2"})).json
+    notebook_diff = (await api("GET", "api/notebooks/NB-1/diff", params={"from": "1", "to": "2"})).json
+    assert fields["content_changed"] and fields["from_ref"] == "NB-1@v1"
+    assert (fields["base"], fields["diff"], fields["summary"]) == (
+        notebook_diff["base"], notebook_diff["diff"], notebook_diff["summary"])
+    assert fields["summary"]["added"] == [2]
+    await api("POST", "api/artifacts", {"id": "H-1", "artifact_type": "hypothesis", "title": "h"})
+    await api("POST", "api/artifacts/H-1/versions", {"title": "h2"})
+    plain = (await api("GET", "api/artifacts/H-1/diff")).json
+    assert "diff" not in plain and plain["fields"]["title"] == {"old": "h", "new": "h2"}
