@@ -59,6 +59,10 @@ def normalize_with_ids(data: Any, *, validate: bool = True) -> tuple[dict, list[
         raise Invalid("The notebook must be a JSON object in nbformat.")
     if data.get("nbformat") not in (3, 4):
         raise Invalid(f"The notebook's nbformat must be 4 (or 3, converted); got {quote(data.get('nbformat'))}.")
+    minor = data.get("nbformat_minor", 0)
+    if not isinstance(minor, int) or isinstance(minor, bool) or minor < 0:
+        # nbformat asserts on anything else (a float such as 4.0 included): a 400, not a 500.
+        raise Invalid(f"The notebook's nbformat_minor must be a whole number like 4 or 5; got {quote(minor)}.")
     try:
         with warnings.catch_warnings():
             # Missing or repeated cell ids are repaired below, as nbformat's warning advises.

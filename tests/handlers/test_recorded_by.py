@@ -68,4 +68,4 @@ class TestProviderWithUsers:
         assert set(await as_user("alice")) == {"alice"}
         assert set(await as_user("bob")) == {"bob"}
         anonymous = await api("GET", "api/artifacts")
-        assert anonymous.status == 403
+        assert anonymous.status == 401

@@ -393,7 +393,7 @@ async def test_artifact_types_counts_latest_versions_most_common_first(api, sql)
 @pytest.mark.parametrize(("path", "params"), [("api/artifact-types", None), ("api/artifacts", {"q": "plaque"})])
 async def test_search_routes_need_authentication(api, path, params):
     r = await api("GET", path, params=params, headers={"Authorization": ""})
-    assert r.status == 403 and r.json["reason"] == "forbidden"
+    assert r.status == 401 and r.json["reason"] == "unauthorized"
 
 
 async def test_the_limit_depth_is_searchable_through_the_api(api):

@@ -221,6 +221,7 @@ class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
         self.chambers: dict[str, Chamber] = {}
         self.debates: dict[str, Debate] = {}
         self.keys: dict[tuple, dict] = {}          # (notebook, idempotency_key) -> first reply (appends)
+        self.key_bodies: dict[tuple, dict] = {}    # ... -> the body that first used it
         self.commit_keys: dict[tuple, tuple] = {}  # the same, of commits: (body, first reply, status)
         self.steps: list[tuple] = []               # ((aid, n), (aid, n), step_type) this example wrote
         self.log: list[str] = []
@@ -708,12 +709,25 @@ class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
         if self.chambers and self.sometimes(data, "chamber?"):
             chamber = body["chamber_id"] = self.pick_chamber(data)
         key_mode = self.pick(data, ["none", "none", "new"] + (["repeat", "repeat"] if mine else []), "key")
-        repeat = None
         if key_mode == "new":
             body["idempotency_key"] = uuid.uuid4().hex
         elif key_mode == "repeat":
-            body["idempotency_key"] = self.pick(data, mine, "repeated key")
-            repeat = self.keys[(aid, body["idempotency_key"])]
+            key = self.pick(data, mine, "repeated key")
+            first = self.key_bodies[(aid, key)]
+            if data.draw(st.booleans(), label="same body?"):
+                # API.md: the same key and body return the first result and create nothing.
+                r = self.write("POST", f"api/notebooks/{aid}/cells", first, expect=Expect(ok=(200, 201)))
+                self.check_unchanged("a repeated idempotency key")
+                self.check(r.json == self.keys[(aid, key)],
+                           lambda: f"a repeated idempotency key answered {r.json}, first {self.keys[(aid, key)]}")
+            else:
+                # ... and the same key with another body is refused, changing nothing.
+                other = {**body, "idempotency_key": key}
+                if other == first:
+                    other["source"] = first["source"] + "#"
+                self.write("POST", f"api/notebooks/{aid}/cells", other,
+                           expect=Expect(refuse=((422, "idempotency_mismatch"),)))
+            return
         refuse = set()
         if chamber and self.chambers[chamber].closed:
             refuse.add((409, "closed"))
@@ -745,12 +759,6 @@ class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
         if early:
             self.write("POST", f"api/notebooks/{target}/cells", body, expect=Expect(refuse=tuple(early)))
             return
-        if repeat is not None:
-            # API.md: a repeated key returns the first result and creates nothing, whatever else changed.
-            r = self.write("POST", f"api/notebooks/{target}/cells", body, expect=Expect(ok=(200, 201)))
-            self.check_unchanged("a repeated idempotency key")
-            self.check(r.json == repeat, lambda: f"a repeated idempotency key answered {r.json}, first {repeat}")
-            return
         r = self.write("POST", f"api/notebooks/{target}/cells", body, expect=self.expect(refuse, 201))
         if r.status != 201:
             return
@@ -771,6 +779,7 @@ class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
             self.chambers[chamber].pins.setdefault((aid, n), "workbench")
         if "idempotency_key" in body:
             self.keys[(aid, body["idempotency_key"])] = a
+            self.key_bodies[(aid, body["idempotency_key"])] = body
 
     # -- chambers ----------------------------------------------------------------------------
 
@@ -1196,6 +1205,7 @@ class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
             self.record((aid, n - 1), (aid, n), "cell_append")
         if key:
             self.keys[(aid, key)] = replies[0].json
+            self.key_bodies[(aid, key)] = bodies[0]
 
     @precondition(lambda self: any(not c.closed for c in self.chambers.values()))
     @rule(data=st.data())
@@ -1325,7 +1335,8 @@ class ArtifactsMachine(BranchRules, RuleBasedStateMachine):
             v = art.versions[-1]
             self.check(info == {"notebook_id": aid, "title": v.title, "latest_version": art.latest,
                                 "version_count": art.latest, "content_hash": v.content_hash,
-                                "cell_count": len(v.cells)}, lambda: f"notebook info {info}")
+                                "cell_count": len(v.cells), "latest_ref": f"{aid}@v{art.latest}"},
+                       lambda: f"notebook info {info}")
             nb = self.call("GET", f"api/notebooks/{aid}/versions/{n}", params={"format": "ipynb"}).json
             mv = self.version(aid, n)
             self.check([(c["cell_type"], c["source"]) for c in nb["cells"]] == mv.cells
