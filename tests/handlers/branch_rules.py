@@ -169,6 +169,10 @@ class BranchRules:
             target = self.pick(data, [a for a, x in self.artifacts.items() if x.kind != "notebook"], "not nb")
             early.add((404, "not_found"))
         if early:
+            if key_mode == "repeat":
+                # The key is looked at first: a key already used for another request (this one's
+                # path or body differs) is that mistake, whatever else is wrong (API.md).
+                early = {(422, "idempotency_mismatch")}
             self.write("POST", f"api/notebooks/{target}/versions", body, expect=Expect(refuse=tuple(early)))
             return
         if key_mode == "repeat":
