@@ -8,6 +8,7 @@ schema of its own, dropped afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
@@ -51,15 +52,25 @@ def artifacts_server_url():
         embedded.stop(server)
 
 
+@contextlib.contextmanager
+def fresh_schema(server_url: str, prefix: str = "ja_test"):
+    """A URL whose search_path is a new, empty schema, dropped at exit (also for fixtures
+    that share one schema across a module, e.g. one server per module)."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield url_with_schema(server_url, schema)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 @pytest.fixture
 def database_url(artifacts_server_url):
     """A URL whose search_path is a fresh, empty schema; dropped after the test."""
-    schema = f"ja_test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield url_with_schema(artifacts_server_url, schema)
-    with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with fresh_schema(artifacts_server_url) as url:
+        yield url
 
 
 def load_sql(url: str, path: Path | str) -> None:

@@ -3,25 +3,18 @@ PostgreSQL schema of its own, and clients of it."""
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg
 import pytest
 from tests_helpers import JupyterServer
 
 from jupyter_artifacts.client import AsyncClient, Client, Retry
-from jupyter_artifacts.pytest_plugin import url_with_schema
+from jupyter_artifacts.pytest_plugin import fresh_schema
 
 
 @pytest.fixture(scope="module")
 def module_database_url(artifacts_server_url):
     """A fresh schema shared by one test module's server; dropped afterwards."""
-    schema = f"ja_client_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield url_with_schema(artifacts_server_url, schema)
-    with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with fresh_schema(artifacts_server_url, "ja_client") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -3,28 +3,18 @@ shared by a module's tests, and the OpenAPI texts the tool descriptions must equ
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg
 import pytest
 from tests_helpers import JupyterServer
 
-from jupyter_artifacts.pytest_plugin import url_with_schema
+from jupyter_artifacts.pytest_plugin import fresh_schema
 
 
 @pytest.fixture(scope="module")
 def jupyter(artifacts_server_url, tmp_path_factory):
     """One server for the module (starting one takes seconds), on a fresh schema."""
-    schema = f"ja_test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        with JupyterServer(tmp_path_factory.mktemp("mcp"), url_with_schema(artifacts_server_url, schema),
-                           name="mcp") as server:
-            yield server
-    finally:
-        with psycopg.connect(artifacts_server_url, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with fresh_schema(artifacts_server_url) as url, \
+            JupyterServer(tmp_path_factory.mktemp("mcp"), url, name="mcp") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
