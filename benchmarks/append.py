@@ -28,19 +28,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import nbdime
 import nbformat
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from diff_speed import build_notebook  # noqa: E402
 from report import figure  # noqa: E402
 
 from jupyter_artifacts.notebooks.diff import diff_notebooks  # noqa: E402
-from jupyter_artifacts.pytest_plugin import url_with_schema  # noqa: E402
+from jupyter_artifacts.pytest_plugin import fresh_schema  # noqa: E402
 
 
 def free_port() -> int:
@@ -68,14 +66,8 @@ class Client:
 def database():
     base = os.environ.get("JUPYTER_ARTIFACTS_TEST_DATABASE_URL")
     if base:
-        schema = f"ja_bench_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(base, autocommit=True) as c:
-            c.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            yield url_with_schema(base, schema)
-        finally:
-            with psycopg.connect(base, autocommit=True) as c:
-                c.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        with fresh_schema(base, "ja_bench") as url:
+            yield url
     else:
         from jupyter_artifacts.db import embedded
 
