@@ -147,6 +147,7 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = "jupyter_artifacts"
     _attempt = None  # the keyed request this is (handlers/keyed.py), if any
     _held: tuple[int, str] | None = None
+    _parsed_body: tuple[Any] | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -171,6 +172,12 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
     # -- parsing ---------------------------------------------------------------------------
 
     def json_body(self) -> Any:
+        """The body as JSON, checked and parsed once (a keyed write reads it for its digest too)."""
+        if self._parsed_body is None:
+            self._parsed_body = (self._read_json_body(),)
+        return self._parsed_body[0]
+
+    def _read_json_body(self) -> Any:
         raw = self.request.body or b""
         limit = self.extensionapp.max_request_bytes
         if len(raw) > limit:
