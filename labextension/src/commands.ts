@@ -55,14 +55,23 @@ export async function argOrAsk(args: Args, name: string, title: string, placehol
   return { [name]: answer.value.trim() };
 }
 
-/** Focus the sidebar's search box (rendered by React: it may take a moment to appear). */
+/**
+ * Focus the sidebar's search box (rendered by React: it may take a moment to appear). Run from
+ * the command palette, the palette closing hands focus back to where it was, sometimes after
+ * this ran: focus again until the box has kept it for a few checks.
+ */
 async function focusSearch(): Promise<void> {
-  for (let tries = 0; tries < 40; tries++) {
+  let kept = 0;
+  for (let tries = 0; tries < 60 && kept < 3; tries++) {
     const input = document.querySelector<HTMLInputElement>(`#${SIDEBAR_ID} .jp-Artifacts-search-input`);
     if (input !== null && input.offsetParent !== null) {
-      input.focus();
-      input.select();
-      return;
+      if (document.activeElement === input) {
+        kept++;
+      } else {
+        input.focus();
+        input.select();
+        kept = 0;
+      }
     }
     await new Promise(resolve => window.setTimeout(resolve, 50));
   }

@@ -34,7 +34,10 @@ def test_find_and_open_a_version_with_the_keyboard_only(demo_lab: Lab) -> None:
             # A query typed there, then Tab to the first hit's latest-version chip.
             page.keyboard.type("plaque microglia")
             sidebar = page.locator(f"#{SIDEBAR_ID}")
-            expect(sidebar.locator('[data-artifact-id="NB-12"]')).to_be_visible(timeout=10_000)
+            # The search's own result (with its match snippet), not the unfiltered list shown before
+            # the search ran: that list is replaced when the results come, and a chip focused in it with it.
+            expect(sidebar.locator('[data-artifact-id="NB-12"] .jp-Artifacts-match')).to_be_visible(timeout=10_000)
+            expect(sidebar.locator(".jp-Artifacts-body")).to_have_attribute("aria-busy", "false")
             chip = sidebar.locator('[data-artifact-id="NB-12"] .jp-Artifacts-chip').first
             ref = chip.get_attribute("data-ref")
             assert ref and ref.startswith("NB-12@v"), ref
