@@ -70,17 +70,22 @@ class MigrateCommand(_Command):
     description = "Apply pending migrations and backfills (idempotent)."
 
     async def work(self, ext, db):
+        from .db import roles
         from .db.pool import translate_errors
 
         db.auto_migrate = False
         async with db.connection() as conn:
             with translate_errors():
                 applied = await apply_migrations(conn)
+                # Every granted role gets what the current schema needs (new tables, say).
+                granted = await roles.reapply(conn)
         if applied:
             print(f"Applied migrations {', '.join(f'{v:04d}' for v in applied)}; "
                   f"schema version {latest_version()}.")
         else:
             print(f"Nothing to do: schema version {latest_version()} is current.")
+        if granted:
+            print(f"Re-applied the grants of {len(granted)} member roles: {', '.join(granted)}.")
         return 0
 
 
@@ -108,6 +113,10 @@ class StatusCommand(_Command):
         print(f"jupyter_artifacts {status.version}")
         print(f"database: ok ({where}, PostgreSQL {d.server_version}), schema version {d.schema_version}"
               f" of {latest_version()}")
+        if status.replica is not None:
+            r = status.replica
+            lag = "unknown" if r.lag_seconds is None else f"{r.lag_seconds:.3f} s"
+            print(f"replica: ok, lag {lag}" if r.ok else f"replica: not ok ({r.error})")
         if not report:
             print("adoption report: nothing to report")
         else:
@@ -324,6 +333,9 @@ class ArtifactsCommand(JupyterApp):
         "export-chamber": (ExportChamberCommand, ExportChamberCommand.description),
         "verify-chamber": (VerifyChamberCommand, VerifyChamberCommand.description),
         "mcp": (MCPCommand, MCPCommand.description),
+        "grant": ("jupyter_artifacts.cli_roles.GrantCommand",
+                  "Give an existing login role what a single-user server needs (run by the owner)."),
+        "revoke": ("jupyter_artifacts.cli_roles.RevokeCommand", "Take back what `grant` gave a role."),
     }
 
     def start(self):

@@ -99,3 +99,7 @@ class RenderFailed(ArtifactsError):
 
 class MigrationFailed(Unavailable):
     """The schema could not be brought up to date; nothing of the failed migration stays."""
+
+
+class MigrationPending(Unavailable):
+    """The schema needs migrations this role may not apply (a member role): the owner runs them."""

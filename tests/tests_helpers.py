@@ -211,3 +211,55 @@ async def register(api, nb_id="NB-1", nb=None, **extra) -> dict:
     r = await api("POST", "api/notebooks", {"id": nb_id, "notebook": nb or notebook("x = 1", "y = x + 1"), **extra})
     assert r.status == 201, r
     return r.json
+
+
+def url_as(url: str, role: str) -> str:
+    """`url` (same server, database and search_path) logged in as `role` (trust authentication)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params.pop("password", None)
+    params["user"] = role
+    return make_conninfo(**params)
+
+
+class MemberRole:
+    """A new login role with a unique name (roles are cluster-wide, schemas per test), dropped
+    with everything granted to it on `drop()`. `url`: the schema's URL logged in as it."""
+
+    def __init__(self, owner_url: str, prefix: str = "ja_member"):
+        import uuid
+
+        import psycopg
+        from psycopg import sql
+
+        self.owner_url = owner_url
+        self.name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        self.url = url_as(owner_url, self.name)
+        with psycopg.connect(owner_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(self.name)))
+
+    def drop(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.owner_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (self.name,))
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(self.name)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(self.name)))
+
+
+async def migrate_and_grant(owner_url: str, *roles: str) -> None:
+    """As the owner: bring the schema up to date, then `grant` each role (as the CLI does)."""
+    from jupyter_artifacts.db import roles as store
+    from jupyter_artifacts.db.migrate import apply_migrations
+    from jupyter_artifacts.db.pool import Database
+
+    db = Database(owner_url, auto_migrate=False)
+    try:
+        async with db.connection() as conn:
+            await apply_migrations(conn)
+            for role in roles:
+                await store.grant(conn, role)
+    finally:
+        await db.close()

@@ -81,6 +81,5 @@ async def record(conn: psycopg.AsyncConnection, attempt: Attempt, status: int, r
 
 
 async def purge(conn: psycopg.AsyncConnection) -> None:
-    await conn.execute(
-        "DELETE FROM idempotent_requests WHERE ctid IN (SELECT ctid FROM idempotent_requests "
-        "WHERE created_at < now() - make_interval(hours => %s) LIMIT 1000)", (KEEP_HOURS,))
+    # As the owner (migration 0014): a member role has no DELETE.
+    await conn.execute("SELECT jupyter_artifacts_purge_requests(%s)", (KEEP_HOURS,))

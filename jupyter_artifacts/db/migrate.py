@@ -16,7 +16,8 @@ from importlib import resources
 
 import psycopg
 
-from ..errors import MigrationFailed
+from ..errors import MigrationFailed, MigrationPending
+from . import roles
 
 log = logging.getLogger("jupyter_artifacts")
 
@@ -72,13 +73,29 @@ async def current_version(conn: psycopg.AsyncConnection) -> int | None:
 
 
 async def apply_migrations(conn: psycopg.AsyncConnection) -> list[int]:
-    """Apply every pending migration; returns the versions applied (empty when up to date)."""
-    applied: list[int] = []
+    """Apply every pending migration; returns the versions applied (empty when up to date).
+    Pending migrations that this role may not apply (a member role's) are a MigrationPending."""
     was_autocommit = conn.autocommit
     if not was_autocommit:
         await conn.rollback()
         # Each migration is its own transaction block; the session-level lock spans them.
         await conn.set_autocommit(True)
+    try:
+        # Up to date: nothing to do, not even CREATE (a member role has no CREATE).
+        done = await current_version(conn)
+        if done is not None and done >= latest_version():
+            return []
+        blocker = await roles.migration_blocker(conn, done, latest_version())
+        if blocker:
+            raise MigrationPending(blocker)
+        return await _apply_pending(conn)
+    finally:
+        if not was_autocommit and not conn.closed:
+            await conn.set_autocommit(False)
+
+
+async def _apply_pending(conn: psycopg.AsyncConnection) -> list[int]:
+    applied: list[int] = []
     key = await _lock_key(conn)
     await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
     try:
@@ -101,11 +118,12 @@ async def apply_migrations(conn: psycopg.AsyncConnection) -> list[int]:
             applied.append(m.version)
         if applied:
             await analyze(conn, TABLES)
+            # A later migration's CREATE OR REPLACE FUNCTION resets what 0014 secured, and
+            # its new tables need the members' grants.
+            await roles.reapply(conn)
     finally:
         if not conn.closed:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-            if not was_autocommit:
-                await conn.set_autocommit(False)
     return applied
 
 

@@ -206,13 +206,8 @@ async def store_render(conn, key: str, html: str, cap_bytes: int) -> int:
     await conn.execute("""
         INSERT INTO notebook_renders (render_key, html, bytes) VALUES (%s, %s, octet_length(%s))
         ON CONFLICT (render_key) DO UPDATE SET last_used_at = now()""", (key, html, html))
-    row = await _one(conn, """
-        WITH locked AS (SELECT pg_try_advisory_xact_lock(hashtextextended('jupyter_artifacts:renders', 0)) AS ok),
-             ranked AS (SELECT render_key, sum(bytes) OVER (ORDER BY last_used_at DESC, render_key) AS upto
-                          FROM notebook_renders WHERE (SELECT ok FROM locked)),
-             gone AS (DELETE FROM notebook_renders r USING ranked
-                       WHERE r.render_key = ranked.render_key AND ranked.upto > %s RETURNING 1)
-        SELECT count(*) AS n FROM gone""", (cap_bytes,))
+    # As the owner (migration 0014): a member role has no DELETE.
+    row = await _one(conn, "SELECT jupyter_artifacts_evict_renders(%s) AS n", (cap_bytes,))
     return row["n"]
 
 

@@ -1,0 +1,147 @@
+"""Member roles (API.md, "Team deployment"): every single-user server may connect as its own
+login role, and then the database itself records who wrote a row and refuses rewrites.
+
+Under a member role (db/roles.py: neither a superuser nor able to act as the owner; no session
+setting changes that):
+* `recorded_by` is set from `session_user` on every insert (and on a tag's move), whatever the
+  writer sent;
+* versions change only in the columns that legitimately change; cells, steps, links, pins,
+  rounds and snapshots never change; a closed chamber or debate never changes; nothing is
+  deleted; no round joins a closed debate.
+The owner's writes are untouched (the server's own recorder still applies under it).
+Python, because the functions pin the search path of the schema being migrated (tests use one
+schema each), and secure_functions() pins every other trigger function's too.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from ..roles import secure_functions
+
+DDL = """
+-- Roles granted with `jupyter artifacts grant`: `migrate` re-applies their grants to new tables.
+CREATE TABLE IF NOT EXISTS jupyter_artifacts_members (
+    role       TEXT PRIMARY KEY,
+    granted_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+-- Who opened a chamber or pinned a version (set by the trigger below for member roles).
+ALTER TABLE chambers ADD COLUMN IF NOT EXISTS recorded_by TEXT;
+ALTER TABLE chamber_artifacts ADD COLUMN IF NOT EXISTS recorded_by TEXT;
+
+-- A member: not a superuser, and not a member of the role owning the tables (which could
+-- SET ROLE to it and drop these triggers). Only session_user counts: SET ROLE cannot change it.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_is_member() RETURNS BOOLEAN
+LANGUAGE sql STABLE SET search_path = {schema}, pg_temp AS $$
+    SELECT NOT r.rolsuper AND NOT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')
+      FROM pg_catalog.pg_roles r, pg_catalog.pg_class c
+     WHERE r.rolname = session_user
+       AND c.relnamespace = pg_catalog.to_regnamespace({schema_name})::oid AND c.relname = 'artifacts'
+$$;
+
+CREATE OR REPLACE FUNCTION jupyter_artifacts_member_recorded_by() RETURNS trigger
+LANGUAGE plpgsql SET search_path = {schema}, pg_temp AS $$
+BEGIN
+    IF jupyter_artifacts_is_member() THEN
+        NEW.recorded_by := session_user;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- Arguments: the columns a member may change in a row that is not closed.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_member_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = {schema}, pg_temp AS $$
+DECLARE
+    mutable TEXT[] := COALESCE(TG_ARGV, '{{}}'::text[]);
+    old_row JSONB;
+BEGIN
+    IF NOT jupyter_artifacts_is_member() THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    IF TG_OP = 'INSERT' THEN  -- debate_rounds
+        IF EXISTS (SELECT 1 FROM debate_sessions WHERE id = NEW.session_id AND closed_at IS NOT NULL) THEN
+            RAISE EXCEPTION 'debate % is closed and cannot change', NEW.session_id
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION '% rows are never deleted by a member role (%)', TG_TABLE_NAME, session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    old_row := to_jsonb(OLD);
+    IF old_row ? 'closed_at' AND old_row->>'closed_at' IS NOT NULL THEN
+        RAISE EXCEPTION '% row is closed and cannot change', TG_TABLE_NAME
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF (old_row - mutable) IS DISTINCT FROM (to_jsonb(NEW) - mutable) THEN
+        RAISE EXCEPTION '% rows are immutable for a member role (%) except for: %', TG_TABLE_NAME, session_user,
+            CASE WHEN cardinality(mutable) = 0 THEN 'nothing' ELSE array_to_string(mutable, ', ') END
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- Old idempotency keys and least recently used renders go as the owner: a member has no DELETE.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_purge_requests(keep_hours INTEGER) RETURNS BIGINT
+LANGUAGE sql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+    WITH gone AS (
+        DELETE FROM idempotent_requests WHERE ctid IN (
+            SELECT ctid FROM idempotent_requests
+             WHERE created_at < now() - make_interval(hours => GREATEST(keep_hours, 24)) LIMIT 1000)
+        RETURNING 1)
+    SELECT count(*) FROM gone
+$$;
+
+CREATE OR REPLACE FUNCTION jupyter_artifacts_evict_renders(cap_bytes BIGINT) RETURNS BIGINT
+LANGUAGE sql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+    WITH locked AS (SELECT pg_try_advisory_xact_lock(hashtextextended('jupyter_artifacts:renders', 0)) AS ok),
+         ranked AS (SELECT render_key, sum(bytes) OVER (ORDER BY last_used_at DESC, render_key) AS upto
+                      FROM notebook_renders WHERE (SELECT ok FROM locked)),
+         gone AS (DELETE FROM notebook_renders r USING ranked
+                   WHERE r.render_key = ranked.render_key AND ranked.upto > cap_bytes RETURNING 1)
+    SELECT count(*) FROM gone
+$$;
+"""
+
+RECORDED_BY = ("artifacts", "processing_steps", "debate_sessions", "debate_rounds", "chambers", "chamber_artifacts")
+# Table -> the columns a member may change (as db/roles.py grants; debate_sessions also num_rounds,
+# kept by the round-counting trigger).
+GUARDED = {
+    "artifacts": ("is_latest", "version_tag", "lifecycle_state", "deprecated_at", "superseded_by"),
+    "artifact_tags": ("version_id", "actor_type", "actor_id", "recorded_by", "created_at"),
+    "notebooks": ("notebook_artifact_id", "file_path", "rendered_html_path"),
+    "chambers": ("closed_at", "provenance_hash", "result_artifact_id"),
+    "debate_sessions": ("closed_at", "verdict", "chamber_provenance_hash", "num_rounds"),
+    "artifact_links": (), "processing_steps": (), "notebook_cells": (), "notebook_snapshots": (),
+    "chamber_artifacts": (), "debate_rounds": (),
+}
+
+
+async def migrate(conn: psycopg.AsyncConnection) -> None:
+    cur = await conn.execute("SELECT current_schema()::text AS s")
+    schema_name = (await cur.fetchone())["s"]
+    ddl = DDL.format(schema=sql.Identifier(schema_name).as_string(conn),
+                     schema_name=sql.Literal(schema_name).as_string(conn))
+    await conn.execute(ddl)
+    for table in RECORDED_BY:
+        await _trigger(conn, "jupyter_artifacts_member_recorded_by", table, "BEFORE INSERT",
+                       "jupyter_artifacts_member_recorded_by()")
+    await _trigger(conn, "jupyter_artifacts_member_recorded_by", "artifact_tags", "BEFORE INSERT OR UPDATE",
+                   "jupyter_artifacts_member_recorded_by()")
+    for table, columns in GUARDED.items():
+        args = ", ".join(sql.Literal(c).as_string(conn) for c in columns)
+        await _trigger(conn, "jupyter_artifacts_member_guard", table, "BEFORE UPDATE OR DELETE",
+                       f"jupyter_artifacts_member_guard({args})")
+    await _trigger(conn, "jupyter_artifacts_member_closed_debate", "debate_rounds", "BEFORE INSERT",
+                   "jupyter_artifacts_member_guard()")
+    await secure_functions(conn)
+
+
+async def _trigger(conn, name: str, table: str, when: str, call: str) -> None:
+    await conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(name), sql.Identifier(table)))
+    await conn.execute(sql.SQL("CREATE TRIGGER {} " + when + " ON {} FOR EACH ROW EXECUTE FUNCTION " + call).format(
+        sql.Identifier(name), sql.Identifier(table)))

@@ -1,0 +1,209 @@
+"""Member roles (API.md, "Team deployment"): the grants a single-user server's own login role
+needs, and what the owner (the role that ran `migrate`) re-applies after every migration.
+
+A member is a session user that is neither a superuser nor a member of the role owning the
+schema's tables: it cannot become the owner, so the triggers of migration 0014 bind it. What a
+member may write is listed here, table by table; a migration that adds a table a server writes
+adds it here too (tests/db/test_member_roles.py fails for a table missing from READABLE).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from psycopg import sql
+
+from ..errors import Invalid, NotFound
+
+log = logging.getLogger("jupyter_artifacts")
+
+MEMBERS_TABLE = "jupyter_artifacts_members"
+
+# Written once, never changed by a member (the triggers refuse UPDATE and DELETE as well).
+INSERT_ONLY = ("artifact_links", "processing_steps", "notebook_cells", "notebook_snapshots", "chamber_artifacts",
+               "debate_rounds", "notebook_append_requests")
+# Tables a member inserts into, and the only columns of each it may UPDATE: the ones that
+# legitimately change (the latest flag and lifecycle of a version, a moving tag, the notebooks
+# pointer, closing a chamber or debate, cache and job bookkeeping). No table is deletable:
+# purging old idempotency keys and evicting renders run as the owner (SECURITY DEFINER).
+UPDATABLE = {
+    "artifacts": ("is_latest", "version_tag", "lifecycle_state", "deprecated_at", "superseded_by"),
+    "artifact_tags": ("version_id", "actor_type", "actor_id", "recorded_by", "created_at"),
+    "notebooks": ("notebook_artifact_id", "file_path", "rendered_html_path"),
+    "chambers": ("closed_at", "provenance_hash", "result_artifact_id"),
+    "debate_sessions": ("closed_at", "verdict", "chamber_provenance_hash"),
+    "notebook_renders": ("last_used_at",),
+    "idempotent_requests": ("status", "reply"),
+    "jobs": ("status", "http_status", "result", "error", "finished_at", "heartbeat_at"),
+}
+# Read by a server (SELECT only beyond the two lists above).
+READABLE = (*INSERT_ONLY, *UPDATABLE, "jupyter_artifacts_schema_version", "jupyter_artifacts_adoption_report",
+            "jupyter_artifacts_backfill_state", "jupyter_artifacts_search", "jupyter_artifacts_search_cells",
+            "jupyter_artifacts_search_cellwords", "jupyter_artifacts_version_cells", MEMBERS_TABLE)
+# Trigger functions that keep derived tables (search, round counts) for every writer: they run
+# as the owner, so a member needs no UPDATE or DELETE on those tables.
+MAINTAINERS = ("jupyter_artifacts_count_rounds", "jupyter_artifacts_search_sync", "jupyter_artifacts_search_sync_cell",
+               "jupyter_artifacts_search_cells_added", "jupyter_artifacts_search_snapshot")
+
+
+async def _value(conn: psycopg.AsyncConnection, query, params=()) -> object:
+    cur = await conn.execute(query, params)
+    row = await cur.fetchone()
+    return None if row is None else next(iter(row.values()) if isinstance(row, dict) else iter(row))
+
+
+async def owner_of_schema_tables(conn: psycopg.AsyncConnection) -> str | None:
+    """The role owning `artifacts` in the current schema (None before the first migration)."""
+    return await _value(conn, """
+        SELECT c.relowner::regrole::text FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = pg_catalog.to_regnamespace(current_schema())::oid AND c.relname = 'artifacts'""")
+
+
+async def acts_as_owner(conn: psycopg.AsyncConnection, owner: str | None = None) -> bool:
+    """Whether this session may do what the owner does (superuser, or a member of the owner).
+    With no tables yet: whether it may create them."""
+    owner = owner or await owner_of_schema_tables(conn)
+    if owner is None:
+        return bool(await _value(conn, """
+            SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)
+                   OR pg_catalog.has_schema_privilege(current_schema(), 'CREATE')"""))
+    return bool(await _value(conn, """
+        SELECT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = session_user)
+               OR pg_catalog.pg_has_role(session_user, %s::regrole, 'MEMBER')""", (owner,)))
+
+
+async def is_member(conn: psycopg.AsyncConnection) -> bool:
+    """Whether this session is a member role (migration 0014's definition, the triggers' own)."""
+    return bool(await _value(conn, "SELECT jupyter_artifacts_is_member()"))
+
+
+async def migration_blocker(conn: psycopg.AsyncConnection, done: int | None, latest: int) -> str | None:
+    """Why this session cannot apply pending migrations (a sentence), or None when it can."""
+    if await acts_as_owner(conn):
+        return None
+    who = await _value(conn, "SELECT session_user::text")
+    schema = await _value(conn, "SELECT current_schema()::text")
+    if schema is None or not await _value(conn, "SELECT pg_catalog.has_schema_privilege(current_schema(), 'USAGE')"):
+        return (f"Role {who} cannot use the artifacts schema: the owner must run "
+                f"`jupyter artifacts migrate` and `jupyter artifacts grant {who}`.")
+    return (f"The artifacts schema is at version {done or 0} and this server needs version {latest}: "
+            f"the owner must run `jupyter artifacts migrate`.")
+
+
+async def secure_functions(conn: psycopg.AsyncConnection) -> None:
+    """Pin the search path of every PL/pgSQL function of the schema (a member's temporary table
+    named like ours must never stand in for it inside a trigger), and run the MAINTAINERS as the
+    owner. `CREATE OR REPLACE FUNCTION` in a later migration resets both: run after every one."""
+    cur = await conn.execute("""
+        SELECT p.oid::regprocedure::text AS f, p.proname AS name
+          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+         WHERE p.pronamespace = pg_catalog.to_regnamespace(current_schema())::oid
+           AND l.lanname = 'plpgsql' AND p.proname LIKE 'jupyter\\_artifacts\\_%'""")
+    schema = sql.Identifier(await _value(conn, "SELECT current_schema()::text"))
+    for row in await cur.fetchall():
+        security = sql.SQL("SECURITY DEFINER" if row["name"] in MAINTAINERS else "SECURITY INVOKER")
+        await conn.execute(sql.SQL("ALTER FUNCTION {} {} SET search_path = {}, pg_temp").format(
+            sql.SQL(row["f"]), security, schema))
+
+
+async def _role(conn: psycopg.AsyncConnection, role: str) -> dict:
+    cur = await conn.execute("SELECT rolname, rolsuper, rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = %s",
+                             (role,))
+    found = await cur.fetchone()
+    if found is None:
+        raise NotFound(f"Role {role} does not exist; create it first (CREATE ROLE {role} LOGIN).")
+    return found
+
+
+async def _owner_only(conn: psycopg.AsyncConnection, action: str) -> str:
+    owner = await owner_of_schema_tables(conn)
+    if owner is None:
+        raise Invalid(f"The artifacts schema has no tables yet: run `jupyter artifacts migrate` before {action}.")
+    if not await acts_as_owner(conn, owner):
+        who = await _value(conn, "SELECT session_user::text")
+        raise Invalid(f"Only the owner of the artifacts tables ({owner}, the role that ran `jupyter artifacts migrate`) "
+                      f"can {action}; this is {who}.")
+    return owner
+
+
+async def apply_grants(conn: psycopg.AsyncConnection, role: str) -> None:
+    """What a single-user server needs and nothing more (idempotent)."""
+    r, schema = sql.Identifier(role), await _value(conn, "SELECT current_schema()::text")
+    if not await _value(conn, "SELECT pg_catalog.has_schema_privilege(%s, current_schema(), 'USAGE')", (role,)):
+        await conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), r))
+    present = await _present(conn, READABLE)
+    tables = sql.SQL(", ").join(sql.Identifier(t) for t in present)
+    await conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(tables, r))
+    writable = [t for t in (*INSERT_ONLY, *UPDATABLE) if t in present]
+    await conn.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(
+        sql.SQL(", ").join(sql.Identifier(t) for t in writable), r))
+    for table, columns in UPDATABLE.items():
+        if table in present:
+            await conn.execute(sql.SQL("GRANT UPDATE ({}) ON {} TO {}").format(
+                sql.SQL(", ").join(sql.Identifier(c) for c in columns), sql.Identifier(table), r))
+    for seq in await _sequences(conn, writable):
+        await conn.execute(sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.SQL(seq), r))
+
+
+async def _present(conn: psycopg.AsyncConnection, tables) -> list[str]:
+    cur = await conn.execute("""
+        SELECT t FROM unnest(%s::text[]) t
+         WHERE pg_catalog.to_regclass(pg_catalog.quote_ident(current_schema()) || '.' || pg_catalog.quote_ident(t))
+               IS NOT NULL""", (list(tables),))
+    return [row["t"] for row in await cur.fetchall()]
+
+
+async def _sequences(conn: psycopg.AsyncConnection, tables: list[str]) -> list[str]:
+    """The sequences behind serial and identity columns of `tables`."""
+    cur = await conn.execute("""
+        SELECT DISTINCT s.oid::regclass::text AS seq
+          FROM pg_catalog.pg_class t
+          JOIN pg_catalog.pg_depend d ON d.refobjid = t.oid AND d.deptype IN ('a', 'i')
+          JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+         WHERE t.relnamespace = pg_catalog.to_regnamespace(current_schema())::oid AND t.relname = ANY(%s)""",
+        (tables,))
+    return [row["seq"] for row in await cur.fetchall()]
+
+
+async def grant(conn: psycopg.AsyncConnection, role: str) -> None:
+    owner = await _owner_only(conn, "grant roles")
+    found = await _role(conn, role)
+    if found["rolsuper"] or await _value(conn, "SELECT pg_catalog.pg_has_role(%s, %s::regrole, 'MEMBER')",
+                                          (role, owner)):
+        raise Invalid(f"Role {role} is a superuser or can act as the owner {owner}: a member role must be neither.")
+    async with conn.transaction():
+        await conn.execute(sql.SQL("INSERT INTO {} (role) VALUES (%s) ON CONFLICT DO NOTHING").format(
+            sql.Identifier(MEMBERS_TABLE)), (role,))
+        await apply_grants(conn, role)
+
+
+async def revoke(conn: psycopg.AsyncConnection, role: str) -> None:
+    await _owner_only(conn, "revoke roles")
+    await _role(conn, role)
+    r = sql.Identifier(role)
+    async with conn.transaction():
+        await conn.execute(sql.SQL("DELETE FROM {} WHERE role = %s").format(sql.Identifier(MEMBERS_TABLE)), (role,))
+        present = await _present(conn, READABLE)
+        await conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(
+            sql.SQL(", ").join(sql.Identifier(t) for t in present), r))
+        for seq in await _sequences(conn, present):
+            await conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(sql.SQL(seq), r))
+        schema = await _value(conn, "SELECT current_schema()::text")
+        await conn.execute(sql.SQL("REVOKE USAGE ON SCHEMA {} FROM {}").format(sql.Identifier(schema), r))
+
+
+async def reapply(conn: psycopg.AsyncConnection) -> list[str]:
+    """After migrations (run by the owner): functions secured again, and every granted role's
+    grants extended to what the new schema needs. Returns the roles granted."""
+    if await owner_of_schema_tables(conn) is None or not await acts_as_owner(conn):
+        return []
+    async with conn.transaction():
+        await secure_functions(conn)
+        cur = await conn.execute(sql.SQL("""
+            SELECT m.role FROM {} m WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = m.role)
+             ORDER BY m.role""").format(sql.Identifier(MEMBERS_TABLE)))
+        roles = [row["role"] for row in await cur.fetchall()]
+        for role in roles:
+            await apply_grants(conn, role)
+    return roles
