@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["citations", "append", "branches", "merge_base", "concurrency", "lineage", "search", "live", "outage", "diff_view", "dag_view", "memory"]
+ORDER = ["citations", "append", "branches", "merge_base", "concurrency", "lineage", "search", "live", "outage", "diff_view", "dag_view", "memory", "team"]
 
 
 def machine() -> str:

@@ -1,0 +1,237 @@
+"""Benchmark: a team on one database. 50 single-user Jupyter servers, each a real `jupyter server`
+process with the extension and the pool settings docs/team.md recommends, each driven by one
+simulated researcher who appends a cell to their own notebook, reads its lineage and lists the
+team's notebooks, with a pause between actions.
+
+Side by side in one run:
+  1. p95 of an append and of a lineage read with one server alone (the same researcher loop);
+  2. the same p95s with all servers working at once, and their ratio to (1);
+  3. the connections the servers held, sampled from pg_stat_activity: the peak against the
+     sizing rule (servers x (pool_max_size + 1): the pool plus one LISTEN connection each) and
+     against the database's max_connections; and any request that failed (goal: none).
+
+    python benchmarks/team.py [--servers 50] [--actions 20] [--pool-max 2] [--think 2.0]
+
+Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh schema in it) when set, else an embedded
+PostgreSQL in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from append import database, free_port  # noqa: E402
+from report import figure  # noqa: E402
+
+NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+            "display_name": "Python 3"}},
+            "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
+                       "source": f"x{i} = {i} * 2\nprint(x{i})"} for i in range(30)]}
+
+
+def tagged(url: str, app: str) -> str:
+    """The URL with an application_name of this run, so its connections can be counted apart."""
+    return make_conninfo(**{**conninfo_to_dict(url), "application_name": app})
+
+
+class Servers:
+    """`count` jupyter server processes on one database, started together."""
+
+    def __init__(self, url: str, count: int, pool_max: int, tmp: Path):
+        self.procs: list[subprocess.Popen] = []
+        self.ports: list[int] = []
+        self.token = secrets.token_hex(16)
+        for i in range(count):
+            home = tmp / f"s{i}"
+            (home / "root").mkdir(parents=True)
+            env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+            env.update(JUPYTER_ARTIFACTS_DATABASE_URL=url, JUPYTER_CONFIG_DIR=f"{home}/config",
+                       JUPYTER_DATA_DIR=f"{home}/data", JUPYTER_RUNTIME_DIR=f"{home}/runtime")
+            port = free_port()
+            log = open(home / "server.log", "wb")  # noqa: SIM115 - closed with the process
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
+                 "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={self.token}",
+                 f"--ServerApp.root_dir={home / 'root'}",
+                 "--ServerApp.jpserver_extensions={'jupyter_artifacts': True}", "--ServerApp.log_level=WARN",
+                 # docs/team.md's single-user settings: no idle pooled connection, a small pool.
+                 "--JupyterArtifactsApp.pool_min_size=0", f"--JupyterArtifactsApp.pool_max_size={pool_max}",
+                 "--JupyterArtifactsApp.auto_migrate=False"],
+                env=env, stdout=log, stderr=subprocess.STDOUT))
+            self.ports.append(port)
+        self.logs = [tmp / f"s{i}" / "server.log" for i in range(count)]
+
+    async def ready(self, http: AsyncHTTPClient, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        pending = set(range(len(self.ports)))
+        while pending:
+            for i in list(pending):
+                if self.procs[i].poll() is not None:
+                    raise SystemExit(f"server {i} exited: {self.logs[i].read_text()[-2000:]}")
+                with contextlib.suppress(OSError, HTTPClientError):
+                    r = await http.fetch(self.base(i) + "/api/jupyter_artifacts/status", headers=self.headers())
+                    if r.code == 200:
+                        pending.discard(i)
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{len(pending)} servers did not start in {timeout:.0f} s")
+            await asyncio.sleep(0.5)
+
+    def base(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.ports[i]}"
+
+    def headers(self) -> dict:
+        return {"Authorization": f"token {self.token}", "Content-Type": "application/json"}
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+class ConnectionSampler(threading.Thread):
+    """Counts this run's connections (by application_name) every 0.25 s."""
+
+    def __init__(self, url: str, app: str):
+        super().__init__(daemon=True)
+        self.url, self.app = url, app
+        self.samples: list[int] = []
+        self.stopped = threading.Event()
+
+        self.cluster_peak = 0
+        # Connected before the servers start: at the peak the database may refuse a new client.
+        self.conn = psycopg.connect(url, autocommit=True)
+
+    def run(self) -> None:
+        with self.conn as conn:
+            while not self.stopped.is_set():
+                ours, everyone = conn.execute(
+                    "SELECT count(*) FILTER (WHERE application_name = %s), count(*) FILTER (WHERE backend_type = "
+                    "'client backend') FROM pg_stat_activity", (self.app,)).fetchone()
+                self.samples.append(ours)
+                self.cluster_peak = max(self.cluster_peak, everyone)
+                time.sleep(0.25)
+
+
+async def researcher(http, servers: Servers, i: int, actions: int, think: float, timings: dict, errors: list):
+    base, headers = servers.base(i), servers.headers()
+    nb = f"team-{i}-{secrets.token_hex(3)}"
+
+    async def call(kind, method, path, body=None):
+        t0 = time.perf_counter()
+        r = await http.fetch(base + path, method=method, headers=headers, raise_error=False, request_timeout=120,
+                             body=None if body is None else json.dumps(body))
+        if kind:
+            timings.setdefault(kind, []).append(time.perf_counter() - t0)
+        if r.code >= 300:
+            errors.append(f"{method} {path} -> {r.code} {(r.body or b'')[:200]!r}")
+        return json.loads(r.body) if r.body else None
+
+    await call(None, "POST", "/api/notebooks", {"id": nb, "title": f"Analysis {i}", "notebook": NOTEBOOK})
+    for k in range(actions):
+        await asyncio.sleep(random.uniform(0, think))
+        version = await call("append", "POST", f"/api/notebooks/{nb}/cells", {"source": f"y = {k}\nprint(y)"})
+        ref = (version or {}).get("ref", nb)
+        await asyncio.sleep(random.uniform(0, think))
+        await call("lineage", "GET", f"/api/artifacts/{ref}/lineage?direction=ancestors&max_depth=5")
+        await call("list", "GET", "/api/artifacts?type=notebook")
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
+
+
+async def phase(url: str, count: int, args, app: str, tmp: Path, actions: int, think: float
+                ) -> tuple[dict, list, list[int], int]:
+    http = AsyncHTTPClient(max_clients=max(10, count * 2))
+    sampler = ConnectionSampler(url, app)
+    sampler.start()
+    servers = Servers(tagged(url, app), count, args.pool_max, tmp)
+    try:
+        t0 = time.perf_counter()
+        await servers.ready(http)
+        print(f"  {count} servers ready in {time.perf_counter() - t0:.0f} s", flush=True)
+        timings: dict = {}
+        errors: list = []
+        t0 = time.perf_counter()
+        await asyncio.gather(*(researcher(http, servers, i, actions, think, timings, errors)
+                               for i in range(count)))
+        seconds = time.perf_counter() - t0
+        done = sum(len(v) for v in timings.values())
+        print(f"  {done} requests by {count} researchers in {seconds:.0f} s ({done / seconds:.1f}/s)", flush=True)
+        return timings, errors, sampler.samples, sampler.cluster_peak
+    finally:
+        sampler.stopped.set()
+        servers.stop()
+        sampler.join()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--servers", type=int, default=50)
+    parser.add_argument("--actions", type=int, default=20, help="appends (each with a lineage and a list) per researcher")
+    parser.add_argument("--pool-max", type=int, default=2, help="pool_max_size of each server")
+    parser.add_argument("--think", type=float, default=2.0, help="most seconds a researcher pauses between actions")
+    args = parser.parse_args()
+    with database() as url, tempfile.TemporaryDirectory() as tmp:
+        # The owner migrates once; the servers run with auto_migrate off, as docs/team.md says.
+        subprocess.run([sys.executable, "-m", "jupyter", "artifacts", "migrate"], check=True,
+                       env={**os.environ, "JUPYTER_ARTIFACTS_DATABASE_URL": url}, stdout=subprocess.DEVNULL)
+        with psycopg.connect(url) as conn:
+            max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
+            reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
+        app = f"ja_bench_team_{secrets.token_hex(4)}"
+        # Alone, more actions and shorter pauses: enough samples for a p95 in a short time.
+        print(f"one server alone ({args.actions * 3} actions):", flush=True)
+        alone, alone_errors, _, _ = asyncio.run(phase(url, 1, args, app, Path(tmp) / "alone", args.actions * 3,
+                                                   args.think / 4))
+        print(f"{args.servers} servers at once ({args.actions} actions each, pool_max_size={args.pool_max}):",
+              flush=True)
+        team, errors, samples, cluster_peak = asyncio.run(phase(url, args.servers, args, app, Path(tmp) / "team", args.actions,
+                                                  args.think))
+    errors = alone_errors + errors
+    for kind in ("append", "lineage", "list"):
+        print(f"  {kind:>7}: p95 {p95(alone[kind]):7.1f} ms alone, {p95(team[kind]):7.1f} ms with {args.servers} "
+              f"servers ({len(team[kind])} requests)")
+    peak = max(samples, default=0)
+    mean = sum(samples) / len(samples) if samples else 0
+    rule = args.servers * (args.pool_max + 1)
+    print(f"  connections of the servers: peak {peak}, mean {mean:.0f} over {len(samples)} samples; at most "
+          f"{args.servers} x ({args.pool_max} + 1) = {rule}; the whole database server's peak {cluster_peak} of "
+          f"max_connections {max_connections} ({reserved} reserved for superusers)")
+    for e in errors[:5]:
+        print(f"  failed: {e}")
+    for kind in ("append", "lineage"):
+        ratio = p95(team[kind]) / p95(alone[kind])
+        figure(f"{args.servers} servers: p95 {kind} (ms)", round(p95(team[kind]), 1), "report", True,
+               f"{p95(alone[kind]):.1f} ms alone, ratio {ratio:.2f}")
+    figure(f"{args.servers} servers: peak connections", peak, f"< {max_connections - reserved} (max_connections)",
+           cluster_peak < max_connections - reserved,
+           f"mean {mean:.0f}; at most {rule} by the sizing rule; whole server's peak {cluster_peak}")
+    figure(f"{args.servers} servers: failed requests", len(errors), "0", not errors,
+           f"of {sum(len(v) for v in team.values()) + sum(len(v) for v in alone.values())}")
+
+
+if __name__ == "__main__":
+    main()
