@@ -5,12 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JUPYTER := $(VENV)/bin/jupyter
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
-# The venv first on PATH: the plugin build calls its `jlpm`.
-export PATH := $(abspath $(VENV))/bin:$(PATH)
+# configurable-http-proxy (npm) for the JupyterHub test, kept inside the venv.
+HUB_PROXY := $(VENV)/hub-proxy
+# The venv first on PATH: the plugin build calls its `jlpm`; the hub test finds the proxy.
+export PATH := $(abspath $(VENV))/bin:$(abspath $(HUB_PROXY))/node_modules/.bin:$(PATH)
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help install lab test test-fast test-js test-browser bench browser-deps build clean
+.PHONY: help install lab test test-fast test-js test-browser bench browser-deps hub-proxy build clean
 
 help:
 	@echo "make lab        JupyterLab with the extension, on the embedded PostgreSQL"
@@ -47,7 +49,14 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
 
-test: install browser-deps test-js
+# JupyterHub's proxy for tests/hub (from the npm registry; the wheel never needs Node).
+$(HUB_PROXY)/node_modules/.bin/configurable-http-proxy:
+	@command -v npm >/dev/null || { echo "npm is needed for the JupyterHub test's proxy (apt-get install npm)"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix $(HUB_PROXY) configurable-http-proxy
+
+hub-proxy: $(HUB_PROXY)/node_modules/.bin/configurable-http-proxy
+
+test: install browser-deps test-js hub-proxy
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 test-fast: install test-js
