@@ -11,6 +11,7 @@ from traitlets import Bool, Dict, Float, Integer, Type, Unicode, default
 from .db import embedded
 from .db.listen import ChangeListener
 from .db.pool import Database
+from .db.replica import split_urls
 from .handlers import artifacts as artifacts_handlers
 from .handlers import branches as branch_handlers
 from .handlers import chambers as chamber_handlers
@@ -28,6 +29,7 @@ from .services.notebooks import NotebookSettings
 from .services.registry import Services
 
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
+ENV_READ_DATABASE_URL = "JUPYTER_ARTIFACTS_READ_DATABASE_URL"
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "change" / "v1.yaml"
 ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, branch_handlers, chamber_handlers,
                  debate_handlers, service_handlers, job_handlers)
@@ -43,6 +45,19 @@ class JupyterArtifactsApp(ExtensionApp):
         help=f"PostgreSQL URL shared by every server of a team. The environment variable "
              f"{ENV_DATABASE_URL} overrides it. With neither, a private embedded PostgreSQL is "
              f"started in the Jupyter data directory.")
+    read_database_url = Unicode(
+        None, allow_none=True, config=True,
+        help=f"PostgreSQL URL of a streaming replica of database_url that serves reads (lists, search, "
+             f"versions, diffs, lineage, chambers, debates); writes and live updates stay on the primary. "
+             f"The environment variable {ENV_READ_DATABASE_URL} overrides it. Without it, a database_url "
+             f"with several hosts reads from a standby among them (target_session_attrs=prefer-standby).")
+    read_your_writes_timeout = Float(
+        0.5, config=True,
+        help="Seconds a read right after the same user's write waits for the replica to replay that "
+             "write before the primary serves it.")
+    replica_max_lag = Float(
+        10.0, config=True,
+        help="Seconds of replication lag beyond which reads leave the replica for the primary.")
     embedded_data_dir = Unicode(
         "", config=True, help="Data directory of the embedded PostgreSQL (default: "
                               "<jupyter data dir>/jupyter_artifacts/pgdata).")
@@ -101,6 +116,9 @@ class JupyterArtifactsApp(ExtensionApp):
 
     def make_database(self) -> Database:
         url = self.effective_database_url()
+        read_url = os.environ.get(ENV_READ_DATABASE_URL) or self.read_database_url or None
+        if url:
+            url, read_url = split_urls(url, read_url)
         self._embedded_server = None
 
         def start_embedded() -> str:
@@ -118,7 +136,8 @@ class JupyterArtifactsApp(ExtensionApp):
             lock_timeout_ms=self.lock_timeout_ms,
             idle_in_transaction_timeout_ms=self.idle_in_transaction_timeout_ms,
             auto_migrate=self.auto_migrate, max_retries=self.max_write_retries, embedded=url is None,
-            revive=None if url else revive_embedded)
+            revive=None if url else revive_embedded, read_url=read_url,
+            read_your_writes_timeout_s=self.read_your_writes_timeout, replica_max_lag_s=self.replica_max_lag)
 
     def notebook_settings(self) -> NotebookSettings:
         return NotebookSettings(

@@ -263,3 +263,20 @@ async def migrate_and_grant(owner_url: str, *roles: str) -> None:
                 await store.grant(conn, role)
     finally:
         await db.close()
+
+
+def granted_member(owner_url: str, loop):
+    """A context: a new member role, granted on the schema of `owner_url` after the owner
+    migrated it (as `jupyter artifacts migrate` then `grant` do); dropped at exit."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def context():
+        role = MemberRole(owner_url)
+        try:
+            loop.run_until_complete(migrate_and_grant(owner_url, role.name))
+            yield role
+        finally:
+            role.drop()
+
+    return context()

@@ -24,7 +24,7 @@ from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from .. import json_limits
 from ..errors import ArtifactsError, Conflict, Invalid, Unavailable, excerpt
-from . import idempotency
+from . import idempotency, routing
 
 log = logging.getLogger("jupyter_artifacts")
 T = TypeVar("T")
@@ -91,7 +91,10 @@ async def configure_json(conn: psycopg.AsyncConnection) -> None:
 
 
 class Database:
-    """The store's entry point: `async with db.transaction() as conn:`."""
+    """The store's entry point: `await db.run(work)` for a write, `async with db.connection()`
+    for reads. With `read_url`, a read request's reads go to that replica (db/replica.py)."""
+
+    pool_name = "jupyter_artifacts"
 
     def __init__(
         self,
@@ -107,6 +110,9 @@ class Database:
         max_retries: int = 8,
         embedded: bool = False,
         revive: Callable[[], None] | None = None,
+        read_url: str | None = None,
+        read_your_writes_timeout_s: float = 0.5,
+        replica_max_lag_s: float = 10.0,
     ):
         self._url = url
         self._min_size = min_size
@@ -132,6 +138,14 @@ class Database:
         # Checks run once after migrations (each in its own transaction), e.g. that every
         # link has its processing step.
         self.on_ready: list[Callable[[psycopg.AsyncConnection], Awaitable[object]]] = []
+        self.replica = None
+        if read_url:
+            from .replica import Replica
+
+            self.replica = Replica(
+                read_url, read_your_writes_timeout_s=read_your_writes_timeout_s, max_lag_s=replica_max_lag_s,
+                min_size=min_size, max_size=max_size, pool_timeout_s=pool_timeout_s, max_retries=max_retries,
+                **self._session)
 
     async def _conninfo(self) -> str:
         url = self._url
@@ -158,7 +172,7 @@ class Database:
                     conninfo = await self._conninfo()
                 self._pool = AsyncConnectionPool(
                     conninfo, min_size=self._min_size, max_size=self._max_size,
-                    timeout=self._pool_timeout, open=False, name="jupyter_artifacts",
+                    timeout=self._pool_timeout, open=False, name=self.pool_name,
                     kwargs={"row_factory": dict_row}, check=AsyncConnectionPool.check_connection,
                     configure=configure_json,
                     reconnect_timeout=30.0,
@@ -178,14 +192,45 @@ class Database:
         return self._pool
 
     @contextlib.asynccontextmanager
-    async def _pooled(self, pool: AsyncConnectionPool) -> AsyncIterator[psycopg.AsyncConnection]:
-        """`pool.connection()`, but failing fast when the database is down (see `_getconn`)."""
+    async def _pooled(self, pool: AsyncConnectionPool, writer: str | None = None
+                      ) -> AsyncIterator[psycopg.AsyncConnection]:
+        """`pool.connection()`, but failing fast when the database is down (see `_getconn`);
+        with a `writer`, the commit's WAL position is noted for their next read."""
         conn = await self._getconn(pool)
         try:
             async with conn:
                 yield conn
+            if writer is not None:
+                await self._note_write(conn, writer)
         finally:
             await pool.putconn(conn)
+
+    def _writer(self, *, writes: bool) -> str | None:
+        """Whose commits to note for read-your-writes: the request's principal, when there is
+        a replica, for transactions that may write (`run`, or any in a write request)."""
+        if self.replica is None:
+            return None
+        req = routing.CURRENT.get()
+        if req is None or (req.read_only and not writes):
+            return None
+        return req.principal
+
+    async def _note_write(self, conn: psycopg.AsyncConnection, principal: str) -> None:
+        # After the commit: the insert position is past its commit record, even with
+        # synchronous_commit off (pg_current_wal_lsn may not be yet).
+        try:
+            await conn.set_autocommit(True)
+            try:
+                cur = await conn.execute("SELECT pg_current_wal_insert_lsn()::text AS lsn")
+                lsn = routing.parse_lsn((await cur.fetchone())["lsn"])
+            finally:
+                if not conn.broken:
+                    await conn.set_autocommit(False)
+        except psycopg.Error as e:
+            # The write stands; only this principal's next read may miss it on the replica.
+            log.warning("jupyter_artifacts: the position of a commit is unknown (%s)", e)
+            return
+        self.replica.note_write(principal, lsn)
 
     async def _getconn(self, pool: AsyncConnectionPool) -> psycopg.AsyncConnection:
         if self._down:
@@ -242,14 +287,23 @@ class Database:
         return self._down
 
     @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
+    async def connection(self, *, routed: bool = True) -> AsyncIterator[psycopg.AsyncConnection]:
+        """A connection for reads. In a read request, the replica's when one is configured and
+        fit to serve it (else the primary's); `routed=False`: the primary's, always."""
         try:
-            pool = await self.ensure_ready()
-            with translate_errors():
-                async with self._pooled(pool) as conn:
+            pool = await self.ensure_ready()  # migrated on the primary before anything reads
+            req = routing.reads_on_replica() if routed and self.replica is not None else None
+            lease = await self.replica.lease(req.principal) if req is not None else None
+            if lease is not None:
+                async with lease as conn:
                     yield conn
-        except Unavailable:
-            await self.revive()
+                return
+            with translate_errors():
+                async with self._pooled(pool, self._writer(writes=False)) as conn:
+                    yield conn
+        except Unavailable as e:
+            if not isinstance(e, routing.ReplicaLost):
+                await self.revive()
             raise
 
     async def revive(self) -> None:
@@ -280,7 +334,7 @@ class Database:
             try:
                 # Serialization failures and deadlocks are OperationalErrors too: retried here.
                 with translate_errors(passthrough=_RETRYABLE):
-                    async with self._pooled(pool) as conn, conn.transaction():
+                    async with self._pooled(pool, self._writer(writes=True)) as conn, conn.transaction():
                         # A keyed request (Idempotency-Key) claims its key in the
                         # transaction of its write: both commit, or neither.
                         await idempotency.claim(conn)
@@ -297,6 +351,8 @@ class Database:
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
 
     async def close(self) -> None:
+        if self.replica is not None:
+            await self.replica.close()
         if self._watcher is not None:
             self._watcher.cancel()
             self._watcher = None

@@ -4,6 +4,7 @@ the one place where errors become HTTP statuses and `{"message", "reason"}` bodi
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import logging
 import re
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 
 from .. import json_limits
+from ..db import routing
 from ..errors import ArtifactsError, Invalid, TooLarge, excerpt
 from ..hashing import check_strings
 from ..services.actors import Actor, principal_name, resolve_actor
@@ -140,6 +142,26 @@ def validation_message(e: ValidationError, what: str, model: Any = None) -> str:
     return f"The {what} is invalid: {where}: {excerpt(first['msg'], 300)}{tail}."
 
 
+def routed(fn, *, read_only: bool):
+    """Run a handler method under its request's routing (db/routing.py). A read the replica
+    failed halfway runs again on the primary, unless part of its reply has gone out."""
+
+    @functools.wraps(fn)
+    async def run(self, *args, **kwargs):
+        principal = self.username if self.current_user else None
+        with routing.request(principal, read_only=read_only):
+            try:
+                return await fn(self, *args, **kwargs)
+            except routing.ReplicaLost:
+                if not read_only or self._headers_written or self._finished:
+                    raise
+        with routing.request(principal, read_only=read_only, replica_ok=False):
+            return await fn(self, *args, **kwargs)
+
+    run.routed = True
+    return run
+
+
 class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
     """Base of every route. Subclasses set `auth_resource` and decorate each method with
     `@web.authenticated` then `@authorized` (jupyter_server's), then call one service."""
@@ -156,6 +178,11 @@ class ArtifactsHandler(ExtensionHandlerMixin, APIHandler):
             fn = cls.__dict__.get(name)
             if fn is not None and not getattr(fn, "retry_safe", False):
                 setattr(cls, name, retry_safe(fn))
+        # Every method tells the store who asks and whether it only reads (db/routing.py).
+        for name in ("get", *WRITE_METHODS, "put", "delete"):
+            fn = cls.__dict__.get(name)
+            if fn is not None and not getattr(fn, "routed", False):
+                setattr(cls, name, routed(fn, read_only=name == "get"))
 
     @property
     def services(self):

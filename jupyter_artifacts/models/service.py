@@ -22,7 +22,19 @@ class LiveStatus(BaseModel):
     events: int = Field(description="Events sent to subscribers (after coalescing).")
 
 
+class ReplicaStatus(BaseModel):
+    """The read replica (API.md, "Team deployment" → "Read replica"), when one is configured."""
+
+    ok: bool = Field(description="Whether the replica answered (if not, the primary serves every read).")
+    lag_seconds: float | None = Field(
+        None, description="How far its replay is behind: 0 when it has replayed the primary's current WAL "
+                          "position, else the age of the last transaction it replayed; null when unknown.")
+    error: str | None = Field(None, description="Why the replica is not ok.")
+
+
 class Status(BaseModel):
     version: str = Field(description="The extension's version.")
     database: DatabaseStatus = Field(description="The database's health.")
     live: LiveStatus | None = Field(None, description="This server's live-update relay.")
+    replica: ReplicaStatus | None = Field(
+        None, description="The read replica's health and lag; present only when one is configured.")

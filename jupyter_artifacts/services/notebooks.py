@@ -142,15 +142,18 @@ class NotebookService:
             nb = await notebook_content(conn, row)
             if nb is None:
                 raise NotFound(f"The content of {found.artifact_id}@v{n} is unknown (an adopted legacy version).")
-            if fmt != "html":
-                return "json", with_own_metadata(nb, found.artifact_id, n, row["content_hash"])
-            key = render_key(nb)
+        if fmt != "html":
+            return "json", with_own_metadata(nb, found.artifact_id, n, row["content_hash"])
+        key = render_key(nb)
+        # The render cache is written as it is read (a hit's recency): the primary's, even
+        # when the version itself came from a read replica.
+        async with self.db.connection(routed=False) as conn:
             html = await nb_store.cached_render(conn, key)
-            await conn.commit()  # the hit's recency
+            await conn.commit()
         if html is None:
             html = await self.renderer.render(nb)
             if self.settings.render_cache_bytes > 0:
-                async with self.db.connection() as conn:
+                async with self.db.connection(routed=False) as conn:
                     await nb_store.store_render(conn, key, html, self.settings.render_cache_bytes)
                     await conn.commit()
         return "html", html

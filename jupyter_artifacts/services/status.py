@@ -5,8 +5,9 @@ from __future__ import annotations
 from .. import __version__
 from ..db.migrate import current_version
 from ..db.pool import Database
+from ..db.replica import current_lsn
 from ..errors import ArtifactsError
-from ..models.service import DatabaseStatus, LiveStatus, Status
+from ..models.service import DatabaseStatus, LiveStatus, ReplicaStatus, Status
 
 
 class StatusService:
@@ -15,16 +16,24 @@ class StatusService:
 
     async def status(self, live: LiveStatus | None = None) -> Status:
         """Never fails: a database that cannot answer is reported with `ok: false`."""
+        replica = self.db.replica
+        primary_lsn = None
         try:
-            async with self.db.connection() as conn:
+            async with self.db.connection(routed=False) as conn:
                 cur = await conn.execute("SELECT current_setting('server_version') AS v")
                 server_version = (await cur.fetchone())["v"]
                 schema = await current_version(conn)
+                if replica is not None:
+                    primary_lsn = await current_lsn(conn)
             db = DatabaseStatus(ok=True, server_version=server_version, schema_version=schema,
                                 embedded=self.db.embedded)
         except ArtifactsError as e:
             db = DatabaseStatus(ok=False, embedded=self.db.embedded, error=e.message)
-        return Status(version=__version__, database=db, live=live)
+        extra = {}
+        if replica is not None:
+            ok, lag, error = await replica.status(primary_lsn)
+            extra["replica"] = ReplicaStatus(ok=ok, lag_seconds=lag, error=error)
+        return Status(version=__version__, database=db, live=live, **extra)
 
     async def adoption_report(self) -> list[dict]:
         async with self.db.connection() as conn:

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 from psycopg.rows import dict_row
-from tests_helpers import MemberRole, migrate_and_grant, run_cli
+from tests_helpers import MemberRole, granted_member, run_cli
 
 from jupyter_artifacts.db import roles
 from jupyter_artifacts.db.migrate import VERSION_TABLE
@@ -45,12 +45,8 @@ OPEN = "00000000-0000-0000-0000-00000000000a"
 
 @pytest.fixture
 def member(database_url, jp_asyncio_loop):
-    role = MemberRole(database_url)
-    try:
-        jp_asyncio_loop.run_until_complete(migrate_and_grant(database_url, role.name))
+    with granted_member(database_url, jp_asyncio_loop) as role:
         yield role
-    finally:
-        role.drop()
 
 
 @pytest.fixture

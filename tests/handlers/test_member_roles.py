@@ -4,18 +4,13 @@ whole work through the REST API, and the database records every write under that
 from __future__ import annotations
 
 import pytest
-from tests_helpers import MemberRole, migrate_and_grant, notebook, register
+from tests_helpers import granted_member, notebook, register
 
 
 @pytest.fixture
 def member(database_url, jp_asyncio_loop):
-    """The schema migrated by the owner, and a role granted as `jupyter artifacts grant` does."""
-    role = MemberRole(database_url)
-    try:
-        jp_asyncio_loop.run_until_complete(migrate_and_grant(database_url, role.name))
+    with granted_member(database_url, jp_asyncio_loop) as role:
         yield role
-    finally:
-        role.drop()
 
 
 @pytest.fixture
