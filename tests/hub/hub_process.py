@@ -53,6 +53,7 @@ class Hub:
         self.base_database_url = base_database_url
         self.proxy = proxy
         self.proc: subprocess.Popen | None = None
+        self.seen: list[psutil.Process] = []  # its processes (proxy, servers): killed at the end if still alive
         self.log_path = tmp / "hub.log"
 
     def config(self) -> str:
@@ -94,6 +95,7 @@ c.JupyterHub.load_roles = [{{"name": "hub-test-admin", "services": [{SERVICE!r}]
                                      stdout=self.log, stderr=subprocess.STDOUT)
         try:
             self.wait_until(lambda: self.api("GET", "/", quiet=True)[0] == 200, 90, "the hub never answered")
+            self.remember_children()
         except BaseException:
             self.stop()
             raise
@@ -105,11 +107,9 @@ c.JupyterHub.load_roles = [{{"name": "hub-test-admin", "services": [{SERVICE!r}]
     def stop(self) -> None:
         if self.proc is None:
             return
-        try:
-            # The hub stops its servers and proxy itself; anything of it still alive after is killed.
-            children = psutil.Process(self.proc.pid).children(recursive=True)
-        except psutil.Error:
-            children = []
+        # The hub stops its servers and proxy itself; anything of it still alive after is killed
+        # (also what it started before it died, if it did).
+        self.remember_children()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -117,19 +117,21 @@ c.JupyterHub.load_roles = [{{"name": "hub-test-admin", "services": [{SERVICE!r}]
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
-        for child in children:
-            try:
-                child.terminate()
-            except psutil.Error:
-                pass
-        psutil.wait_procs(children, timeout=15, callback=None)
-        for child in children:
-            try:
-                child.kill()
-            except psutil.Error:
-                pass
+        for signal in ("terminate", "kill"):
+            for child in self.seen:
+                try:
+                    getattr(child, signal)()
+                except psutil.Error:
+                    pass
+            psutil.wait_procs(self.seen, timeout=15)
         self.proc = None
         self.log.close()
+
+    def remember_children(self) -> None:
+        try:
+            self.seen += [p for p in psutil.Process(self.proc.pid).children(recursive=True) if p not in self.seen]
+        except psutil.Error:
+            pass
 
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
@@ -156,6 +158,7 @@ c.JupyterHub.load_roles = [{{"name": "hub-test-admin", "services": [{SERVICE!r}]
         assert status in (201, 202), (status, reply)
         self.wait_until(lambda: ((self.api("GET", f"/users/{name}")[1].get("servers") or {}).get("") or {})
                         .get("ready"), 150, f"{name}'s server was not ready")
+        self.remember_children()
         status, reply = self.api("POST", f"/users/{name}/tokens", {"note": "hub test"})
         assert status == 201, (status, reply)
         return reply["token"]
