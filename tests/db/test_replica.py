@@ -237,3 +237,24 @@ def test_no_replica_configured_changes_nothing(database_url, jp_asyncio_loop):
 
 def test_psycopg_libpq_knows_prefer_standby():
     assert psycopg.pq.version() >= 140000  # target_session_attrs=prefer-standby came in libpq 14
+
+
+@pytest.mark.slow
+def test_the_status_command_reports_the_replica(urls, replica_cluster, tmp_path):  # noqa: F811
+    """`jupyter artifacts status`, the replica named by its environment variable."""
+    from tests_helpers import run_cli
+
+    primary, replica = urls
+    assert run_cli(tmp_path, "migrate", url=primary).returncode == 0
+    replica_cluster.caught_up()
+    done = run_cli(tmp_path, "status", url=primary, extra_env={"JUPYTER_ARTIFACTS_READ_DATABASE_URL": replica})
+    assert done.returncode == 0, done.stderr
+    assert "replica: ok, lag 0.000 s" in done.stdout, done.stdout
+    replica_cluster.stop("replica")
+    try:
+        done = run_cli(tmp_path, "status", url=primary, extra_env={"JUPYTER_ARTIFACTS_READ_DATABASE_URL": replica})
+    finally:
+        replica_cluster.start("replica")
+    assert done.returncode == 0, done.stderr  # the primary answers: a lost replica is not a failure
+    assert "replica: not ok (The read replica is unreachable" in done.stdout, done.stdout
+    assert "replica" not in run_cli(tmp_path, "status", url=primary).stdout  # none configured

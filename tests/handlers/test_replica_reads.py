@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from replica_cluster import replica_cluster, until  # noqa: F401 - the module's fixture
@@ -130,6 +131,20 @@ async def test_a_stopped_replica_leaves_reads_to_the_primary_and_is_used_again(a
     replica_cluster.wait_streaming()
     # Back: reads go to the replica again (once its watcher has seen it answer).
     assert await until(lambda: served_by_replica(alice, bob, replica_cluster, artifact_id), timeout=30)
+
+
+async def test_a_rendered_notebook_reads_the_replica_and_caches_on_the_primary(as_user, urls, replica_cluster):  # noqa: F811
+    alice, bob = as_user("alice"), as_user("bob")
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"id": "c0", "cell_type": "markdown", "source": "# On the replica", "metadata": {}}]}
+    made = await alice("POST", "api/notebooks", {"notebook": notebook})
+    assert made.status == 201, made
+    replica_cluster.caught_up()
+    for _ in range(2):  # rendered and cached, then served from the cache
+        html = await bob("GET", f"api/notebooks/{made.json['notebook_id']}/versions/1", params={"format": "html"})
+        assert html.status == 200 and "On the replica" in html.text, html
+    with psycopg.connect(urls[0]) as conn:
+        assert conn.execute("SELECT count(*) FROM notebook_renders").fetchone()[0] == 1
 
 
 class TestMultiHostURL:
