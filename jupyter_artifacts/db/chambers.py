@@ -56,9 +56,10 @@ async def pin(conn, chamber_id: str, artifact_id: str, version_number: int, cont
     """False when that version was already pinned (its first role stays)."""
     cur = await conn.execute("""
         INSERT INTO chamber_artifacts (chamber_id, artifact_id, version_number, content_hash, role,
-                                       added_by_actor_type, added_by_actor_id, added_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, clock_timestamp()) ON CONFLICT DO NOTHING""",
-        (chamber_id, artifact_id, version_number, content_hash, role, actor["actor_type"], actor["actor_id"]))
+                                       added_by_actor_type, added_by_actor_id, recorded_by, added_at)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, clock_timestamp()) ON CONFLICT DO NOTHING""",
+        (chamber_id, artifact_id, version_number, content_hash, role, actor["actor_type"], actor["actor_id"],
+         actor.get("recorded_by")))
     return cur.rowcount == 1
 
 

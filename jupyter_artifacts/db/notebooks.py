@@ -185,9 +185,10 @@ async def pin(conn, chamber_id: str, artifact_id: str, version_number: int, cont
               actor: dict) -> None:
     await conn.execute("""
         INSERT INTO chamber_artifacts (chamber_id, artifact_id, version_number, content_hash, role,
-                                       added_by_actor_type, added_by_actor_id)
-        VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
-        (chamber_id, artifact_id, version_number, content_hash, role, actor["actor_type"], actor["actor_id"]))
+                                       added_by_actor_type, added_by_actor_id, recorded_by)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+        (chamber_id, artifact_id, version_number, content_hash, role, actor["actor_type"], actor["actor_id"],
+         actor.get("recorded_by")))
 
 
 async def cached_render(conn, key: str) -> str | None:

@@ -100,3 +100,28 @@ async def test_a_member_server_works_end_to_end(api, sql, member):
     # The render cache stayed within its bound: the member's server evicted (as the owner).
     assert sql("SELECT count(*) AS n FROM notebook_renders")[0]["n"] <= 1
     assert fork["artifact_id"] == "NB-F"
+
+
+async def test_a_member_server_waits_for_the_owner_to_migrate(api, sql):
+    # A release with one more migration than the schema has: the member may not apply it.
+    latest = sql("SELECT max(version) AS v FROM jupyter_artifacts_schema_version")[0]["v"]
+    sql("UPDATE jupyter_artifacts_schema_version SET version = -version WHERE version = %s", (latest,))
+    r = await api("GET", "api/artifacts")
+    assert r.status == 503, r
+    assert r.json["message"] == (f"The artifacts schema is at version {latest - 1} and this server needs version "
+                                 f"{latest}: the owner must run `jupyter artifacts migrate`.")
+    sql("UPDATE jupyter_artifacts_schema_version SET version = -version WHERE version = %s", (-latest,))
+    assert (await api("GET", "api/artifacts")).status == 200  # the next request finds it done
+
+
+class TestUnderTheOwnerRole:
+    @pytest.fixture
+    def artifacts_config(self, member):
+        return {"owner": "lab-owner"}  # the owner's own URL, as before member roles
+
+    async def test_the_servers_recorder_still_applies(self, api, sql):
+        paper = created(await api("POST", "api/artifacts", {"artifact_type": "paper", "title": "p"}))
+        chamber = created(await api("POST", "api/chambers", {"name": "c", "purpose": "experiment_design"}))
+        created(await api("POST", f"api/chambers/{chamber['id']}/pull", [{"artifact_id": paper["artifact_id"]}]), 200)
+        assert paper["created_by"]["recorded_by"] == "lab-owner"
+        assert sql("SELECT recorded_by FROM chamber_artifacts") == [{"recorded_by": "lab-owner"}]
