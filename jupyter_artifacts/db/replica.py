@@ -44,6 +44,11 @@ SAMPLE_EVERY_S = 1.0
 # Most principals whose last write is awaited at once; beyond it the oldest is forgotten.
 MAX_PENDING = 10_000
 _WAIT_FIRST_S, _WAIT_MOST_S = 0.002, 0.05
+# A replica failing a read this way may not fail it on the primary: the read runs again there.
+# Undefined objects: a replica still replaying a migration the primary has applied.
+_LOST = (psycopg.OperationalError, pg_errors.ReadOnlySqlTransaction, pg_errors.UndefinedTable,
+         pg_errors.UndefinedColumn, pg_errors.UndefinedFunction, pg_errors.UndefinedObject,
+         PoolTimeout, PoolClosed, OSError)
 
 
 def multi_host(url: str) -> bool:
@@ -214,7 +219,7 @@ class Replica(Database):
                 yield conn
         except (pg_errors.QueryCanceled, pg_errors.LockNotAvailable, ArtifactsError):
             raise  # a timeout, or the caller's own error: the primary would say the same
-        except (psycopg.OperationalError, pg_errors.ReadOnlySqlTransaction, PoolTimeout, PoolClosed, OSError) as e:
+        except _LOST as e:
             if conn.broken:
                 self._mark_down()  # later reads skip it until the watcher sees it answer
             log.info("jupyter_artifacts: the read replica failed a read (%s); it runs again on the primary",

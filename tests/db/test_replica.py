@@ -171,6 +171,9 @@ async def test_a_read_the_replica_fails_halfway_is_a_replica_lost(store, replica
             async with store.connection() as conn:
                 await conn.execute("INSERT INTO probe VALUES ('bob')")  # a standby refuses writes
         with pytest.raises(routing.ReplicaLost):
+            async with store.connection() as conn:  # as while it replays a migration
+                await conn.execute("SELECT * FROM probe_of_a_later_migration")
+        with pytest.raises(routing.ReplicaLost):
             async with store.connection() as conn:
                 pid = (await (await conn.execute("SELECT pg_backend_pid() AS p")).fetchone())["p"]
                 replica_cluster.sql("replica", "SELECT pg_terminate_backend(%s)", (pid,))
