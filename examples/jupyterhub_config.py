@@ -24,8 +24,9 @@ What it configures, and why:
 
   and when a user leaves: `jupyter artifacts revoke alice`, then `DROP ROLE "alice"`.
   PostgreSQL role names are case-sensitive and at most 63 bytes: keep hub usernames so (most
-  authenticators lower-case them). `jupyter artifacts migrate` again after each upgrade of the
-  package, before the single-user servers run the new version.
+  authenticators lower-case them). After each upgrade of the package, the owner runs
+  `jupyter artifacts migrate` again (it re-applies the members' grants to any new table);
+  until then the upgraded servers answer 503 naming that command.
 * Passwords: with `trust`/`peer`/certificate authentication none is needed. Otherwise set
   JUPYTER_ARTIFACTS_HUB_ROLE_SECRET (a long random string) in the hub's environment: each
   role's password is then derived from it, and `python jupyterhub_config.py password alice`

@@ -186,6 +186,8 @@ async def test_two_hub_users_on_one_database(hub, users, owner_url):
         steps = conn.execute(
             "SELECT target_artifact_id, recorded_by FROM processing_steps WHERE step_type = 'cell_append'").fetchall()
         chambers = conn.execute("SELECT name, owner_actor_id FROM chambers ORDER BY name").fetchall()
+        pins = conn.execute("SELECT DISTINCT c.name, p.recorded_by FROM chamber_artifacts p "
+                            "JOIN chambers c ON c.id = p.chamber_id ORDER BY c.name").fetchall()
     by_artifact = {}
     for artifact_id, recorded_by in rows:
         by_artifact.setdefault(artifact_id, set()).add(recorded_by)
@@ -196,4 +198,4 @@ async def test_two_hub_users_on_one_database(hub, users, owner_url):
                if artifact_id not in ("H-A", "H-B", "NB-A", "NB-B")}
     assert results == {alice_name, bob_name}  # the chambers' result artifacts
     assert sorted(steps) == [("NB-A", alice_name), ("NB-A", alice_name), ("NB-B", bob_name)]
-    assert chambers == [("A", alice_name), ("B", bob_name)]
+    assert chambers == pins == [("A", alice_name), ("B", bob_name)]
