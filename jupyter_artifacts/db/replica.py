@@ -126,8 +126,9 @@ class Replica(Database):
         self.read_your_writes_timeout = read_your_writes_timeout_s
         self.max_lag = max_lag_s
         # With several hosts, `prefer-standby` lands on the primary while no standby answers:
-        # such connections are closed after use, so the pool dials a standby again.
+        # such a connection is closed after use (one a second), so the pool dials a standby again.
         self._multi_host = multi_host(url)
+        self._redialed_at = 0.0
         self._sample: Sample | None = None
         self._pending: dict[str, Pending] = {}
 
@@ -188,7 +189,18 @@ class Replica(Database):
         if not ok:
             await self._give_back(pool, conn)
             return None
-        return self._leased(pool, conn, close=self._multi_host and not sample.standby)
+        return self._leased(pool, conn, close=self._redial(conn, sample))
+
+    def _redial(self, conn: psycopg.AsyncConnection, sample: Sample) -> bool:
+        """Whether to close this connection after use: a multi-host URL's reads landed on the primary."""
+        if not self._multi_host or time.monotonic() - self._redialed_at < SAMPLE_EVERY_S:
+            return False
+        # PostgreSQL 14+ reports it on every connection, free of a query; older: the last sample.
+        hot_standby = conn.info.parameter_status("in_hot_standby")
+        if (hot_standby == "off") if hot_standby is not None else not sample.standby:
+            self._redialed_at = time.monotonic()
+            return True
+        return False
 
     async def _wait_for(self, conn: psycopg.AsyncConnection, pending: Pending) -> bool:
         """Whether the replica replays `pending` within the bound (at once if it gave up before)."""

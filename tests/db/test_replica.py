@@ -218,6 +218,17 @@ async def test_a_multi_host_url_writes_to_the_primary_and_reads_from_the_standby
         replica_cluster.resume_replay()
         replica_cluster.caught_up()
         assert await until(lambda: _on_replica(db, "bob")) == (True, 1)
+        # No standby answers: prefer-standby reads from the primary; back, the standby again.
+        replica_cluster.stop("replica")
+        try:
+            assert await read(db, "bob") == (False, 1)
+            await write(db, "alice")
+            assert await read(db, "bob") == (False, 2)
+        finally:
+            replica_cluster.start("replica")
+        replica_cluster.wait_streaming()
+        replica_cluster.caught_up()
+        assert await until(lambda: _on_replica(db, "bob")) == (True, 2)
     finally:
         await db.close()
 
