@@ -194,9 +194,11 @@ async def pin(conn, chamber_id: str, artifact_id: str, version_number: int, cont
 async def cached_render(conn, key: str) -> str | None:
     """The cached HTML, marked as just used (at most once a minute, to spare writes)."""
     row = await _one(conn, """
-        WITH hit AS (SELECT html, last_used_at FROM notebook_renders WHERE render_key = %(k)s),
+        WITH hit AS (SELECT html, last_used_at FROM notebook_renders
+                      WHERE render_key = %(k)s AND recorded_by IN ('', session_user) LIMIT 1),
              touched AS (UPDATE notebook_renders SET last_used_at = now()
-                          WHERE render_key = %(k)s AND last_used_at < now() - interval '1 minute')
+                          WHERE render_key = %(k)s AND recorded_by IN ('', session_user)
+                            AND last_used_at < now() - interval '1 minute')
         SELECT html FROM hit""", {"k": key})
     return row["html"] if row else None
 
@@ -206,7 +208,7 @@ async def store_render(conn, key: str, html: str, cap_bytes: int) -> int:
     many entries went. One evictor at a time across servers (an advisory lock)."""
     await conn.execute("""
         INSERT INTO notebook_renders (render_key, html, bytes) VALUES (%s, %s, octet_length(%s))
-        ON CONFLICT (render_key) DO UPDATE SET last_used_at = now()""", (key, html, html))
+        ON CONFLICT (render_key, recorded_by) DO UPDATE SET last_used_at = now()""", (key, html, html))
     # As the owner (migration 0014): a member role has no DELETE.
     row = await _one(conn, "SELECT jupyter_artifacts_evict_renders(%s) AS n", (cap_bytes,))
     return row["n"]

@@ -108,7 +108,7 @@ async def secure_functions(conn: psycopg.AsyncConnection) -> None:
 
 
 async def _role(conn: psycopg.AsyncConnection, role: str) -> dict:
-    cur = await conn.execute("SELECT rolname, rolsuper, rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = %s",
+    cur = await conn.execute("SELECT rolname, rolsuper FROM pg_catalog.pg_roles WHERE rolname = %s",
                              (role,))
     found = await cur.fetchone()
     if found is None:

@@ -301,3 +301,18 @@ async def test_a_role_never_granted_is_told_what_to_run(database_url, member):
     finally:
         await db.close()
         stranger.drop()
+
+
+async def test_a_planted_rendering_is_served_to_no_one_else(as_member, seeded, sql, database_url):
+    from jupyter_artifacts.db import notebooks as nb_store
+
+    as_member("INSERT INTO notebook_renders (render_key, html, bytes, recorded_by) VALUES ('k', '<p>forged</p>', 1, '')")
+    assert sql("SELECT recorded_by FROM notebook_renders") == [{"recorded_by": seeded.name}]
+    db = Database(database_url)
+    try:
+        async with db.connection() as conn:  # the owner's server (or another member's) renders for itself
+            assert await nb_store.cached_render(conn, "k") is None
+            await nb_store.store_render(conn, "k", "<p>real</p>", 10**6)
+            assert await nb_store.cached_render(conn, "k") == "<p>real</p>"
+    finally:
+        await db.close()

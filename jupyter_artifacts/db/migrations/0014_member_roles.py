@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS jupyter_artifacts_members (
 -- Who opened a chamber or pinned a version (set by the trigger below for member roles).
 ALTER TABLE chambers ADD COLUMN IF NOT EXISTS recorded_by TEXT;
 ALTER TABLE chamber_artifacts ADD COLUMN IF NOT EXISTS recorded_by TEXT;
+-- A rendering is served only to the server that wrote it or from the owner's ('' here): a member
+-- cannot plant HTML for another user's view of a version.
+ALTER TABLE notebook_renders ADD COLUMN IF NOT EXISTS recorded_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE notebook_renders DROP CONSTRAINT IF EXISTS notebook_renders_pkey;
+ALTER TABLE notebook_renders ADD PRIMARY KEY (render_key, recorded_by);
 
 -- A member: not a superuser, and not a member of the role owning the tables (which could
 -- SET ROLE to it and drop these triggers). Only session_user counts: SET ROLE cannot change it.
@@ -99,15 +104,18 @@ $$;
 CREATE OR REPLACE FUNCTION jupyter_artifacts_evict_renders(cap_bytes BIGINT) RETURNS BIGINT
 LANGUAGE sql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
     WITH locked AS (SELECT pg_try_advisory_xact_lock(hashtextextended('jupyter_artifacts:renders', 0)) AS ok),
-         ranked AS (SELECT render_key, sum(bytes) OVER (ORDER BY last_used_at DESC, render_key) AS upto
+         ranked AS (SELECT render_key, recorded_by,
+                           sum(bytes) OVER (ORDER BY last_used_at DESC, render_key, recorded_by) AS upto
                       FROM notebook_renders WHERE (SELECT ok FROM locked)),
          gone AS (DELETE FROM notebook_renders r USING ranked
-                   WHERE r.render_key = ranked.render_key AND ranked.upto > cap_bytes RETURNING 1)
+                   WHERE (r.render_key, r.recorded_by) = (ranked.render_key, ranked.recorded_by)
+                     AND ranked.upto > cap_bytes RETURNING 1)
     SELECT count(*) FROM gone
 $$;
 """
 
-RECORDED_BY = ("artifacts", "processing_steps", "debate_sessions", "debate_rounds", "chambers", "chamber_artifacts")
+RECORDED_BY = ("artifacts", "processing_steps", "debate_sessions", "debate_rounds", "chambers", "chamber_artifacts",
+               "notebook_renders")
 # Table -> the columns a member may change (as db/roles.py grants; debate_sessions also num_rounds,
 # kept by the round-counting trigger).
 GUARDED = {
