@@ -122,6 +122,8 @@ async def next_event(ws, predicate, timeout: float = 30.0) -> dict:
 
 
 NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}
+SECRETS_SEEN = ("import os\n"
+                "print(sorted(k for k in os.environ if 'DATABASE' in k or k.startswith(('JUPYTERHUB', 'PG'))))")
 
 
 async def test_two_hub_users_on_one_database(hub, users, owner_url):
@@ -142,7 +144,10 @@ async def test_two_hub_users_on_one_database(hub, users, owner_url):
     for server, tag in ((alice, "A"), (bob, "B")):
         server.ok("POST", "/api/artifacts", {"id": f"H-{tag}", "artifact_type": "hypothesis", "title": tag})
         server.ok("POST", "/api/notebooks", {"id": f"NB-{tag}", "notebook": NOTEBOOK})
-        server.ok("POST", f"/api/notebooks/NB-{tag}/cells", {"source": f"who = {tag!r}"})
+        # The appended cell runs in the server's execution kernel, which never sees the role's URL.
+        cell = server.ok("POST", f"/api/notebooks/NB-{tag}/cells", {"source": SECRETS_SEEN, "execute": True})
+        assert cell["execution"]["status"] == "ok", cell
+        assert [o.get("text") for o in cell["outputs"]] == ["[]\n"], cell["outputs"]
         chamber = server.ok("POST", "/api/chambers", {"name": tag, "purpose": "experiment_design"})
         server.ok("POST", f"/api/chambers/{chamber['id']}/pull", [{"artifact_id": f"H-{tag}"}], status=200)
         server.ok("POST", f"/api/chambers/{chamber['id']}/close",
