@@ -316,3 +316,17 @@ async def test_a_planted_rendering_is_served_to_no_one_else(as_member, seeded, s
             assert await nb_store.cached_render(conn, "k") == "<p>real</p>"
     finally:
         await db.close()
+
+
+def test_another_users_job_or_keyed_request_is_not_theirs_to_answer(as_member, seeded, sql):
+    sql("INSERT INTO jobs (id, principal, kind, method, path) VALUES (gen_random_uuid(), 'alice', 'k', 'POST', '/p')")
+    sql("INSERT INTO idempotent_requests (principal, key, request_digest, method, path) "
+        "VALUES ('alice', 'k1', 'd', 'POST', '/p')")
+    refused(as_member, "UPDATE jobs SET status = 'done', result = '{\"forged\": true}'")
+    refused(as_member, "UPDATE idempotent_requests SET status = 201, reply = '{\"forged\": true}'")
+    assert sql("SELECT status FROM jobs") == [{"status": "running"}]
+    # Its own, it answers (as its server does).
+    as_member("INSERT INTO jobs (id, principal, kind, method, path) VALUES (gen_random_uuid(), 'bob', 'k', 'POST', '/p')")
+    as_member("UPDATE jobs SET status = 'done' WHERE principal = 'bob'")
+    assert sql("SELECT recorded_by, status FROM jobs WHERE principal = 'bob'") == [
+        {"recorded_by": seeded.name, "status": "done"}]

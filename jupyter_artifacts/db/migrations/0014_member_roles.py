@@ -7,7 +7,8 @@ setting changes that):
   writer sent;
 * versions change only in the columns that legitimately change; cells, steps, links, pins,
   rounds and snapshots never change; a closed chamber or debate never changes; nothing is
-  deleted; no round joins a closed debate.
+  deleted; no round joins a closed debate; only its own jobs and keyed requests are updated;
+  a rendering it caches is served to no one else.
 The owner's writes are untouched (the server's own recorder still applies under it).
 Python, because the functions pin the search path of the schema being migrated (tests use one
 schema each), and secure_functions() pins every other trigger function's too.
@@ -29,6 +30,9 @@ CREATE TABLE IF NOT EXISTS jupyter_artifacts_members (
 -- Who opened a chamber or pinned a version (set by the trigger below for member roles).
 ALTER TABLE chambers ADD COLUMN IF NOT EXISTS recorded_by TEXT;
 ALTER TABLE chamber_artifacts ADD COLUMN IF NOT EXISTS recorded_by TEXT;
+-- Whose job or keyed request a row is: a member may only finish, beat or answer its own.
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS recorded_by TEXT;
+ALTER TABLE idempotent_requests ADD COLUMN IF NOT EXISTS recorded_by TEXT;
 -- A rendering is served only to the server that wrote it or from the owner's ('' here): a member
 -- cannot plant HTML for another user's view of a version.
 ALTER TABLE notebook_renders ADD COLUMN IF NOT EXISTS recorded_by TEXT NOT NULL DEFAULT '';
@@ -90,6 +94,17 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION jupyter_artifacts_member_own_row() RETURNS trigger
+LANGUAGE plpgsql SET search_path = {schema}, pg_temp AS $$
+BEGIN
+    IF jupyter_artifacts_is_member() AND OLD.recorded_by IS DISTINCT FROM session_user THEN
+        RAISE EXCEPTION 'a member role (%) changes only its own % rows', session_user, TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
 -- Old idempotency keys and least recently used renders go as the owner: a member has no DELETE.
 CREATE OR REPLACE FUNCTION jupyter_artifacts_purge_requests(keep_hours INTEGER) RETURNS BIGINT
 LANGUAGE sql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
@@ -115,7 +130,8 @@ $$;
 """
 
 RECORDED_BY = ("artifacts", "processing_steps", "debate_sessions", "debate_rounds", "chambers", "chamber_artifacts",
-               "notebook_renders")
+               "notebook_renders", "jobs", "idempotent_requests")
+OWN_ROWS = ("jobs", "idempotent_requests")
 # Table -> the columns a member may change (as db/roles.py grants; debate_sessions also num_rounds,
 # kept by the round-counting trigger).
 GUARDED = {
@@ -144,6 +160,9 @@ async def migrate(conn: psycopg.AsyncConnection) -> None:
         args = ", ".join(sql.Literal(c).as_string(conn) for c in columns)
         await _trigger(conn, "jupyter_artifacts_member_guard", table, "BEFORE UPDATE OR DELETE",
                        f"jupyter_artifacts_member_guard({args})")
+    for table in OWN_ROWS:
+        await _trigger(conn, "jupyter_artifacts_member_own_row", table, "BEFORE UPDATE",
+                       "jupyter_artifacts_member_own_row()")
     await _trigger(conn, "jupyter_artifacts_member_closed_debate", "debate_rounds", "BEFORE INSERT",
                    "jupyter_artifacts_member_guard()")
     await secure_functions(conn)
