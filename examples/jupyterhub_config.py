@@ -91,6 +91,9 @@ def configure(c) -> None:
     c.Spawner.environment.update({SERVER_URL_ENV: server_database_url})
     # Members never migrate (they cannot: no DDL); the owner runs `jupyter artifacts migrate`.
     c.Spawner.args.append("--JupyterArtifactsApp.auto_migrate=False")
+    # A single-user server is idle most of the time: no idle pooled connection (only its LISTEN
+    # connection stays open) and a small pool, so one PostgreSQL holds many servers (docs/team.md).
+    c.Spawner.args.extend(["--JupyterArtifactsApp.pool_min_size=0", "--JupyterArtifactsApp.pool_max_size=2"])
 
 
 def main(argv: list[str]) -> int:

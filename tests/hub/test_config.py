@@ -53,6 +53,8 @@ def test_passwords_derive_from_the_hub_secret(recipe, monkeypatch):
 def test_servers_get_the_url_and_never_migrate(recipe):
     # Added to whatever the administrator's own configuration sets, not replacing it.
     spawner = recipe["c"].Spawner
-    assert spawner.args.get_value(["--debug"]) == ["--debug", "--JupyterArtifactsApp.auto_migrate=False"]
+    assert spawner.args.get_value(["--debug"]) == [
+        "--debug", "--JupyterArtifactsApp.auto_migrate=False",
+        "--JupyterArtifactsApp.pool_min_size=0", "--JupyterArtifactsApp.pool_max_size=2"]
     environment = spawner.environment.get_value({"TZ": "UTC"})
     assert environment == {"TZ": "UTC", "JUPYTER_ARTIFACTS_DATABASE_URL": recipe["server_database_url"]}
