@@ -45,6 +45,9 @@ READABLE = (*INSERT_ONLY, *UPDATABLE, "jupyter_artifacts_schema_version", "jupyt
 # as the owner, so a member needs no UPDATE or DELETE on those tables.
 MAINTAINERS = ("jupyter_artifacts_count_rounds", "jupyter_artifacts_search_sync", "jupyter_artifacts_search_sync_cell",
                "jupyter_artifacts_search_cells_added", "jupyter_artifacts_search_snapshot")
+# Functions whose reads decide whether a member's write is refused.
+GUARDS = ("jupyter_artifacts_closed_chamber", "jupyter_artifacts_is_member", "jupyter_artifacts_member_recorded_by",
+          "jupyter_artifacts_member_guard", "jupyter_artifacts_member_own_row")
 
 
 async def _value(conn: psycopg.AsyncConnection, query, params=()) -> object:
@@ -92,14 +95,16 @@ async def migration_blocker(conn: psycopg.AsyncConnection, done: int | None, lat
 
 
 async def secure_functions(conn: psycopg.AsyncConnection) -> None:
-    """Pin the search path of every PL/pgSQL function of the schema (a member's temporary table
-    named like ours must never stand in for it inside a trigger), and run the MAINTAINERS as the
-    owner. `CREATE OR REPLACE FUNCTION` in a later migration resets both: run after every one."""
+    """Run the MAINTAINERS as the owner, and pin the search path of every function that runs as
+    the owner or decides a refusal (GUARDS): a member's temporary table named like ours must
+    never stand in for it there. `CREATE OR REPLACE FUNCTION` in a later migration resets both,
+    so this runs after every one. (Other trigger functions are left unpinned: a SET per call
+    costs about 20% of a bulk insert, and a shadowed table there changes nothing a member could
+    not write directly: a NOTIFY, a derived step it may omit anyway.)"""
     cur = await conn.execute("""
-        SELECT p.oid::regprocedure::text AS f, p.proname AS name
-          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-         WHERE p.pronamespace = pg_catalog.to_regnamespace(current_schema())::oid
-           AND l.lanname = 'plpgsql' AND p.proname LIKE 'jupyter\\_artifacts\\_%'""")
+        SELECT p.oid::regprocedure::text AS f, p.proname AS name FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = pg_catalog.to_regnamespace(current_schema())::oid AND p.proname = ANY(%s)""",
+        (list(MAINTAINERS + GUARDS),))
     schema = sql.Identifier(await _value(conn, "SELECT current_schema()::text"))
     for row in await cur.fetchall():
         security = sql.SQL("SECURITY DEFINER" if row["name"] in MAINTAINERS else "SECURITY INVOKER")

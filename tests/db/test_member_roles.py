@@ -254,15 +254,22 @@ def test_grant_and_revoke_from_the_command_line(tmp_path, database_url, member, 
 
 
 def test_migrate_reapplies_the_grants(tmp_path, database_url, seeded, sql, as_member):
-    # As a later migration's new table would be: a privilege the member does not have yet.
+    # As a later migration's new table would be: a privilege the member does not have yet; and
+    # its CREATE OR REPLACE FUNCTION of a trigger that runs as the owner: back to the invoker's.
     sql(sql_text("REVOKE INSERT ON processing_steps FROM {}", seeded.name))
+    sql("ALTER FUNCTION jupyter_artifacts_count_rounds() SECURITY INVOKER RESET search_path")
     refused(as_member, "INSERT INTO processing_steps (target_artifact_id, target_version_number, step_type) "
                        "VALUES ('P-1', 1, 'derive')")
+    refused(as_member, "INSERT INTO debate_rounds (session_id, round_number, content) VALUES ('D-open', 2, 'x')")
     r = run_cli(tmp_path, "migrate", url=database_url)
     assert r.returncode == 0, r.stderr
     assert f"Re-applied the grants of 1 member roles: {seeded.name}." in r.stdout
     as_member("INSERT INTO processing_steps (target_artifact_id, target_version_number, step_type) "
               "VALUES ('P-1', 1, 'derive')")
+    as_member("INSERT INTO debate_rounds (session_id, round_number, content) VALUES ('D-open', 2, 'x')")
+    schema = sql("SELECT current_schema() AS s")[0]["s"]
+    assert sql("SELECT prosecdef, proconfig FROM pg_proc WHERE oid = 'jupyter_artifacts_count_rounds'::regproc") == [
+        {"prosecdef": True, "proconfig": [f"search_path={schema}, pg_temp"]}]
 
 
 # -- a server as a member ----------------------------------------------------------------

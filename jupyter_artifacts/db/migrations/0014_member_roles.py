@@ -11,7 +11,7 @@ setting changes that):
   a rendering it caches is served to no one else.
 The owner's writes are untouched (the server's own recorder still applies under it).
 Python, because the functions pin the search path of the schema being migrated (tests use one
-schema each), and secure_functions() pins every other trigger function's too.
+schema each), and secure_functions() pins the other functions that guard or run as the owner.
 """
 
 from __future__ import annotations
