@@ -196,6 +196,7 @@ def test_a_closed_debate_never_changes(as_member, seeded, sql):
     "DROP TRIGGER jupyter_artifacts_member_guard ON artifacts",
     "SET session_replication_role = replica",
     "TRUNCATE debate_rounds",
+    "CREATE TRIGGER mine BEFORE INSERT ON artifacts FOR EACH ROW EXECUTE FUNCTION jupyter_artifacts_round_defaults()",
     "CREATE OR REPLACE FUNCTION jupyter_artifacts_is_member() RETURNS BOOLEAN LANGUAGE sql AS 'SELECT FALSE'",
 ])
 def test_no_ddl_and_no_way_around_the_triggers(as_member, statement):
@@ -247,6 +248,11 @@ def test_grant_and_revoke_from_the_command_line(tmp_path, database_url, member, 
         assert r.returncode != 0 and "Only the owner" in r.stderr and r.stderr.count("\n") == 1, r.stderr
     finally:
         other.drop()
+    r = run_cli(tmp_path, "grant", url=database_url)
+    assert r.returncode != 0 and r.stderr.strip() == ("jupyter artifacts grant: Give one role name, "
+                                                      "e.g. `jupyter artifacts grant alice`.")
+    r = run_cli(tmp_path, "grant", sql("SELECT current_user AS u")[0]["u"], url=database_url)  # the owner
+    assert r.returncode != 0 and "a member role must be neither" in r.stderr
     r = run_cli(tmp_path, "grant", "ja_no_such_role_here", url=database_url)
     assert r.returncode != 0
     assert r.stderr.strip() == ("jupyter artifacts grant: Role ja_no_such_role_here does not exist; "
