@@ -72,6 +72,11 @@ class Sample:
     at: float
     standby: bool
     lag_s: float | None  # None: unknown (not streaming, nothing replayed yet): as if too far behind
+    replay_lsn: int | None = None
+
+    def replayed(self, lsn: int) -> bool:
+        """Whether this standby had replayed `lsn` (replay only moves forward: true stays true)."""
+        return self.standby and self.replay_lsn is not None and self.replay_lsn >= lsn
 
 
 @dataclass
@@ -113,9 +118,9 @@ async def take_sample(conn: psycopg.AsyncConnection, primary_lsn: int | None = N
     else:
         caught_up = row["streaming"] and replay is not None and received is not None and replay >= received
     if caught_up:
-        return Sample(now, True, 0.0)
+        return Sample(now, True, 0.0, replay)
     behind = row["behind"]
-    return Sample(now, True, None if behind is None else max(0.0, behind))
+    return Sample(now, True, None if behind is None else max(0.0, behind), replay)
 
 
 class Replica(Database):
@@ -163,6 +168,9 @@ class Replica(Database):
             return None
         pending = self._pending.get(principal) if principal is not None else None
         sample = self._sample
+        if pending is not None and sample is not None and sample.replayed(pending.lsn):
+            self._settle(principal, pending, True)  # another read's sample saw the write replayed
+            pending = None
         fresh = sample is not None and time.monotonic() - sample.at < SAMPLE_EVERY_S
         if fresh and (not self._trusted(sample) or (pending is not None and pending.gave_up)):
             return None  # known to lag, or known not to hold this principal's write yet
@@ -176,6 +184,9 @@ class Replica(Database):
         try:
             if not fresh:
                 self._sample = sample = await take_sample(conn)
+                if pending is not None and sample.replayed(pending.lsn):
+                    self._settle(principal, pending, True)
+                    pending = None
             ok = self._trusted(sample)
             if ok and pending is not None:
                 ok = await self._wait_for(conn, pending)
