@@ -90,6 +90,17 @@ async def test_users_read_the_replica_and_their_own_writes(as_user, replica_clus
     assert status.json["replica"]["ok"] is True and status.json["replica"]["lag_seconds"] >= 0
 
 
+async def test_a_first_read_migrates_the_primary_and_never_the_replica(as_user, urls, replica_cluster):  # noqa: F811
+    """A new database's first request is a read: migrations run on the primary (a standby
+    cannot run them); a read the replica cannot answer yet is answered by the primary."""
+    listed = await as_user("bob")("GET", "api/artifacts")
+    assert listed.status == 200 and listed.json["items"] == [], listed
+    replica_cluster.caught_up()
+    with psycopg.connect(urls[1]) as conn:
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM jupyter_artifacts_schema_version").fetchone()[0] > 0
+
+
 async def test_status_reports_the_lag_while_replay_is_paused(as_user, replica_cluster):  # noqa: F811
     alice = as_user("alice")
     made = await alice("POST", "api/artifacts", {"artifact_type": "paper", "title": "one"})
