@@ -3,6 +3,8 @@ with the server's configuration; the SQL is db/roles.py's."""
 
 from __future__ import annotations
 
+import psycopg
+
 from .cli import _Command
 from .errors import Invalid
 
@@ -21,8 +23,12 @@ class _RoleCommand(_Command):
 
         role = self._role_arg()
         async with db.connection() as conn:
-            with translate_errors():
-                await getattr(roles, self.name)(conn, role)
+            try:
+                with translate_errors():
+                    await getattr(roles, self.name)(conn, role)
+            except psycopg.errors.InsufficientPrivilege as e:
+                # e.g. the owner of the tables does not own the schema (someone else grants USAGE).
+                raise Invalid(f"PostgreSQL refused: {str(e).strip().splitlines()[0]}.") from e
         print(self.done.format(role=role))
         return 0
 

@@ -135,8 +135,13 @@ async def _owner_only(conn: psycopg.AsyncConnection, action: str) -> str:
 async def apply_grants(conn: psycopg.AsyncConnection, role: str) -> None:
     """What a single-user server needs and nothing more (idempotent)."""
     r, schema = sql.Identifier(role), await _value(conn, "SELECT current_schema()::text")
-    if not await _value(conn, "SELECT pg_catalog.has_schema_privilege(%s, current_schema(), 'USAGE')", (role,)):
+    usage = "SELECT pg_catalog.has_schema_privilege(%s, current_schema(), 'USAGE')"
+    if not await _value(conn, usage, (role,)):
         await conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), r))
+        # Granting what one may not grant is only a warning in PostgreSQL.
+        if not await _value(conn, usage, (role,)):
+            raise Invalid(f"Role {role} may not use schema {schema}, and only its owner can allow it: "
+                          f"GRANT USAGE ON SCHEMA {schema} TO {role} as the owner of the schema, then grant again.")
     present = await _present(conn, READABLE)
     tables = sql.SQL(", ").join(sql.Identifier(t) for t in present)
     await conn.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(tables, r))
@@ -208,7 +213,11 @@ async def reapply(conn: psycopg.AsyncConnection) -> list[str]:
         cur = await conn.execute(sql.SQL("""
             SELECT m.role FROM {} m WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = m.role)
              ORDER BY m.role""").format(sql.Identifier(MEMBERS_TABLE)))
-        roles = [row["role"] for row in await cur.fetchall()]
-        for role in roles:
-            await apply_grants(conn, role)
+        roles = []
+        for row in await cur.fetchall():
+            try:
+                await apply_grants(conn, row["role"])
+                roles.append(row["role"])
+            except Invalid as e:  # one role's schema USAGE withdrawn: the others still get theirs
+                log.warning("jupyter_artifacts: grants of %s not re-applied: %s", row["role"], e.message)
     return roles

@@ -343,3 +343,37 @@ def test_another_users_job_or_keyed_request_is_not_theirs_to_answer(as_member, s
     as_member("UPDATE jobs SET status = 'done' WHERE principal = 'bob'")
     assert sql("SELECT recorded_by, status FROM jobs WHERE principal = 'bob'") == [
         {"recorded_by": seeded.name, "status": "done"}]
+
+
+def test_an_owner_that_is_not_a_superuser(tmp_path, database_url, sql):
+    """The usual production setup: the tables belong to an ordinary role that owns the schema."""
+    owner, member, stranger = MemberRole(database_url, "ja_owner"), MemberRole(database_url), MemberRole(database_url)
+    late = MemberRole(database_url)
+    schema = sql("SELECT current_schema() AS s")[0]["s"]
+    try:
+        sql(sql_text(f'ALTER SCHEMA "{schema}" OWNER TO {{}}', owner.name))
+        for args in (("migrate",), ("grant", member.name)):
+            r = run_cli(tmp_path, *args, url=owner.url)
+            assert r.returncode == 0, r.stderr
+        with psycopg.connect(member.url, autocommit=True) as conn:
+            conn.execute("INSERT INTO processing_steps (target_artifact_id, target_version_number, step_type, "
+                         "recorded_by) VALUES ('a', 1, 'derive', %s)", (owner.name,))
+            with pytest.raises(errors.InsufficientPrivilege):
+                conn.execute("DELETE FROM processing_steps")
+        with psycopg.connect(owner.url, autocommit=True) as conn:
+            assert conn.execute("SELECT recorded_by FROM processing_steps").fetchall() == [(member.name,)]
+            conn.execute("INSERT INTO debate_sessions (id, topic) VALUES ('D', 't')")
+        with psycopg.connect(member.url, autocommit=True) as conn:  # counted by the owner's trigger
+            conn.execute("INSERT INTO debate_rounds (session_id, round_number, content) VALUES ('D', 1, 'x')")
+        # The owner gives away the schema: it can no longer grant USAGE on it, and says so.
+        sql(sql_text(f'ALTER SCHEMA "{schema}" OWNER TO {{}}', stranger.name))
+        sql(sql_text(f'GRANT USAGE ON SCHEMA "{schema}" TO {{}}', owner.name))
+        r = run_cli(tmp_path, "grant", late.name, url=owner.url)
+        assert r.returncode != 0
+        assert r.stderr.startswith(f"jupyter artifacts grant: Role {late.name} may not use schema {schema}, and "
+                                   "only its owner can allow it")
+        assert r.stderr.count("\n") == 1
+    finally:
+        sql(sql_text(f'ALTER SCHEMA "{schema}" OWNER TO {{}}', sql("SELECT current_user AS u")[0]["u"]))
+        for role in (member, late, stranger, owner):
+            role.drop()
