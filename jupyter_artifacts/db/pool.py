@@ -42,19 +42,37 @@ _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout, PoolClosed)
 _RETRYABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 
 
-def with_session_options(url: str, *, statement_timeout_ms: int, lock_timeout_ms: int,
-                         idle_in_transaction_timeout_ms: int, connect_timeout_s: int = 5) -> str:
-    """Add timeouts to a conninfo/URL, keeping any `options` the operator already set."""
+def with_client_defaults(url: str, connect_timeout_s: int = 5) -> str:
+    """The URL with a connect timeout and an application name, unless the operator set them."""
     params = conninfo_to_dict(url)
-    ours = (f"-c statement_timeout={statement_timeout_ms} -c lock_timeout={lock_timeout_ms} "
-            f"-c idle_in_transaction_session_timeout={idle_in_transaction_timeout_ms} -c TimeZone=UTC "
-            # Marks the extension's own sessions: the database's triggers leave its writes
-            # alone (it records their processing steps itself) and act for other writers.
-            "-c jupyter_artifacts.writer=extension")
-    params["options"] = f"{params['options']} {ours}" if params.get("options") else ours
     params.setdefault("connect_timeout", str(connect_timeout_s))
     params.setdefault("application_name", "jupyter_artifacts")
     return make_conninfo(**params)
+
+
+def session_settings(*, statement_timeout_ms: int, lock_timeout_ms: int,
+                     idle_in_transaction_timeout_ms: int) -> dict[str, str]:
+    """What every connection of the extension sets for its session. Set with SQL when the
+    connection is made, not as the startup packet's `options`: PgBouncer refuses a connection
+    whose startup packet carries options it does not know (docs/team.md)."""
+    return {"statement_timeout": str(statement_timeout_ms), "lock_timeout": str(lock_timeout_ms),
+            "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms), "TimeZone": "UTC",
+            # Marks the extension's own sessions: the database's triggers leave its writes
+            # alone (it records their processing steps itself) and act for other writers.
+            "jupyter_artifacts.writer": "extension"}
+
+
+def session_configurer(settings: dict[str, str]) -> Callable[[psycopg.AsyncConnection], Awaitable[None]]:
+    """The pool's `configure`: the JSON limits and the session settings of each new connection."""
+    names, values = list(settings), list(settings.values())
+
+    async def configure(conn: psycopg.AsyncConnection) -> None:
+        await configure_json(conn)
+        await conn.execute("SELECT set_config(n, v, false) FROM unnest(%s::text[], %s::text[]) AS s(n, v)",
+                           (names, values))
+        await conn.commit()  # a session setting made in a transaction is undone by its rollback
+
+    return configure
 
 
 @contextlib.contextmanager
@@ -153,7 +171,7 @@ class Database:
             # Starting the embedded server blocks for about a second: keep it off the loop.
             url = await asyncio.to_thread(url)
             self._url = url
-        return with_session_options(url, **self._session)
+        return with_client_defaults(url)
 
     @property
     def conninfo(self) -> str:
@@ -174,7 +192,7 @@ class Database:
                     conninfo, min_size=self._min_size, max_size=self._max_size,
                     timeout=self._pool_timeout, open=False, name=self.pool_name,
                     kwargs={"row_factory": dict_row}, check=AsyncConnectionPool.check_connection,
-                    configure=configure_json,
+                    configure=session_configurer(session_settings(**self._session)),
                     reconnect_timeout=30.0,
                 )
                 await self._pool.open(wait=False)
