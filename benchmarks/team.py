@@ -1,5 +1,6 @@
 """Benchmark: a team on one database. 50 single-user Jupyter servers, each a real `jupyter server`
-process with the extension and the pool settings docs/team.md recommends, each driven by one
+process with the extension, connected as its user's own database role (granted as
+`jupyter artifacts grant` does) with the settings of examples/jupyterhub_config.py, each driven by one
 simulated researcher who appends a cell to their own notebook, reads its lineage and lists the
 team's notebooks, with a pause between actions.
 
@@ -34,11 +35,14 @@ from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from append import database, free_port  # noqa: E402
 from report import figure  # noqa: E402
+
+from jupyter_artifacts.db import roles  # noqa: E402
 
 NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "language": "python",
             "display_name": "Python 3"}},
@@ -46,15 +50,38 @@ NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"nam
                        "source": f"x{i} = {i} * 2\nprint(x{i})"} for i in range(30)]}
 
 
-def tagged(url: str, app: str) -> str:
-    """The URL with an application_name of this run, so its connections can be counted apart."""
-    return make_conninfo(**{**conninfo_to_dict(url), "application_name": app})
+def as_role(url: str, app: str, role: str) -> str:
+    """The URL for `role`, with an application_name of this run (its connections are counted apart)."""
+    return make_conninfo(**{**conninfo_to_dict(url), "application_name": app, "user": role})
+
+
+@contextlib.contextmanager
+def member_roles(url: str, count: int):
+    """`count` login roles granted as members, one per single-user server; dropped at exit."""
+    names = [f"ja_bench_{secrets.token_hex(3)}_{i}" for i in range(count)]
+
+    async def grant_all():
+        async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
+            for name in names:
+                await conn.execute(f'CREATE ROLE "{name}" LOGIN')
+                await roles.grant(conn, name)
+
+    try:
+        asyncio.run(grant_all())
+        yield names
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for name in names:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute(f'DROP OWNED BY "{name}"')
+                    conn.execute(f'DROP ROLE "{name}"')
 
 
 class Servers:
     """`count` jupyter server processes on one database, started together."""
 
-    def __init__(self, url: str, count: int, pool_max: int, tmp: Path):
+    def __init__(self, urls: list[str], pool_max: int, tmp: Path):
+        count = len(urls)
         self.procs: list[subprocess.Popen] = []
         self.ports: list[int] = []
         self.token = secrets.token_hex(16)
@@ -62,7 +89,7 @@ class Servers:
             home = tmp / f"s{i}"
             (home / "root").mkdir(parents=True)
             env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-            env.update(JUPYTER_ARTIFACTS_DATABASE_URL=url, JUPYTER_CONFIG_DIR=f"{home}/config",
+            env.update(JUPYTER_ARTIFACTS_DATABASE_URL=urls[i], JUPYTER_CONFIG_DIR=f"{home}/config",
                        JUPYTER_DATA_DIR=f"{home}/data", JUPYTER_RUNTIME_DIR=f"{home}/runtime")
             port = free_port()
             log = open(home / "server.log", "wb")  # noqa: SIM115 - closed with the process
@@ -71,7 +98,7 @@ class Servers:
                  "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={self.token}",
                  f"--ServerApp.root_dir={home / 'root'}",
                  "--ServerApp.jpserver_extensions={'jupyter_artifacts': True}", "--ServerApp.log_level=WARN",
-                 # docs/team.md's single-user settings: no idle pooled connection, a small pool.
+                 # examples/jupyterhub_config.py's settings: no idle pooled connection, a small pool.
                  "--JupyterArtifactsApp.pool_min_size=0", f"--JupyterArtifactsApp.pool_max_size={pool_max}",
                  "--JupyterArtifactsApp.auto_migrate=False"],
                 env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -162,12 +189,13 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
 
 
-async def phase(url: str, count: int, args, app: str, tmp: Path, actions: int, think: float
+async def phase(url: str, members: list[str], args, app: str, tmp: Path, actions: int, think: float
                 ) -> tuple[dict, list, list[int], int]:
+    count = len(members)
     http = AsyncHTTPClient(max_clients=max(10, count * 2))
     sampler = ConnectionSampler(url, app)
     sampler.start()
-    servers = Servers(tagged(url, app), count, args.pool_max, tmp)
+    servers = Servers([as_role(url, app, m) for m in members], args.pool_max, tmp)
     try:
         t0 = time.perf_counter()
         await servers.ready(http)
@@ -194,7 +222,7 @@ def main() -> None:
     parser.add_argument("--pool-max", type=int, default=2, help="pool_max_size of each server")
     parser.add_argument("--think", type=float, default=2.0, help="most seconds a researcher pauses between actions")
     args = parser.parse_args()
-    with database() as url, tempfile.TemporaryDirectory() as tmp:
+    with database() as url, tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as team_roles:
         # The owner migrates once; the servers run with auto_migrate off, as docs/team.md says.
         subprocess.run([sys.executable, "-m", "jupyter", "artifacts", "migrate"], check=True,
                        env={**os.environ, "JUPYTER_ARTIFACTS_DATABASE_URL": url}, stdout=subprocess.DEVNULL)
@@ -202,13 +230,14 @@ def main() -> None:
             max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
             reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
         app = f"ja_bench_team_{secrets.token_hex(4)}"
+        members = team_roles.enter_context(member_roles(url, args.servers))
         # Alone, more actions and shorter pauses: enough samples for a p95 in a short time.
         print(f"one server alone ({args.actions * 3} actions):", flush=True)
-        alone, alone_errors, _, _ = asyncio.run(phase(url, 1, args, app, Path(tmp) / "alone", args.actions * 3,
+        alone, alone_errors, _, _ = asyncio.run(phase(url, members[:1], args, app, Path(tmp) / "alone", args.actions * 3,
                                                    args.think / 4))
         print(f"{args.servers} servers at once ({args.actions} actions each, pool_max_size={args.pool_max}):",
               flush=True)
-        team, errors, samples, cluster_peak = asyncio.run(phase(url, args.servers, args, app, Path(tmp) / "team", args.actions,
+        team, errors, samples, cluster_peak = asyncio.run(phase(url, members, args, app, Path(tmp) / "team", args.actions,
                                                   args.think))
     errors = alone_errors + errors
     for kind in ("append", "lineage", "list"):
