@@ -12,19 +12,20 @@ CHAMBER_COLUMNS = """c.id::text AS id, c.name, c.purpose, c.owner_actor_type, c.
 
 async def insert(conn, row: dict) -> dict:
     return await _one(conn, f"""
-        INSERT INTO chambers AS c (name, purpose, owner_actor_type, owner_actor_id, parent_session_id, created_at)
+        INSERT INTO chambers AS c (name, purpose, owner_actor_type, owner_actor_id, parent_session_id, recorded_by,
+                                   created_at)
         VALUES (%(name)s, %(purpose)s, %(owner_actor_type)s, %(owner_actor_id)s, %(parent_session_id)s,
-                clock_timestamp())
+                %(recorded_by)s, clock_timestamp())
         RETURNING {CHAMBER_COLUMNS}""", row)
 
 
-async def insert_workspace(conn, name: str, persona_id: str) -> dict | None:
+async def insert_workspace(conn, name: str, persona_id: str, recorded_by: str) -> dict | None:
     """None when another open workspace of this persona won the race."""
     return await _one(conn, f"""
-        INSERT INTO chambers AS c (name, purpose, owner_actor_type, owner_actor_id, created_at)
-        VALUES (%s, 'persona_workspace', 'persona', %s, clock_timestamp())
+        INSERT INTO chambers AS c (name, purpose, owner_actor_type, owner_actor_id, recorded_by, created_at)
+        VALUES (%s, 'persona_workspace', 'persona', %s, %s, clock_timestamp())
         ON CONFLICT (owner_actor_type, owner_actor_id) WHERE purpose = 'persona_workspace' AND closed_at IS NULL
-        DO NOTHING RETURNING {CHAMBER_COLUMNS}""", (name, persona_id))
+        DO NOTHING RETURNING {CHAMBER_COLUMNS}""", (name, persona_id, recorded_by))
 
 
 async def open_workspace(conn, persona_id: str) -> dict | None:

@@ -80,7 +80,8 @@ class ChamberService:
         if owner_type is None:
             owner_type, owner_id = actor.actor_type, actor.actor_id
         fields = {"name": body.name, "purpose": body.purpose, "owner_actor_type": owner_type,
-                  "owner_actor_id": owner_id, "parent_session_id": body.parent_session_id}
+                  "owner_actor_id": owner_id, "parent_session_id": body.parent_session_id,
+                  "recorded_by": actor.recorded_by}
 
         async def work(conn):
             try:
@@ -148,7 +149,7 @@ class ChamberService:
                 if row is None:
                     raise NotFound(f"{pid} has no open workspace.")
                 return to_chamber(row, await store.pins(conn, row["id"])), False
-            row = await store.insert_workspace(conn, f"Workspace of {pid}", pid)
+            row = await store.insert_workspace(conn, f"Workspace of {pid}", pid, actor.recorded_by)
             if row is None:  # opened concurrently: return that one
                 row = await store.open_workspace(conn, pid)
                 return to_chamber(row, await store.pins(conn, row["id"])), False

@@ -80,7 +80,7 @@ class DebateService:
                                "(an adopted legacy version); debate a version that has one.")
             chamber = await chamber_store.insert(conn, {
                 "name": topic[:500], "purpose": "debate", "owner_actor_type": actor.actor_type,
-                "owner_actor_id": actor.actor_id, "parent_session_id": session_id})
+                "owner_actor_id": actor.actor_id, "parent_session_id": session_id, "recorded_by": actor.recorded_by})
             await store.insert_session(conn, {
                 "id": session_id, "target_artifact_id": target["artifact_id"],
                 "version": str(target["version_number"]), "hash": target["content_hash"], "topic": topic,

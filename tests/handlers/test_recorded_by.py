@@ -28,6 +28,15 @@ async def test_shared_token_records_the_server_owner(api, sql):
     assert len(names) == 5
     assert set(names) == {default_owner()}, names
     assert {r["recorded_by"] for r in sql("SELECT recorded_by FROM artifact_tags")} == {default_owner()}
+    # Chambers (a debate's too) and their pins name who opened and pinned them.
+    target = await api("POST", "api/artifacts", {"artifact_type": "hypothesis", "title": "h"})
+    chamber = await api("POST", "api/chambers", {"name": "c", "purpose": "experiment_design"})
+    debate = await api("POST", "api/debates", {"target_artifact_id": target.json["ref"], "topic": "t"})
+    assert target.status == chamber.status == debate.status == 201, (target, chamber, debate)
+    pulled = await api("POST", f"api/chambers/{chamber.json['id']}/pull", [{"artifact_id": target.json["ref"]}])
+    assert pulled.status == 200, pulled
+    assert [r["recorded_by"] for r in sql("SELECT recorded_by FROM chambers")] == [default_owner()] * 2
+    assert [r["recorded_by"] for r in sql("SELECT recorded_by FROM chamber_artifacts")] == [default_owner()] * 2
     # The declared actor is kept beside it, never in its place.
     assert sql("SELECT created_by_actor_id FROM artifacts WHERE title = 'two'")[0]["created_by_actor_id"] == "ed-lein"
 
