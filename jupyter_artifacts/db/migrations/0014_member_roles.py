@@ -19,7 +19,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from ..roles import secure_functions
+from ..roles import install_triggers, secure_functions
 
 DDL = """
 -- Roles granted with `jupyter artifacts grant`: `migrate` re-applies their grants to new tables.
@@ -129,21 +129,6 @@ LANGUAGE sql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 $$;
 """
 
-RECORDED_BY = ("artifacts", "processing_steps", "debate_sessions", "debate_rounds", "chambers", "chamber_artifacts",
-               "notebook_renders", "jobs", "idempotent_requests")
-OWN_ROWS = ("jobs", "idempotent_requests")
-# Table -> the columns a member may change (as db/roles.py grants; debate_sessions also num_rounds,
-# kept by the round-counting trigger).
-GUARDED = {
-    "artifacts": ("is_latest", "version_tag", "lifecycle_state", "deprecated_at", "superseded_by"),
-    "artifact_tags": ("version_id", "actor_type", "actor_id", "recorded_by", "created_at"),
-    "notebooks": ("notebook_artifact_id", "file_path", "rendered_html_path"),
-    "chambers": ("closed_at", "provenance_hash", "result_artifact_id"),
-    "debate_sessions": ("closed_at", "verdict", "chamber_provenance_hash", "num_rounds"),
-    "artifact_links": (), "processing_steps": (), "notebook_cells": (), "notebook_snapshots": (),
-    "chamber_artifacts": (), "debate_rounds": (),
-}
-
 
 async def migrate(conn: psycopg.AsyncConnection) -> None:
     cur = await conn.execute("SELECT current_schema()::text AS s")
@@ -151,24 +136,5 @@ async def migrate(conn: psycopg.AsyncConnection) -> None:
     ddl = DDL.format(schema=sql.Identifier(schema_name).as_string(conn),
                      schema_name=sql.Literal(schema_name).as_string(conn))
     await conn.execute(ddl)
-    for table in RECORDED_BY:
-        await _trigger(conn, "jupyter_artifacts_member_recorded_by", table, "BEFORE INSERT",
-                       "jupyter_artifacts_member_recorded_by()")
-    await _trigger(conn, "jupyter_artifacts_member_recorded_by", "artifact_tags", "BEFORE INSERT OR UPDATE",
-                   "jupyter_artifacts_member_recorded_by()")
-    for table, columns in GUARDED.items():
-        args = ", ".join(sql.Literal(c).as_string(conn) for c in columns)
-        await _trigger(conn, "jupyter_artifacts_member_guard", table, "BEFORE UPDATE OR DELETE",
-                       f"jupyter_artifacts_member_guard({args})")
-    for table in OWN_ROWS:
-        await _trigger(conn, "jupyter_artifacts_member_own_row", table, "BEFORE UPDATE",
-                       "jupyter_artifacts_member_own_row()")
-    await _trigger(conn, "jupyter_artifacts_member_closed_debate", "debate_rounds", "BEFORE INSERT",
-                   "jupyter_artifacts_member_guard()")
+    await install_triggers(conn)
     await secure_functions(conn)
-
-
-async def _trigger(conn, name: str, table: str, when: str, call: str) -> None:
-    await conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(name), sql.Identifier(table)))
-    await conn.execute(sql.SQL("CREATE TRIGGER {} " + when + " ON {} FOR EACH ROW EXECUTE FUNCTION " + call).format(
-        sql.Identifier(name), sql.Identifier(table)))
