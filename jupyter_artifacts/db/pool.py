@@ -40,6 +40,7 @@ WATCH_EVERY_S = 0.5
 _UNAVAILABLE = (psycopg.OperationalError, PoolTimeout, PoolClosed)
 # Failures a transaction may hit under concurrency and that succeed when run again.
 _RETRYABLE = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+TOO_MANY_CONNECTIONS = "53300"
 
 
 def with_client_defaults(url: str, connect_timeout_s: int = 5) -> str:
@@ -152,6 +153,7 @@ class Database:
         self._watcher: asyncio.Task | None = None
         self._probe: asyncio.Future | None = None
         self._probed_at = 0.0
+        self._full = False  # the last probe was refused for want of connections (max_connections)
         self._lock = asyncio.Lock()
         # Checks run once after migrations (each in its own transaction), e.g. that every
         # link has its processing step.
@@ -252,7 +254,7 @@ class Database:
 
     async def _getconn(self, pool: AsyncConnectionPool) -> psycopg.AsyncConnection:
         if self._down:
-            raise Unavailable("The artifacts database is unreachable; try again shortly.")
+            raise self._unavailable()
         waiting = asyncio.ensure_future(pool.getconn())
         done, _ = await asyncio.wait({waiting}, timeout=PROBE_AFTER_S)
         if done or await self.reachable():
@@ -262,7 +264,7 @@ class Database:
             # Handed a connection just before the cancel landed: give it back.
             await pool.putconn(await waiting)
         self._mark_down()
-        raise Unavailable("The artifacts database is unreachable; try again shortly.")
+        raise self._unavailable()
 
     async def reachable(self) -> bool:
         """Whether the database accepts a new connection now. Requests waiting together share
@@ -277,11 +279,22 @@ class Database:
         try:
             conninfo = self.conninfo if self._pool is not None else await self._conninfo()
             conn = await asyncio.wait_for(psycopg.AsyncConnection.connect(conninfo), PROBE_TIMEOUT_S)
-        except (Exception, asyncio.TimeoutError):  # noqa: BLE001 - any failure to connect means "not now"
+        except (Exception, asyncio.TimeoutError) as e:  # noqa: BLE001 - any failure to connect means "not now"
+            text = str(e)
+            self._full = ("too many clients" in text or "too many connections" in text
+                          or getattr(e, "sqlstate", None) == TOO_MANY_CONNECTIONS)
             return False
+        self._full = False
         with contextlib.suppress(Exception):
             await conn.close()
         return True
+
+    def _unavailable(self) -> Unavailable:
+        if self._full:
+            # Not down, but out of connections: the operator's cue to size max_connections (docs/team.md).
+            return Unavailable("The artifacts database refuses new connections (too many: its max_connections or "
+                               "this role's connection limit is reached); try again shortly.")
+        return Unavailable("The artifacts database is unreachable; try again shortly.")
 
     def _mark_down(self) -> None:
         self._down = True
