@@ -13,8 +13,11 @@ Side by side in one run:
 
     python benchmarks/team.py [--servers 50] [--actions 20] [--pool-max 2] [--think 2.0]
 
-Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh schema in it) when set, else an embedded
-PostgreSQL in a temporary directory.
+By default on a PostgreSQL of its own (the machine's or the embedded package's binaries, in a
+temporary directory, fsync on) whose max_connections follows docs/team.md's sizing rule, as an
+administrator would set it. `--database given` uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh
+schema in it) or else an embedded PostgreSQL, with their own max_connections (100 by default:
+too few for 50 busy servers, which the failed-request figure then shows).
 """
 
 from __future__ import annotations
@@ -44,10 +47,28 @@ from report import figure  # noqa: E402
 
 from jupyter_artifacts.db import roles  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
 NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "language": "python",
             "display_name": "Python 3"}},
             "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
                        "source": f"x{i} = {i} * 2\nprint(x{i})"} for i in range(30)]}
+
+
+@contextlib.contextmanager
+def sized_database(servers: int, pool_max: int):
+    """A PostgreSQL of its own whose max_connections is docs/team.md's rule plus headroom."""
+    import pytest
+    from replica_cluster import make_cluster
+
+    try:
+        cluster = make_cluster(replica=False, max_connections=servers * (pool_max + 1) + 20, fsync=True)
+    except (pytest.skip.Exception, RuntimeError) as e:
+        raise SystemExit(f"no PostgreSQL of its own could be started ({e}); use --database given") from None
+    try:
+        yield cluster.primary_url
+    finally:
+        cluster.destroy()
 
 
 def as_role(url: str, app: str, role: str) -> str:
@@ -221,8 +242,11 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=20, help="appends (each with a lineage and a list) per researcher")
     parser.add_argument("--pool-max", type=int, default=2, help="pool_max_size of each server")
     parser.add_argument("--think", type=float, default=2.0, help="most seconds a researcher pauses between actions")
+    parser.add_argument("--database", choices=("own", "given"), default="own",
+                        help="own: a PostgreSQL sized by the rule; given: the test database or an embedded one")
     args = parser.parse_args()
-    with database() as url, tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as team_roles:
+    chosen = sized_database(args.servers, args.pool_max) if args.database == "own" else database()
+    with chosen as url, tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as team_roles:
         # The owner migrates once; the servers run with auto_migrate off, as docs/team.md says.
         subprocess.run([sys.executable, "-m", "jupyter", "artifacts", "migrate"], check=True,
                        env={**os.environ, "JUPYTER_ARTIFACTS_DATABASE_URL": url}, stdout=subprocess.DEVNULL)

@@ -82,16 +82,18 @@ class Cluster:
     def replica_url(self) -> str:
         return self.url(self.replica_port)
 
-    def create(self) -> None:
+    def create(self, replica: bool = True, max_connections: int = 200, fsync: bool = False) -> None:
         self._run("initdb", "-D", str(self.primary_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--no-sync")
         with open(self.primary_dir / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {self.primary_port}\nlisten_addresses = '127.0.0.1'\n"
                        f"unix_socket_directories = '{self.root}'\nwal_level = replica\nmax_wal_senders = 5\n"
-                       "hot_standby = on\nfsync = off\nmax_connections = 200\n")
+                       f"hot_standby = on\nfsync = {'on' if fsync else 'off'}\nmax_connections = {max_connections}\n")
         with open(self.primary_dir / "pg_hba.conf", "a") as hba:
             hba.write("\nhost replication all 127.0.0.1/32 trust\n")
         self.start("primary")
+        if not replica:
+            return
         self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres",
                   "-D", str(self.replica_dir), "-R", "-X", "stream", "--checkpoint=fast")
         with open(self.replica_dir / "postgresql.conf", "a") as conf:
@@ -170,8 +172,9 @@ async def until(check, timeout: float = 20.0):
     return found
 
 
-def make_cluster() -> Cluster:
-    """A running primary and replica, or a skip saying which binaries are missing."""
+def make_cluster(replica: bool = True, max_connections: int = 200, fsync: bool = False) -> Cluster:
+    """A running primary and replica (or the primary alone), or a skip saying which binaries are
+    missing. (Also used by benchmarks/team.py for a server sized as docs/team.md says.)"""
     user = _unprivileged_user()
     if os.geteuid() == 0 and user is None:
         pytest.skip("running as root with no unprivileged user (postgres, nobody) to run PostgreSQL as")
@@ -186,7 +189,7 @@ def make_cluster() -> Cluster:
             os.chown(root, user.pw_uid, user.pw_gid)
         cluster = Cluster(bindir, root, user)
         try:
-            cluster.create()
+            cluster.create(replica, max_connections, fsync)
             return cluster
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
             problems.append(f"{bindir}: {e}")
