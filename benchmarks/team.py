@@ -253,6 +253,9 @@ def main() -> None:
         with psycopg.connect(url) as conn:
             max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
             reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
+            version = conn.execute("SHOW server_version").fetchone()[0]
+        where = "a PostgreSQL of its own" if args.database == "own" else "the given database"
+        print(f"database: {where}, PostgreSQL {version}, max_connections {max_connections}", flush=True)
         app = f"ja_bench_team_{secrets.token_hex(4)}"
         members = team_roles.enter_context(member_roles(url, args.servers))
         # Alone, more actions and shorter pauses: enough samples for a p95 in a short time.
