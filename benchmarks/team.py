@@ -1,8 +1,9 @@
 """Benchmark: a team on one database. 50 single-user Jupyter servers, each a real `jupyter server`
 process with the extension, connected as its user's own database role (granted as
 `jupyter artifacts grant` does) with the settings of examples/jupyterhub_config.py, each driven by one
-simulated researcher who appends a cell to their own notebook, reads its lineage and lists the
-team's notebooks, with a pause between actions.
+simulated researcher who appends an analysis step to their own notebook (a realistic one:
+tables, plots, logs, tracebacks), now and then cites one of the group's shared reference
+notebooks from it, reads its lineage and lists the team's notebooks, with a pause between actions.
 
 Side by side in one run:
   1. p95 of an append and of a lineage read with one server alone (the same researcher loop);
@@ -43,17 +44,19 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from append import database, free_port  # noqa: E402
+from branches import build_notebook, code_cell  # noqa: E402
 from report import figure  # noqa: E402
 
 from jupyter_artifacts.db import roles  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-NOTEBOOK = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "language": "python",
-            "display_name": "Python 3"}},
-            "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
-                       "source": f"x{i} = {i} * 2\nprint(x{i})"} for i in range(30)]}
-
+# Each researcher's notebook is one of the branches benchmark's analysis notebooks (tables,
+# plots, logs, tracebacks, markdown; a different one per researcher), and appended cells are
+# analysis steps of the same kinds. A few shared reference notebooks stand for the group's
+# published work: researchers cite them, so lineage answers cross users as in a real team.
+CELLS_PER_NOTEBOOK = 120
+REFERENCES = 5
 
 @contextlib.contextmanager
 def sized_database(servers: int, pool_max: int):
@@ -181,9 +184,11 @@ class ConnectionSampler(threading.Thread):
                 time.sleep(0.25)
 
 
-async def researcher(http, servers: Servers, i: int, actions: int, think: float, timings: dict, errors: list):
+async def researcher(http, servers: Servers, i: int, actions: int, think: float, references: list[str],
+                     timings: dict, errors: list):
     base, headers = servers.base(i), servers.headers()
     nb = f"team-{i}-{secrets.token_hex(3)}"
+    rng = random.Random(i)
 
     async def call(kind, method, path, body=None):
         t0 = time.perf_counter()
@@ -195,14 +200,30 @@ async def researcher(http, servers: Servers, i: int, actions: int, think: float,
             errors.append(f"{method} {path} -> {r.code} {(r.body or b'')[:200]!r}")
         return json.loads(r.body) if r.body else None
 
-    await call(None, "POST", "/api/notebooks", {"id": nb, "title": f"Analysis {i}", "notebook": NOTEBOOK})
+    notebook = build_notebook(CELLS_PER_NOTEBOOK, seed=1000 + i)
+    await call(None, "POST", "/api/notebooks", {"id": nb, "title": f"Analysis {i}", "notebook": notebook})
     for k in range(actions):
-        await asyncio.sleep(random.uniform(0, think))
-        version = await call("append", "POST", f"/api/notebooks/{nb}/cells", {"source": f"y = {k}\nprint(y)"})
+        await asyncio.sleep(rng.uniform(0, think))
+        source, _ = code_cell(rng, CELLS_PER_NOTEBOOK + k, k + 1)
+        version = await call("append", "POST", f"/api/notebooks/{nb}/cells", {"source": source})
         ref = (version or {}).get("ref", nb)
-        await asyncio.sleep(random.uniform(0, think))
+        if rng.random() < 0.3:  # the step builds on the group's published work
+            await call("link", "POST", "/api/artifact-links",
+                       {"source": ref, "target": rng.choice(references), "link_type": "cites"})
+        await asyncio.sleep(rng.uniform(0, think))
         await call("lineage", "GET", f"/api/artifacts/{ref}/lineage?direction=ancestors&max_depth=5")
         await call("list", "GET", "/api/artifacts?type=notebook")
+
+
+async def publish_references(http, servers: Servers) -> list[str]:
+    """The shared reference notebooks, registered through the first server."""
+    refs = []
+    for r in range(REFERENCES):
+        reply = await http.fetch(servers.base(0) + "/api/notebooks", method="POST", headers=servers.headers(),
+                                 body=json.dumps({"id": f"REF-{r}-{secrets.token_hex(3)}", "title": f"Published {r}",
+                                                  "notebook": build_notebook(CELLS_PER_NOTEBOOK, seed=r)}))
+        refs.append(json.loads(reply.body)["ref"])
+    return refs
 
 
 def p95(values: list[float]) -> float:
@@ -224,7 +245,8 @@ async def phase(url: str, members: list[str], args, app: str, tmp: Path, actions
         timings: dict = {}
         errors: list = []
         t0 = time.perf_counter()
-        await asyncio.gather(*(researcher(http, servers, i, actions, think, timings, errors)
+        references = await publish_references(http, servers)
+        await asyncio.gather(*(researcher(http, servers, i, actions, think, references, timings, errors)
                                for i in range(count)))
         seconds = time.perf_counter() - t0
         done = sum(len(v) for v in timings.values())
@@ -267,7 +289,9 @@ def main() -> None:
         team, errors, samples, cluster_peak = asyncio.run(phase(url, members, args, app, Path(tmp) / "team", args.actions,
                                                   args.think))
     errors = alone_errors + errors
-    for kind in ("append", "lineage", "list"):
+    for kind in ("append", "link", "lineage", "list"):
+        if not alone.get(kind) or not team.get(kind):
+            continue
         print(f"  {kind:>7}: p95 {p95(alone[kind]):7.1f} ms alone, {p95(team[kind]):7.1f} ms with {args.servers} "
               f"servers ({len(team[kind])} requests)")
     peak = max(samples, default=0)
