@@ -1,8 +1,16 @@
-"""Numbered, transactional migrations under an advisory lock, recorded in a version table.
+"""Numbered migrations under an advisory lock, recorded in a version table (docs/migrations.md).
 
 Two servers starting together on one database is normal: the advisory lock makes the
 second wait, then find nothing pending. Migrations live in `migrations/NNNN_name.sql`
 (plain SQL) or `NNNN_name.py` (an `async def migrate(conn)` for work that needs Python).
+
+Each migration is two parts. Its transaction (the .sql, or `migrate(conn)`) holds quick,
+idempotent DDL only; it waits at most online.LOCK_TIMEOUT_MS for a lock, then rolls back and
+tries again, so writers never queue behind it for long. Its online part, `async def
+online(conn)` (in the .py, or in a `NNNN_name.py` beside a `NNNN_name.sql` that defines only
+`online`), runs after that commit on the same connection in autocommit, still under the lock:
+backfills in short batches, index builds CONCURRENTLY (jupyter_artifacts/db/online.py). The
+version is recorded when both are done, so a crash in between runs both again next time.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from importlib import resources
 import psycopg
 
 from ..errors import MigrationFailed, MigrationPending
+from . import online as online_work
 from . import roles
 
 log = logging.getLogger("jupyter_artifacts")
@@ -35,21 +44,43 @@ class Migration:
     name: str
     kind: str  # "sql" | "py"
     resource: str
+    # A .py beside a .sql of the same name: it defines the migration's `online(conn)` only.
+    online_resource: str | None = None
 
     def sql(self) -> str:
         return resources.files(__package__).joinpath("migrations", self.resource).read_text("utf-8")
 
+    def module(self, resource: str | None = None):
+        return importlib.import_module(f"{__package__}.migrations.{(resource or self.resource)[:-3]}")
+
+    def online_part(self):
+        """The migration's `online(conn)`, or None."""
+        if self.online_resource is not None:
+            mod = self.module(self.online_resource)
+            if hasattr(mod, "migrate"):
+                raise RuntimeError(f"{self.online_resource} sits beside {self.resource}: it may define online() only")
+            return mod.online
+        return getattr(self.module(), "online", None) if self.kind == "py" else None
+
 
 def available() -> list[Migration]:
-    found = []
+    by_version: dict[int, dict[str, str]] = {}
+    names: dict[int, set[str]] = {}
     for entry in resources.files(__package__).joinpath("migrations").iterdir():
         m = _NAME.match(entry.name)
         if m:
-            found.append(Migration(int(m.group(1)), m.group(2), m.group(3), entry.name))
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"two migrations share a number: {versions}")
+            v = int(m.group(1))
+            by_version.setdefault(v, {})[m.group(3)] = entry.name
+            names.setdefault(v, set()).add(m.group(2))
+    if any(len(n) > 1 for n in names.values()):
+        raise RuntimeError(f"two migrations share a number: {sorted(names.items())}")
+    found = []
+    for v, files in sorted(by_version.items()):
+        name = next(iter(names[v]))
+        if "sql" in files:
+            found.append(Migration(v, name, "sql", files["sql"], files.get("py")))
+        else:
+            found.append(Migration(v, name, "py", files["py"]))
     return found
 
 
@@ -97,6 +128,11 @@ async def apply_migrations(conn: psycopg.AsyncConnection) -> list[int]:
 async def _apply_pending(conn: psycopg.AsyncConnection) -> list[int]:
     applied: list[int] = []
     key = await _lock_key(conn)
+    # The session's timeouts are for requests. Waiting for another server's migrations, a long
+    # index build, a batched backfill: none of them holds a writer back, so none is bounded.
+    cur = await conn.execute("SELECT current_setting('statement_timeout') AS s, current_setting('lock_timeout') AS l")
+    session = await cur.fetchone()
+    await conn.execute("SELECT set_config('statement_timeout', '0', false), set_config('lock_timeout', '0', false)")
     await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
     try:
         async with conn.transaction():
@@ -119,12 +155,24 @@ async def _apply_pending(conn: psycopg.AsyncConnection) -> list[int]:
         if applied:
             await analyze(conn, TABLES)
             # A later migration's CREATE OR REPLACE FUNCTION resets what 0014 secured, and
-            # its new tables need the members' grants.
-            await roles.reapply(conn)
+            # its new tables need the members' grants. It re-creates triggers on the busy
+            # tables: a short lock wait, retried, as a migration's transaction.
+            await online_work.retrying("member grants", lambda: _short_locks(conn, roles.reapply))
     finally:
         if not conn.closed:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            await conn.execute("SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
+                               (session["s"], session["l"]))
     return applied
+
+
+async def _short_locks(conn: psycopg.AsyncConnection, work):
+    await conn.execute("SELECT set_config('lock_timeout', %s, false)", (str(online_work.LOCK_TIMEOUT_MS),))
+    try:
+        return await work(conn)
+    finally:
+        if not conn.closed:
+            await conn.execute("SELECT set_config('lock_timeout', '0', false)")
 
 
 async def analyze(conn: psycopg.AsyncConnection, tables) -> None:
@@ -136,19 +184,37 @@ async def analyze(conn: psycopg.AsyncConnection, tables) -> None:
 
 
 async def _apply(conn: psycopg.AsyncConnection, m: Migration) -> None:
-    async with conn.transaction():
-        # Backfills may take long on a large database; the session's timeouts are
-        # for requests, not for this.
-        await conn.execute("SET LOCAL statement_timeout = 0")
-        await conn.execute("SET LOCAL lock_timeout = 0")
-        if m.kind == "sql":
-            text = m.sql()
-            await conn.execute(text)
-            checksum = hashlib.sha256(text.encode()).hexdigest()
-        else:
-            mod = importlib.import_module(f"{__package__}.migrations.{m.resource[:-3]}")
-            await mod.migrate(conn)
-            checksum = "py"
-        await conn.execute(
-            f"INSERT INTO {VERSION_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",
-            (m.version, m.name, checksum))
+    online = m.online_part()
+    # The checksum is a record for people; nothing compares it, so a migration whose heavy part
+    # moved online (or whose .sql became a .py) still matches databases that applied it before.
+    checksum = hashlib.sha256(m.sql().encode()).hexdigest() if m.kind == "sql" else "py"
+
+    async def transaction() -> None:
+        async with conn.transaction():
+            # A lock not granted at once rolls back and retries (online.retrying): writers never
+            # queue behind this transaction's lock requests for long.
+            await conn.execute(f"SET LOCAL lock_timeout = {int(online_work.LOCK_TIMEOUT_MS)}")
+            if m.kind == "sql":
+                await conn.execute(m.sql())
+            else:
+                await m.module().migrate(conn)
+            if online is None:
+                await _record(conn, m, checksum)
+
+    await online_work.retrying(f"migration {m.version:04d}", transaction)
+    if online is not None:
+        log.info("jupyter_artifacts: migration %04d_%s: online part", m.version, m.name)
+        try:
+            await online(conn)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as e:
+            raise MigrationFailed(f"Migration {m.version:04d}_{m.name} failed in its online part (what it did is "
+                                  f"kept; `jupyter artifacts migrate` completes it): "
+                                  f"{str(e).strip().splitlines()[0]}") from e
+        await _record(conn, m, checksum)
+
+
+async def _record(conn: psycopg.AsyncConnection, m: Migration, checksum: str) -> None:
+    await conn.execute(f"INSERT INTO {VERSION_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",
+                       (m.version, m.name, checksum))
