@@ -153,6 +153,7 @@ async def _apply_pending(conn: psycopg.AsyncConnection) -> list[int]:
                                       f"{str(e).strip().splitlines()[0]}") from e
             applied.append(m.version)
         if applied:
+            log.info("jupyter_artifacts: after migrations: ANALYZE, member grants")
             await analyze(conn, TABLES)
             # A later migration's CREATE OR REPLACE FUNCTION resets what 0014 secured, and
             # its new tables need the members' grants. It re-creates triggers on the busy

@@ -9,7 +9,7 @@ half-way runs it again from the start, so everything here is safe to repeat:
 * `create_index`: CREATE INDEX CONCURRENTLY IF NOT EXISTS (writers go on while it builds),
   after dropping an INVALID index of that name that an interrupted build left;
 * `batches`: a statement that processes one batch, repeated, each run its own short
-  transaction, until it reports 0 rows;
+  transaction, until it reports 0 rows (`keyed_batches`: the same, walking a key range);
 * `ddl`: a short DDL statement (ALTER TABLE, CREATE TRIGGER ...) in its own transaction with a
   short `lock_timeout`, retried: while a DDL statement waits for its lock every writer of that
   table queues behind it, so it waits briefly, steps back and tries again.
@@ -105,6 +105,34 @@ async def batches(conn: psycopg.AsyncConnection, statement, params=None) -> int:
             await hook(conn)
         if n == 0:
             return total
+
+
+async def keyed_batches(conn: psycopg.AsyncConnection, statement, params: dict | None = None, *,
+                        after: object = "") -> int:
+    """Walk a table in key order, one short transaction per batch: `statement` takes
+    `%(after)s` (the last key of the previous batch; `after` at first) and returns one row
+    `(n, last)`: the rows it processed and the last key it reached, NULL when none was left.
+    For work that leaves nothing a `WHERE` could find cheaply (each batch would rescan what the
+    earlier ones did). Returns the total of n."""
+
+    async def one(key) -> tuple[int, object]:
+        async with conn.transaction():
+            await conn.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+            # Never a prepared (generic) plan: the key's value decides the index range.
+            cur = await conn.execute(statement, {**(params or {}), "after": key}, prepare=False)
+            row = await cur.fetchone()
+            values = list(row.values()) if isinstance(row, dict) else list(row)
+            return int(values[0] or 0), values[1]
+
+    total = 0
+    while True:
+        n, last = await retrying("batch", lambda: one(after))
+        total += n
+        for hook in after_batch:
+            await hook(conn)
+        if last is None:
+            return total
+        after = last
 
 
 async def _value(conn: psycopg.AsyncConnection, query, params=None):

@@ -1,6 +1,9 @@
 -- The versioned-artifact core: artifacts with a lineage key, tags, links, processing steps.
 -- Written to run on an empty database and on one that already holds the older tables
 -- (../shared/fixtures/legacy_schema.sql): add, never drop or rewrite user data.
+-- This transaction adds columns, tables and functions only; what reads or writes every row
+-- (lineage keys, the adoption report, repairs, tags) and the indexes and triggers on the
+-- legacy tables are the online part (0001_core.py), which never holds a writer back for long.
 
 CREATE TABLE IF NOT EXISTS artifacts (
     id            TEXT PRIMARY KEY,
@@ -30,7 +33,6 @@ ALTER TABLE artifacts
 -- A foreign writer that omits version_number gets parent + 1 from the trigger below,
 -- not a default of 1 that would collide with the constraint.
 ALTER TABLE artifacts ALTER COLUMN version_number DROP DEFAULT;
-CREATE INDEX IF NOT EXISTS idx_artifacts_version_lineage ON artifacts (parent_version_id);
 
 CREATE TABLE IF NOT EXISTS jupyter_artifacts_adoption_report (
     id          BIGSERIAL PRIMARY KEY,
@@ -44,108 +46,24 @@ CREATE TABLE IF NOT EXISTS jupyter_artifacts_adoption_report (
     UNIQUE (kind, table_name, row_id)
 );
 
--- Lineage keys: walk parent_version_id down from every root. A row whose parent does
--- not exist starts a chain of its own (reported below).
-WITH RECURSIVE chain AS (
-    SELECT a.id, COALESCE(p.artifact_id, a.id) AS root
-      FROM artifacts a
-      LEFT JOIN artifacts p ON p.id = a.parent_version_id
-     WHERE a.artifact_id IS NULL
-       AND (a.parent_version_id IS NULL OR p.id IS NULL OR p.artifact_id IS NOT NULL)
-    UNION ALL
-    SELECT c.id, chain.root
-      FROM chain JOIN artifacts c ON c.parent_version_id = chain.id
-     WHERE c.artifact_id IS NULL
-)
-UPDATE artifacts a SET artifact_id = chain.root FROM chain WHERE a.id = chain.id;
-
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail)
-SELECT 'dangling_parent', 'artifacts', a.id, a.artifact_id,
-       format('parent_version_id %L names no row; the version starts a chain of its own', a.parent_version_id)
-  FROM artifacts a
- WHERE a.parent_version_id IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM artifacts p WHERE p.id = a.parent_version_id)
-ON CONFLICT DO NOTHING;
-
--- Rows no root reaches sit on a parent cycle: each becomes its own artifact.
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail)
-SELECT 'parent_cycle', 'artifacts', id, id,
-       'parent_version_id leads round a cycle; the version is kept as an artifact of its own'
-  FROM artifacts WHERE artifact_id IS NULL
-ON CONFLICT DO NOTHING;
-UPDATE artifacts SET artifact_id = id WHERE artifact_id IS NULL;
-ALTER TABLE artifacts ALTER COLUMN artifact_id SET NOT NULL;
-
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail)
-SELECT 'missing_version_number', 'artifacts', id, artifact_id, 'version_number is NULL'
-  FROM artifacts WHERE version_number IS NULL
-ON CONFLICT DO NOTHING;
-
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail)
-SELECT 'missing_content_hash', 'artifacts', id, artifact_id, 'content_hash is empty; kept as it is'
-  FROM artifacts WHERE content_hash IS NULL OR content_hash = ''
-ON CONFLICT DO NOTHING;
-
--- Duplicate version numbers in one chain: the first written keeps its place under the
--- constraints, the others are exempted and reported.
-WITH ranked AS (
-    SELECT id, artifact_id, version_number,
-           row_number() OVER (PARTITION BY artifact_id, version_number ORDER BY created_at, id) AS rn
-      FROM artifacts WHERE version_number IS NOT NULL AND NOT adoption_exempt
-), dup AS (
-    UPDATE artifacts a SET adoption_exempt = TRUE FROM ranked r
-     WHERE a.id = r.id AND r.rn > 1
-    RETURNING a.id, a.artifact_id, a.version_number
-)
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail)
-SELECT 'duplicate_version_number', 'artifacts', id, artifact_id,
-       format('another row of %s is already version %s; this one is exempt from the version constraints',
-              artifact_id, version_number)
-  FROM dup
-ON CONFLICT DO NOTHING;
-
--- Several latest versions in one chain: the highest version number stays latest.
-WITH latest AS (
-    SELECT id, artifact_id,
-           row_number() OVER (PARTITION BY artifact_id
-                              ORDER BY version_number DESC NULLS LAST, created_at DESC, id DESC) AS rn,
-           count(*) OVER (PARTITION BY artifact_id) AS n
-      FROM artifacts WHERE is_latest AND NOT adoption_exempt
-), demoted AS (
-    UPDATE artifacts a SET is_latest = FALSE FROM latest l
-     WHERE a.id = l.id AND l.n > 1 AND l.rn > 1
-    RETURNING a.id, a.artifact_id
-)
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail, repaired)
-SELECT 'several_latest', 'artifacts', id, artifact_id,
-       'several versions were marked latest; this one was demoted and the highest version stays latest', TRUE
-  FROM demoted
-ON CONFLICT DO NOTHING;
-
--- A chain with no latest version: its highest version becomes latest.
-WITH top AS (
-    SELECT DISTINCT ON (artifact_id) id, artifact_id
-      FROM artifacts a
-     WHERE NOT adoption_exempt
-       AND NOT EXISTS (SELECT 1 FROM artifacts b WHERE b.artifact_id = a.artifact_id
-                          AND b.is_latest AND NOT b.adoption_exempt)
-     ORDER BY artifact_id, version_number DESC NULLS LAST, created_at DESC, id DESC
-), promoted AS (
-    UPDATE artifacts a SET is_latest = TRUE FROM top WHERE a.id = top.id RETURNING a.id, a.artifact_id
-)
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail, repaired)
-SELECT 'no_latest', 'artifacts', id, artifact_id,
-       'no version of the chain was marked latest; its highest version now is', TRUE
-  FROM promoted
-ON CONFLICT DO NOTHING;
-
--- The invariants, held by the database for every writer.
-CREATE UNIQUE INDEX IF NOT EXISTS artifacts_version_unique
-    ON artifacts (artifact_id, version_number) WHERE NOT adoption_exempt;
-CREATE UNIQUE INDEX IF NOT EXISTS artifacts_one_latest
-    ON artifacts (artifact_id) WHERE is_latest AND NOT adoption_exempt;
-CREATE INDEX IF NOT EXISTS artifacts_lineage_idx ON artifacts (artifact_id, version_number);
-CREATE INDEX IF NOT EXISTS artifacts_latest_recent_idx ON artifacts (created_at DESC, id DESC) WHERE is_latest;
+-- The lineage key of a row whose own is not known yet: walking parent_version_id up from `start`,
+-- the first lineage key met, else the id of the topmost version (no parent, or a parent that
+-- names no row); `start` itself when the walk goes round a cycle. The adoption's backfill and
+-- the trigger below (for a row appended while the backfill runs) both use it.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_lineage_root(start TEXT) RETURNS TEXT
+LANGUAGE sql STABLE AS $$
+    WITH RECURSIVE up (id, parent, key, path) AS (
+        SELECT a.id, a.parent_version_id, a.artifact_id, ARRAY[a.id] FROM artifacts a WHERE a.id = start
+      UNION ALL
+        SELECT p.id, p.parent_version_id, p.artifact_id, u.path || p.id
+          FROM up u JOIN artifacts p ON p.id = u.parent
+         WHERE u.key IS NULL AND NOT p.id = ANY (u.path)
+    )
+    SELECT COALESCE((SELECT COALESCE(up.key, up.id) FROM up
+                      WHERE up.key IS NOT NULL OR up.parent IS NULL
+                         OR NOT EXISTS (SELECT 1 FROM artifacts p WHERE p.id = up.parent)
+                      ORDER BY cardinality(up.path) LIMIT 1), start)
+$$;
 
 -- Foreign writers: a row inserted without a lineage key (any service but this extension)
 -- gets it from its parent, a version number if it gave none, and demotes the chain's
@@ -162,6 +80,9 @@ BEGIN
     IF NEW.parent_version_id IS NOT NULL THEN
         SELECT artifact_id, version_number INTO p_artifact, p_version
           FROM artifacts WHERE id = NEW.parent_version_id;
+        IF FOUND AND p_artifact IS NULL THEN
+            p_artifact := jupyter_artifacts_lineage_root(NEW.parent_version_id);  -- adoption under way
+        END IF;
     END IF;
     NEW.artifact_id := COALESCE(p_artifact, NEW.id);
     IF NEW.version_number IS NULL THEN
@@ -177,9 +98,6 @@ BEGIN
     RETURN NEW;
 END
 $$;
-DROP TRIGGER IF EXISTS jupyter_artifacts_foreign_artifact ON artifacts;
-CREATE TRIGGER jupyter_artifacts_foreign_artifact BEFORE INSERT ON artifacts
-    FOR EACH ROW EXECUTE FUNCTION jupyter_artifacts_foreign_artifact();
 
 -- A version the extension wrote never changes (is_latest, tags and the lifecycle aside),
 -- whoever tries: its content_hash must keep matching its content.
@@ -200,9 +118,6 @@ BEGIN
     RETURN NEW;
 END
 $$;
-DROP TRIGGER IF EXISTS jupyter_artifacts_immutable_version ON artifacts;
-CREATE TRIGGER jupyter_artifacts_immutable_version BEFORE UPDATE ON artifacts
-    FOR EACH ROW EXECUTE FUNCTION jupyter_artifacts_immutable_version();
 
 -- Tags: many per version, each names one version per artifact.
 CREATE TABLE IF NOT EXISTS artifact_tags (
@@ -217,21 +132,6 @@ CREATE TABLE IF NOT EXISTS artifact_tags (
 );
 CREATE INDEX IF NOT EXISTS artifact_tags_version_idx ON artifact_tags (version_id, created_at);
 
--- Legacy version_tag values become tags; where two versions of one artifact carry the
--- same tag, the highest version keeps it and the other is reported.
-INSERT INTO artifact_tags (artifact_id, tag, version_id, actor_type, created_at)
-SELECT DISTINCT ON (artifact_id, version_tag) artifact_id, version_tag, id, 'unknown', created_at
-  FROM artifacts
- WHERE version_tag IS NOT NULL AND version_tag <> ''
- ORDER BY artifact_id, version_tag, version_number DESC NULLS LAST, created_at DESC
-ON CONFLICT DO NOTHING;
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, artifact_id, detail)
-SELECT 'duplicate_tag', 'artifacts', a.id, a.artifact_id,
-       format('tag %L is held by another version of %s; kept in version_tag only', a.version_tag, a.artifact_id)
-  FROM artifacts a JOIN artifact_tags t ON t.artifact_id = a.artifact_id AND t.tag = a.version_tag
- WHERE t.version_id <> a.id
-ON CONFLICT DO NOTHING;
-
 CREATE TABLE IF NOT EXISTS artifact_links (
     id                 BIGSERIAL PRIMARY KEY,
     source_artifact_id TEXT NOT NULL,
@@ -241,17 +141,6 @@ CREATE TABLE IF NOT EXISTS artifact_links (
     evidence           TEXT,
     created_at         TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS artifact_links_source_idx ON artifact_links (source_artifact_id);
-CREATE INDEX IF NOT EXISTS artifact_links_target_idx ON artifact_links (target_artifact_id);
-
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, detail)
-SELECT 'dangling_link_endpoint', 'artifact_links', l.id::text,
-       format('%s %L names no artifact row', e.side, e.ref)
-  FROM artifact_links l
- CROSS JOIN LATERAL (VALUES ('source_artifact_id', l.source_artifact_id),
-                            ('target_artifact_id', l.target_artifact_id)) AS e(side, ref)
- WHERE NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.id = e.ref)
-ON CONFLICT DO NOTHING;
 
 -- Every derivation between exact versions. *_artifact_id is the lineage key, never a
 -- later version's row id. link_id names the artifact_links row the step mirrors.

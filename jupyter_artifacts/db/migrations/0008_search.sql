@@ -215,22 +215,6 @@ BEGIN
 END
 $$;
 
--- The rows already there (the triggers above hold other writers back until this transaction
--- commits); the indexes after the rows, which builds them faster.
-SELECT jupyter_artifacts_search_refresh();
-
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_head_idx ON jupyter_artifacts_search USING gin (head);
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_doc_idx ON jupyter_artifacts_search USING gin (doc);
--- Newest first: the window of newest rows a search reads before the GIN indexes (see
--- db/artifacts.py); within one type: the notebooks it checks for cells, and the counts of
--- GET /api/artifact-types.
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_recent_idx ON jupyter_artifacts_search (created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_type_idx
-    ON jupyter_artifacts_search (artifact_type, created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_artifact_idx ON jupyter_artifacts_search (artifact_id);
-
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_cells_code_idx ON jupyter_artifacts_search_cells USING gin (code);
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_cells_artifact_idx ON jupyter_artifacts_search_cells (artifact_id);
-
--- The planner's word frequencies for the new tables (the runner analyzes the older ones).
-ANALYZE jupyter_artifacts_search, jupyter_artifacts_search_cells;
+-- The rows already there, the indexes (after the rows, which builds them faster) and the
+-- planner's statistics: the online part (0008_search.py), in batches, so that the writers the
+-- triggers above now serve are never held back for long.

@@ -319,9 +319,6 @@ CREATE OR REPLACE FUNCTION jupyter_artifacts_search_refresh() RETURNS BIGINT
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     n_rows   BIGINT;
-    n_cells  BIGINT;
-    n_words  BIGINT;
-    n_more   BIGINT;
 BEGIN
     DELETE FROM jupyter_artifacts_search s
      WHERE NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.id = s.id AND a.is_latest);
@@ -335,7 +332,19 @@ BEGIN
            IS DISTINCT FROM (EXCLUDED.artifact_id, EXCLUDED.artifact_type, EXCLUDED.created_at, EXCLUDED.head,
                              EXCLUDED.doc);
     GET DIAGNOSTICS n_rows = ROW_COUNT;
+    RETURN n_rows + jupyter_artifacts_search_refresh_cells();
+END
+$$;
 
+-- The refresh's second half: the cells of the latest versions, their words and `whole`
+-- (the migration's online part runs the first half in batches, then this).
+CREATE OR REPLACE FUNCTION jupyter_artifacts_search_refresh_cells() RETURNS BIGINT
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    n_cells  BIGINT;
+    n_words  BIGINT;
+    n_more   BIGINT;
+BEGIN
     CREATE TEMPORARY TABLE jupyter_artifacts_current_cells ON COMMIT DROP AS
     SELECT c.notebook_id, c.cell_index, c.artifact_id, c.code
       FROM jupyter_artifacts_version_cells c JOIN artifacts l ON l.id = c.version_id AND l.is_latest;
@@ -387,14 +396,9 @@ BEGIN
               LEFT JOIN jupyter_artifacts_search_cellwords w ON w.artifact_id = s2.artifact_id) x
      WHERE s.id = x.id AND s.whole IS DISTINCT FROM x.whole;
     GET DIAGNOSTICS n_more = ROW_COUNT;
-    RETURN n_rows + n_cells + n_words + n_more;
+    RETURN n_cells + n_words + n_more;
 END
 $$;
 
-SELECT jupyter_artifacts_search_refresh();
-
--- `whole` only where there are cells; a query reads it for the notebooks the other vectors miss.
-CREATE INDEX IF NOT EXISTS jupyter_artifacts_search_whole_idx ON jupyter_artifacts_search USING gin (whole)
-    WHERE whole IS NOT NULL;
-
-ANALYZE jupyter_artifacts_search, jupyter_artifacts_search_cells, jupyter_artifacts_search_cellwords;
+-- Every row recomputed with the functions above, the index of `whole` and the statistics:
+-- the online part (0012_search_across.py), in batches.
