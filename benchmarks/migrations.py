@@ -155,9 +155,12 @@ async def migrate_while_writing(url: str, n: int, interval: float, label: str) -
     await asyncio.sleep(2.0)  # the writer's steady state first
     db = Database(url, auto_migrate=False)
     started = time.perf_counter()
+    failed = None
     try:
         async with db.connection() as conn:
             applied = await migrate.apply_migrations(conn)
+    except Exception as e:  # reported as a figure: a migration that cannot run beside a writer misses the goal
+        failed, applied = f"{phase.now}: {type(e).__name__}: {e} ({e.__cause__})", []
     finally:
         took = time.perf_counter() - started
         await db.close()
@@ -165,6 +168,11 @@ async def migrate_while_writing(url: str, n: int, interval: float, label: str) -
         stop.set()
         await task
         logging.getLogger("jupyter_artifacts").removeHandler(phase)
+    if failed:
+        print(f"{label}: FAILED after {took:.1f} s in {failed}", flush=True)
+        figure(f"migrations, {label}: longest write stall (s)", round(max(writes)[0], 3), "<= 1.0", False,
+               f"the migrations failed after {took:.1f} s in {failed}")
+        return
     if not applied:
         print(f"{label}: no migration to apply", flush=True)
         return

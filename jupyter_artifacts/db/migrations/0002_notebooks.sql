@@ -31,7 +31,7 @@ ALTER TABLE notebook_cells
     -- without re-reading every earlier cell as JSON. NULL for cells other services write.
     ADD COLUMN IF NOT EXISTS canonical            TEXT,
     ADD COLUMN IF NOT EXISTS created_at           TIMESTAMPTZ DEFAULT now();
-CREATE INDEX IF NOT EXISTS notebook_cells_owner_idx ON notebook_cells (notebook_artifact_id);
+-- Its index is built concurrently by the online part (0002_notebooks.py): legacy cells are many.
 
 -- Working sets (the chambers issue builds on these); a cell append may pin its version here.
 CREATE TABLE IF NOT EXISTS chambers (
