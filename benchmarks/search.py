@@ -1,15 +1,21 @@
-"""Benchmark: text search over 1 M versions (DESIGN.md: "answers within 50 ms"), words across
-fields and each item's `match` (snippet) included.
+"""Benchmark: text search over 1 M versions (DESIGN.md: "answers within 50 ms, words and fragments
+of ids and titles alike, whatever the distribution of created_at"), words across fields,
+fragments, and each item's `match` (snippet) included.
 
-Generates 250,000 artifacts x 4 versions (hypotheses, papers, datasets, analyses, personas and
+Generates 250,000 artifacts x 4 versions (x N with --scale N) (hypotheses, papers, datasets, analyses, personas and
 notebooks with their cells in notebook_cells; titles and contents drawn from a Zipf-shaped
 vocabulary with a few rare words planted), fills the search tables, builds their indexes and
 ANALYZEs, then times `ArtifactService.list` (what `GET /api/artifacts?q=` runs) for several
-queries, with and without a type filter, and prints the median per query against the goal,
-with the number of matches. Then the cost of one insert (`ArtifactService.create`, and a cell with plain SQL)
-with the search tables kept up to date and without.
+queries (words, and fragments of ids and titles: across a separator, mid-word, 3 characters),
+with and without a type filter, and prints the median per query against the goal, with the
+number of matches. Then the same queries in a tied world: the same rows with every
+`created_at` of the search table equal, as one bulk import's INSERT gives. Then the disk
+size per million versions, and the cost of one insert (`ArtifactService.create`, and a cell
+with plain SQL) with the search tables kept up to date and without.
 
-    python benchmarks/search.py [--artifacts 250000] [--versions 4] [--repeat 15]
+    python benchmarks/search.py [--scale 1] [--versions 4] [--repeat 15]
+
+`--scale 10`: 2,500,000 artifacts, 10 M versions (DESIGN.md: "at 10x the seed ... still hold").
 
 Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh schema in it, dropped at the end) when
 set, else an embedded PostgreSQL in a temporary directory.
@@ -79,7 +85,11 @@ MARKDOWN = "## {s}\n\n{t}"
 
 
 class Words:
-    """Zipf-shaped draws from the domain words followed by made-up ones."""
+    """Zipf-shaped draws from the domain words followed by made-up ones. Drawn once into a long
+    stream that texts are cut from at random places (each a Zipf sample; drawing every word
+    anew made generating 10 M versions take most of an hour)."""
+
+    STREAM = 1 << 21
 
     def __init__(self, rng: random.Random, extra: int = 4000):
         made = set()
@@ -88,9 +98,11 @@ class Words:
         self.words = DOMAIN + sorted(made - set(DOMAIN))
         self.cum = list(accumulate(1.0 / (r + 1) for r in range(len(self.words))))
         self.rng = rng
+        self.stream = rng.choices(self.words, cum_weights=self.cum, k=self.STREAM)
 
     def take(self, k: int) -> list[str]:
-        return self.rng.choices(self.words, cum_weights=self.cum, k=k)
+        at = self.rng.randrange(self.STREAM - k)
+        return self.stream[at: at + k]
 
     def text(self, lo: int, hi: int) -> str:
         return " ".join(self.take(self.rng.randint(lo, hi)))
@@ -275,14 +287,16 @@ def bulk_load(url: str, artifacts: int, versions: int) -> dict:
     return out
 
 
-def pick_words(url: str, shares: tuple[float, ...]) -> dict[float, tuple[str, int]]:
+def pick_words(url: str, shares: tuple[float, ...], sample: float = 100.0) -> dict[float, tuple[str, int]]:
     """Words held by about these shares of the latest versions, each the prefix of no other word
-    (so that the prefix search for it finds that word only)."""
+    (so that the prefix search for it finds that word only). Counted on a `sample` percent of
+    the rows (ts_stat over every row of a large world takes minutes)."""
     with psycopg.connect(url, autocommit=True) as conn:
         latest = conn.execute("SELECT count(*) FROM jupyter_artifacts_search").fetchone()[0]
-        stats = conn.execute("""
-            SELECT word, ndoc FROM ts_stat('SELECT doc FROM jupyter_artifacts_search')
-             WHERE word ~ '^[a-z]{5,}$'""").fetchall()
+        source = ("SELECT doc FROM jupyter_artifacts_search" if sample >= 100 else
+                  f"SELECT doc FROM jupyter_artifacts_search TABLESAMPLE SYSTEM ({sample}) REPEATABLE (7)")
+        stats = conn.execute("SELECT word, ndoc FROM ts_stat(%s) WHERE word ~ '^[a-z]{5,}$'", (source,)).fetchall()
+    stats = [(w, round(n * 100 / min(sample, 100))) for w, n in stats]
     ordered = sorted(w for w, _ in stats)
 
     def alone(w: str) -> bool:
@@ -296,22 +310,66 @@ def pick_words(url: str, shares: tuple[float, ...]) -> dict[float, tuple[str, in
     return picked
 
 
-def count_matches(conn: psycopg.Connection, q: str, artifact_type: str | None) -> int:
-    """How many latest versions a search lists in all (every tier, as the service pages them)."""
+async def count_matches(url: str, queries: list[tuple[str, str, str | None]]) -> list[int]:
+    """How many latest versions each search lists in all (every tier, as the service pages them)."""
     from jupyter_artifacts.db import search as store
     from jupyter_artifacts.services.search import exact_ids
 
-    tsq = conn.execute("SELECT jupyter_artifacts_search_query(%s)::text", (q,)).fetchone()[0]
-    if tsq is None:  # no word: ids and titles holding the text
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return conn.execute("SELECT count(*) FROM artifacts WHERE is_latest AND (title ILIKE %s OR artifact_id ILIKE %s)"
-                            " AND (%s::text IS NULL OR artifact_type = %s)", (like, like, artifact_type,
-                                                                               artifact_type)).fetchone()[0]
-    tiers = " OR ".join(f"({store.TIER_WHERE[t]}{' AND ' + store.TIER_SCOPE[t] if t in store.TIER_SCOPE else ''})"
-                        for t in store.SEARCH_TIERS)
-    return conn.execute(f"SELECT count(*) FROM jupyter_artifacts_search s WHERE ({tiers})"
-                        " AND (%(type)s::text IS NULL OR s.artifact_type = %(type)s)",
-                        {"tsq": tsq, "exact": exact_ids(q), "type": artifact_type}).fetchone()[0]
+    db = Database(url, auto_migrate=False, statement_timeout_ms=3_600_000)
+    counts = []
+    async with db.connection() as conn:
+        for _, q, kind in queries:
+            found, whole = await store.query_chunks(conn, q)
+            params = {"exact": exact_ids(q), "type": kind, **store.chunk_params(found, whole)}
+            if not found:
+                tiers = f"({store.tier_match(store.LITERAL_TIER, found, whole)})"
+            else:
+                tiers = " OR ".join(["(s.artifact_id = ANY(%(exact)s))"] + [
+                    f"({m}{' AND ' + store.TIER_SCOPE[t] if t in store.TIER_SCOPE else ''})"
+                    for t in store.SEARCH_TIERS[1:] if (m := store.tier_match(t, found, whole))])
+            cur = await conn.execute(f"SELECT count(*) AS n FROM jupyter_artifacts_search s WHERE ({tiers})"
+                                     " AND (%(type)s::text IS NULL OR s.artifact_type = %(type)s)", params)
+            counts.append((await cur.fetchone())["n"])
+    await db.close()
+    return counts
+
+
+SEARCH_TABLES = ("artifacts", "notebook_cells", "jupyter_artifacts_search", "jupyter_artifacts_search_cells",
+                 "jupyter_artifacts_search_cellwords")
+
+
+def sizes(url: str) -> dict[str, int]:
+    """Bytes on disk of each table with its indexes and TOAST, and of the trigram index alone."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        out = {t: conn.execute("SELECT pg_total_relation_size(%s)", (t,)).fetchone()[0] for t in SEARCH_TABLES}
+        out["of which the trigram index"] = conn.execute(
+            "SELECT COALESCE(pg_relation_size(to_regclass('jupyter_artifacts_search_grams_idx')), 0)").fetchone()[0]
+        out["of which folded and grams"] = conn.execute(
+            "SELECT COALESCE(sum(pg_column_size(folded) + pg_column_size(grams)), 0)::bigint"
+            " FROM jupyter_artifacts_search").fetchone()[0]
+    return out
+
+
+def tie_timestamps(url: str) -> float:
+    """Every latest version at one created_at, as one bulk INSERT of adopted rows gives: the
+    search table's (what a search orders by), its indexes rebuilt as bulk_load builds them.
+    Returns seconds."""
+    t0 = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        indexes = conn.execute("""
+            SELECT indexname, indexdef FROM pg_indexes
+             WHERE schemaname = current_schema() AND tablename = 'jupyter_artifacts_search'
+               AND indexname NOT LIKE '%pkey'""").fetchall()
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        conn.execute("UPDATE jupyter_artifacts_search SET created_at = '2024-06-01T00:00:00Z'")
+        conn.execute("VACUUM jupyter_artifacts_search")
+        for _, definition in indexes:
+            conn.execute(definition)
+        conn.execute("ANALYZE jupyter_artifacts_search")
+    return time.perf_counter() - t0
 
 
 async def time_queries(url: str, queries: list[tuple[str, str, str | None]], repeat: int,
@@ -441,19 +499,52 @@ async def insert_costs(url: str, n: int) -> dict:
     return out
 
 
+def report_world(title: str, queries, timings, bare, counts) -> float:
+    """Print one world's table; returns its slowest query (the literal `%_` aside)."""
+    print(title, flush=True)
+    print(f"{'query':<34} {'q':<22} {'type':<9} {'matches':>9} {'page':>5}  {'median':>9}  {'page 2':>9}  "
+          f"{'no match':>9}  {'1st field':<9} goal <= {GOAL_MS:.0f} ms")
+    worst, worst_bare, literal = 0.0, 0.0, None
+    for (label, q, kind), r, b, n in zip(queries, timings, bare, counts):
+        page2 = f"{r['page2_ms']:6.2f} ms" if r["page2_ms"] is not None else "        -"
+        slowest = max(r["ms"], r["page2_ms"] or 0)
+        if q == "%_":
+            literal = slowest
+        else:
+            worst = max(worst, slowest)
+            worst_bare = max(worst_bare, b["ms"], b["page2_ms"] or 0)
+        ok = "ok" if slowest <= GOAL_MS else "OVER"
+        print(f"{label:<34} {q!r:<22} {kind or '-':<9} {n:>9,} {r['page']:>5}  {r['ms']:6.2f} ms  {page2}  "
+              f"{b['ms']:6.2f} ms  {r['field']:<9} {ok}")
+    types = timings[-1]
+    print(f"GET /api/artifact-types ({types['types']} types)          median {types['types_ms']:6.2f} ms")
+    print(f"slowest text search: median {worst:.2f} ms (goal <= {GOAL_MS:.0f} ms); without `match`: "
+          f"{worst_bare:.2f} ms; a q of fewer than 3 characters without any letter or digit ('%_'), matched "
+          f"literally against every id and title: {literal:.0f} ms", flush=True)
+    return worst
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--artifacts", type=int, default=250_000)
+    parser.add_argument("--scale", type=int, default=1, help="x 250,000 artifacts (10: 10 M versions)")
+    parser.add_argument("--artifacts", type=int, default=None, help="artifacts (default 250,000 x scale)")
     parser.add_argument("--versions", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--inserts", type=int, default=200)
     args = parser.parse_args()
+    artifacts = args.artifacts or 250_000 * args.scale
     with database() as url:
         t0 = time.perf_counter()
-        made = bulk_load(url, args.artifacts, args.versions)
+        made = bulk_load(url, artifacts, args.versions)
         total = time.perf_counter() - t0
-        common = pick_words(url, (0.01, 0.05, 0.20))
+        millions = made["versions"] / 1e6
+        print(f"search over {made['versions']:,} versions ({made['artifacts']:,} artifacts x {args.versions}; "
+              f"{made['notebooks']:,} notebooks with {made['cells']:,} cells)")
+        print(f"generated in {total:.0f} s: COPY {made['load_s']:.0f} s, search tables filled {made['fill_s']:.0f} s, "
+              f"indexes built {made['index_s']:.0f} s (what migrations 0008-0016 cost on such a database)", flush=True)
+        common = pick_words(url, (0.01, 0.05, 0.20), sample=100 / args.scale)
         (mid, _), (five, _), (word, word_n) = common[0.01], common[0.05], common[0.20]
+        middle = artifacts // 2 + 1
         queries = [
             ("rare word, content only", "xenotropic", None),
             ("rare word, content only", "xenotropic", "hypothesis"),
@@ -466,9 +557,9 @@ def main() -> None:
             ("stop word 'the' (in ~all)", "the", None),
             ("prefix as typed", "micr", None),
             ("two words", "TREM2 plaque", None),
-            ("id fragment", "H-89", None),
-            ("id fragment", "NB-12", None),
-            ("id fragment", "NB", "notebook"),
+            ("id words", "H-89", None),
+            ("id words", "NB-12", None),
+            ("id words", "NB", "notebook"),
             ("cell-only word", "leidenalg", None),
             ("cell-only word", "leidenalg", "notebook"),
             ("common cell-only word", "adata", None),
@@ -479,50 +570,50 @@ def main() -> None:
             ("common word + common cell word", f"{word} adata", None),
             ("rare content + common cell word", "xenotropic adata", None),
             ("three words across fields", "microglia TREM2 adata", None),
-            # Fragments of 3+ characters of ids and titles.
+            # Fragments of 3+ characters of ids and titles (migration 0016's trigrams).
+            ("fragment across a separator", "r-P-7", None),
+            ("fragment across a separator", "P-7", None),
+            ("id fragment, about ten artifacts", f"-{middle // 10}", None),
+            ("id fragment, no match", "e-73191", None),
+            ("full id", "hypothesis-H-89", None),
+            ("mid-word title fragment", "icrogl", None),
             ("title fragment", "crystalline", None),
             ("id fragment", "pothesis", None),
+            ("3-character fragment", "omi", None),
+            ("3-character fragment, rare", "xqz", None),
             ("fragment + cell word", "amified leidenalg", "notebook"),
             ("no match", "zyxwvut", None),
             ("no word at all", "%_", None),
         ]
-        timings = asyncio.run(time_queries(url, queries, args.repeat))
-        bare = asyncio.run(time_queries(url, queries, args.repeat, matches=False))
-        with psycopg.connect(url, autocommit=True) as conn:
-            counts = [count_matches(conn, q, kind) for _, q, kind in queries]
+        counts = asyncio.run(count_matches(url, queries))
+        worlds = {}
+        for world in ("distinct", "tied"):
+            if world == "tied":
+                print(f"tied world: every created_at set equal, indexes rebuilt in {tie_timestamps(url):.0f} s",
+                      flush=True)
+            timings = asyncio.run(time_queries(url, queries, args.repeat))
+            bare = asyncio.run(time_queries(url, queries, args.repeat, matches=False))
+            title = ("distinct created_at (spread over time)" if world == "distinct" else
+                     "tied created_at (every latest version at one instant, as a bulk import gives)")
+            worlds[world] = report_world(f"-- {title}: median of each query's first page and second page of 50, "
+                                         "`match` (snippets) included; 'no match' = without computing `match`",
+                                         queries, timings, bare, counts)
         rank_ms = ts_rank_ms(url, word, args.repeat)
+        disk = sizes(url)
         costs = asyncio.run(insert_costs(url, args.inserts))
 
-    print(f"search over {made['versions']:,} versions ({made['artifacts']:,} artifacts x {args.versions}; "
-          f"{made['notebooks']:,} notebooks with {made['cells']:,} cells)")
-    print(f"generated in {total:.0f} s: COPY {made['load_s']:.0f} s, search tables filled {made['fill_s']:.0f} s, "
-          f"indexes built {made['index_s']:.0f} s (what migration 0008 costs on such a database)")
-    print("median of each query's first page and second page of 50, `match` (snippets) included; "
-          "'no match' = the same without computing `match`")
-    print(f"{'query':<32} {'q':<26} {'type':<9} {'matches':>8} {'page':>5}  {'median':>9}  {'page 2':>9}  "
-          f"{'no match':>9}  {'1st field':<9} goal <= {GOAL_MS:.0f} ms")
-    worst, worst_bare, literal = 0.0, 0.0, None
-    for (label, q, kind), r, b, n in zip(queries, timings, bare, counts):
-        page2 = f"{r['page2_ms']:6.2f} ms" if r["page2_ms"] is not None else "        -"
-        slowest = max(r["ms"], r["page2_ms"] or 0)
-        if q == "%_":
-            literal = slowest
-        else:
-            worst = max(worst, slowest)
-            worst_bare = max(worst_bare, b["ms"], b["page2_ms"] or 0)
-        ok = "ok" if slowest <= GOAL_MS else "OVER"
-        print(f"{label:<32} {q!r:<26} {kind or '-':<9} {n:>8,} {r['page']:>5}  {r['ms']:6.2f} ms  {page2}  "
-              f"{b['ms']:6.2f} ms  {r['field']:<9} {ok}")
-    types = timings[-1]
-    print(f"GET /api/artifact-types ({types['types']} types)          median {types['types_ms']:6.2f} ms")
-    print(f"slowest text search: median {worst:.2f} ms (goal <= {GOAL_MS:.0f} ms); "
-          f"without `match`: {worst_bare:.2f} ms")
-    figure("text search at 1 M versions, slowest query", worst, f"<= {GOAL_MS:.0f} ms", worst <= GOAL_MS,
-           "median of the slowest of the queries above, across fields and snippets included")
-    print(f"a q without any letter or digit is matched literally against every latest id and title "
-          f"(what every q did before): {literal:.0f} ms")
+    scale = f"{millions:.0f} M versions"
+    for world, worst in worlds.items():
+        figure(f"text search at {scale}, slowest query, {world} created_at", worst, f"<= {GOAL_MS:.0f} ms",
+               worst <= GOAL_MS, "median of the slowest of the queries above (words, fragments, across fields), "
+               "snippets included")
     print(f"for comparison, ordering the {word_n:,} matches of {word!r} by ts_rank (stored vectors, every "
           f"match scored): median {rank_ms:.1f} ms")
+    print(f"disk per million versions ({scale} in all; tables with their indexes and TOAST):")
+    for name, size in disk.items():
+        print(f"  {name:<44} {size / millions / 2**20:8.1f} MiB")
+    print(f"  {'all of the above tables':<44} "
+          f"{sum(disk[t] for t in SEARCH_TABLES) / millions / 2**20:8.1f} MiB")
 
     def med(values):
         return statistics.median(values) * 1000

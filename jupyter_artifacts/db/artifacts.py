@@ -92,17 +92,13 @@ async def all_versions(conn, artifact_id: str) -> list[dict]:
 
 
 async def list_latest(conn, *, artifact_type: str | None, tag: str | None, after: tuple | None,
-                      limit: int, literal: str | None = None) -> list[dict]:
-    """Latest versions, newest first; with `literal`, those whose id or title contains it."""
+                      limit: int) -> list[dict]:
+    """Latest versions, newest first (a text search, `q`: db/search.py)."""
     where = ["a.is_latest"]
     params: list[Any] = []
     if artifact_type:
         where.append("a.artifact_type = %s")
         params.append(artifact_type)
-    if literal:
-        like = "%" + literal.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(a.title ILIKE %s OR a.artifact_id ILIKE %s)")
-        params += [like, like]
     if tag:
         where.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = a.artifact_id AND t.tag = %s)")
         params.append(tag)

@@ -1,48 +1,53 @@
-"""SQL of the search (migrations 0008 and 0012): `GET /api/artifacts?q=` and its `match`."""
+"""SQL of the search (migrations 0008, 0012 and 0016): `GET /api/artifacts?q=` and its `match`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from .artifacts import _FROM, _all, _one, _read
 
+# A query is its whitespace-separated chunks (jupyter_artifacts_search_chunks(), migration
+# 0016): each must match somewhere, by its words (`term`) or, for a chunk of 3 or more
+# characters, as a fragment of the id or the title (`fragment`: a substring, any case).
 # A search lists latest versions in tiers, best first, newest first within a tier:
-#   4  the artifact id is what was typed
-#   3  every word of the query is in the id or the title
-#   2  every word is in the id, title or content (and not all of them in the id and title)
-#   1  every word is in the id, title, content or a cell of the notebook's latest version, at
-#      least one only in a cell (a title word and a cell word together: migration 0012)
-# A word of 3 or more characters also matches inside an id or title word (its fragments).
+#   5  the artifact id is what was typed
+#   4  every chunk's words are in the id or the title
+#   3  every chunk is in the id or the title, by its words or as a fragment (some only so)
+#   2  every chunk is in the id, title or content (the content's words; fragments as above)
+#   1  ... or in a cell of the notebook's latest version (a title word and a cell word together)
 # The tiers are disjoint, so a page is the next rows of its tier, then of the tiers below.
 # Recency inside a tier (rather than ts_rank over every match) keeps a common word as cheap
 # as a rare one: nothing has to score every match before the first page.
 #
 # How a tier is read, whatever the words: first a window of the newest latest versions (after
 # the cursor), each checked; a common word fills the page there and stops. If the window
-# holds too few matches, the rest come from the GIN indexes, restricted to rows older than
-# the window, and sorted: there are few of them by then. The window is the newest rows
-# whatever their type (type and tag are checked with the words), so it reads neighbouring
-# rows on few pages; only the notebook tier walks notebooks alone, and fewer of them, as
-# checking one reads its larger vector.
-# Left to itself the planner guesses: it puts every prefix (`word:*`) it has no statistics
-# for at 0.5 % of the rows, and for a rare prefix it would walk the recency index through
-# every row to fill a page that never fills.
+# holds too few matches, the rest come from the GIN indexes: every match (without the cursor
+# or the window's end, which a bulk import's tied timestamps make the planner misjudge: it
+# would walk the recency index through every row to fill a page), then those older than the
+# window, sorted. The window is the newest rows whatever their type (type and tag are checked
+# with the words), so it reads neighbouring rows on few pages; only the notebook tier walks
+# notebooks alone, and fewer of them, as checking one reads its larger vector. The search runs
+# with sequential scans off (services/search.py): the planner has no statistics for a prefix
+# (`word:*`) and would otherwise scan the table for a common-looking one.
 
-SEARCH_TIERS = (4, 3, 2, 1)
+EXACT, HEAD, FRAGMENT, DOC, CELLS = 5, 4, 3, 2, 1
+SEARCH_TIERS = (EXACT, HEAD, FRAGMENT, DOC, CELLS)
 LITERAL_TIER = 0  # a text without any word (`%_`, `→`): ids and titles holding it, newest first
-SEARCH_WINDOW = {3: 4000, 2: 4000, 1: 256}  # rows a window checks (tier 1: notebooks)
-_QUERY = "%(tsq)s::tsquery"
-TIER_WHERE = {
-    4: "s.artifact_id = ANY(%(exact)s)",
-    3: f"s.head @@ {_QUERY}",
-    2: f"s.doc @@ {_QUERY} AND NOT s.head @@ {_QUERY}",
-    1: f"s.whole @@ {_QUERY} AND NOT s.doc @@ {_QUERY}",
-}
-TIER_SCOPE = {1: "s.artifact_type = 'notebook'"}  # only notebooks have cells
+SEARCH_WINDOW = {HEAD: 4000, FRAGMENT: 4000, DOC: 4000, CELLS: 256, LITERAL_TIER: 4000}  # rows a window checks
+TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
 _NEWEST = "ORDER BY s.created_at DESC, s.id DESC"
 _AFTER = "(s.created_at, s.id) < (%(after_at)s, %(after_id)s)"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    n: int
+    term: str | None      # its words, a tsquery's text
+    fragment: str | None  # lower-cased, when it has 3 or more characters
+    grams: list[int] | None
 
 
 async def _search_rows(conn, sql: str, params: dict) -> list[dict]:
@@ -54,37 +59,89 @@ async def _search_rows(conn, sql: str, params: dict) -> list[dict]:
     return await cur.fetchall()
 
 
-async def search_query(conn, q: str) -> str | None:
-    """The tsquery (as text) of what a user typed: see jupyter_artifacts_search_terms() in
-    migration 0012; None when the text holds no word (no letter or digit, to the parser)."""
-    row = await _one(conn, "SELECT jupyter_artifacts_search_query(%s)::text AS tsq", (q,))
-    return row["tsq"]
+async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
+    """The chunks of what a user typed (none when it holds no word), and the whole text as one
+    fragment (`n` 0), which a text without any word is matched by."""
+    rows = await _all(conn, """
+        SELECT n, term::text AS term, fragment, grams FROM jupyter_artifacts_search_chunks(%(q)s)
+        UNION ALL
+        SELECT 0, NULL, lower(%(q)s), CASE WHEN char_length(%(q)s) >= 3
+                                           THEN jupyter_artifacts_search_grams(lower(%(q)s)) END
+         ORDER BY 1""", {"q": q})
+    chunks = [Chunk(**r) for r in rows]
+    whole, chunks = chunks[0], chunks[1:]
+    return (chunks if any(c.term for c in chunks) else []), whole
 
 
-def _and(*conditions: str) -> str:
-    return " AND ".join(conditions) or "TRUE"
+def _fragment(c: Chunk) -> str:
+    found = f"strpos(s.folded, %(f{c.n})s) > 0"
+    return f"(s.grams @> %(g{c.n})s::int4[] AND {found})" if c.grams else found
 
 
-async def search_tier(conn, tier: int, *, tsq: str, exact: list[str], artifact_type: str | None,
-                      tag: str | None, after: tuple | None, limit: int, ends: dict | None = None) -> list[dict]:
+def _each(vector: str, chunks: list[Chunk], fragments: bool) -> str | None:
+    """Every chunk in `vector` (head, doc, whole) by its words, or (with `fragments`) in the id
+    or title as a fragment; None when some chunk cannot match that way."""
+    parts = []
+    for c in chunks:
+        arms = [f"s.{vector} @@ %(w{c.n})s::tsquery"] if c.term else []
+        if fragments and c.fragment:
+            arms.append(_fragment(c))
+        if not arms:
+            return None
+        parts.append("(" + " OR ".join(arms) + ")")
+    return " AND ".join(parts)
+
+
+def tier_match(tier: int, chunks: list[Chunk], whole: Chunk) -> str | None:
+    """The condition of a tier (below the exact id), None when no row can be in it. The tiers
+    below exclude the ones above null-safely (`IS NOT TRUE`: trigram columns are NULL on rows
+    migration 0016 has not reached yet)."""
+    if tier == LITERAL_TIER:
+        return _fragment(whole)
+    words_in_head = _each("head", chunks, False)
+    in_head = _each("head", chunks, True)
+    if tier == HEAD:
+        return words_in_head
+    if tier == FRAGMENT:
+        if not any(c.fragment for c in chunks):
+            return None
+        return in_head if words_in_head is None else f"{in_head} AND ({words_in_head}) IS NOT TRUE"
+    if tier == DOC:
+        return f"{_each('doc', chunks, True)} AND ({in_head}) IS NOT TRUE"
+    return f"{_each('whole', chunks, True)} AND ({_each('doc', chunks, True)}) IS NOT TRUE"
+
+
+def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
+    params: dict[str, Any] = {}
+    for c in (*chunks, whole):
+        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"g{c.n}": c.grams})
+    return params
+
+
+async def search_tier(conn, tier: int, *, chunks: list[Chunk], whole: Chunk, exact: list[str],
+                      artifact_type: str | None, tag: str | None, after: tuple | None, limit: int,
+                      ends: dict | None = None) -> list[dict]:
     """The latest versions of one tier, newest first (see above): at most `limit` rows after
     `after` = (search_at, id), the last row already listed. Rows carry `search_at`, the time
-    the tier is ordered by. `tsq` comes from search_query(). `ends`: where windows end, kept
-    by the caller across the tiers of one request (tiers 3 and 2 read the same window)."""
-    params: dict[str, Any] = {"tsq": tsq, "exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
-                              "window": SEARCH_WINDOW.get(tier, 0)}
+    the tier is ordered by. `chunks` and `whole` come from query_chunks(). `ends`: where
+    windows end, kept by the caller across the tiers of one request (they read the same window)."""
+    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
+                              "window": SEARCH_WINDOW.get(tier, 0), **chunk_params(chunks, whole)}
     if after:
         params["after_at"], params["after_id"] = after
     resume = [_AFTER] if after else []
     scope = [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []
-    match = [TIER_WHERE[tier]]
-    if tier != 4 and exact:
-        match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in tier 4
+    condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
+    if condition is None:
+        return []
+    match = [condition]
+    if tier != EXACT and exact:
+        match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in the exact tier
     if artifact_type:
         match.append("s.artifact_type = %(type)s")
     if tag:
         match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id AND t.tag = %(tag)s)")
-    if tier == 4:
+    if tier == EXACT:
         return await _search_rows(conn, f"""
             SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, *resume)}
              {_NEWEST} LIMIT %(limit)s""", params)
@@ -107,12 +164,21 @@ async def search_tier(conn, tier: int, *, tsq: str, exact: list[str], artifact_t
         return rows  # the window held every row there is
     params["after_at"], params["after_id"] = end["created_at"], end["id"]
     params["limit"] = limit - len(rows)
-    # Every match older than the window, through the GIN indexes (MATERIALIZED: all of them,
-    # never a walk along the recency index), then the newest of those.
+    if tier == LITERAL_TIER and not whole.grams:
+        # Under 3 characters no index helps: the older rows in order, until the page is full.
+        return rows + await _search_rows(conn, f"""
+            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, _AFTER)}
+             {_NEWEST} LIMIT %(limit)s""", params)
+    # Every match through the GIN indexes (MATERIALIZED, and without the window's end: a plan
+    # that cannot depend on how created_at is spread), then the newest older than the window.
     return rows + await _search_rows(conn, f"""
-        WITH older AS MATERIALIZED (
-            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, _AFTER)})
-        SELECT s.id, s.created_at FROM older s {_NEWEST} LIMIT %(limit)s""", params)
+        WITH every AS MATERIALIZED (
+            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match)})
+        SELECT s.id, s.created_at FROM every s WHERE {_AFTER} {_NEWEST} LIMIT %(limit)s""", params)
+
+
+def _and(*conditions: str) -> str:
+    return " AND ".join(conditions) or "TRUE"
 
 
 async def type_counts(conn) -> list[dict]:
@@ -125,23 +191,30 @@ async def type_counts(conn) -> list[dict]:
 
 # -- match: why a listed version matched (only the page's rows, never every match) -----------
 
-_TERMS = "t AS MATERIALIZED (SELECT n, term FROM jupyter_artifacts_search_terms(%(q)s))"
+_TERMS = "t AS MATERIALIZED (SELECT n, term, fragment FROM jupyter_artifacts_search_chunks(%(q)s))"
 
 
 async def match_fields(conn, q: str, row_ids: list[str]) -> dict[str, dict]:
-    """For each row: the numbers of the query's terms (one per space-separated chunk, from 1)
-    that its id's words, its title's words, its id and title with their fragments (the stored
-    `head`) and its id, title and content (the stored `doc`) hold, the terms' text (`terms`,
-    by number from 1), and its best cell (the cell of its latest version holding the most terms,
-    the first such): {id: {in_id, in_title, in_head, in_doc, terms, notebook_id, cell_index,
-    in_cell}}. Only short texts are parsed here; the rest are the stored vectors."""
+    """For each row: the numbers of the query's chunks (from 1) that its id holds (by words or
+    as a fragment; `frag_id`: as a fragment only), that its title holds (likewise `frag_title`),
+    that its id, title and content hold (`in_doc`), the chunks' fragments (`fragments`, by
+    number from 1, None for a chunk under 3 characters), and its best cell (the cell of its
+    latest version holding the most chunks' words, the first such): {id: {in_id, frag_id,
+    in_title, frag_title, in_doc, fragments, notebook_id, cell_index, in_cell}}. Only short
+    texts are parsed here; the rest are the stored vectors."""
     rows = await _all(conn, f"""
         WITH {_TERMS}
-        SELECT a.id, ARRAY(SELECT t.term::text FROM t ORDER BY t.n) AS terms,
-               ARRAY(SELECT t.n FROM t WHERE v.id_words @@ t.term ORDER BY t.n) AS in_id,
-               ARRAY(SELECT t.n FROM t WHERE v.title_words @@ t.term ORDER BY t.n) AS in_title,
-               ARRAY(SELECT t.n FROM t WHERE s.head @@ t.term ORDER BY t.n) AS in_head,
-               ARRAY(SELECT t.n FROM t WHERE s.doc @@ t.term ORDER BY t.n) AS in_doc,
+        SELECT a.id, ARRAY(SELECT t.fragment FROM t ORDER BY t.n) AS fragments,
+               ARRAY(SELECT t.n FROM t WHERE v.id_words @@ t.term OR strpos(v.id_folded, t.fragment) > 0
+                      ORDER BY t.n) AS in_id,
+               ARRAY(SELECT t.n FROM t WHERE (v.id_words @@ t.term) IS NOT TRUE AND strpos(v.id_folded, t.fragment) > 0
+                      ORDER BY t.n) AS frag_id,
+               ARRAY(SELECT t.n FROM t WHERE v.title_words @@ t.term OR strpos(v.title_folded, t.fragment) > 0
+                      ORDER BY t.n) AS in_title,
+               ARRAY(SELECT t.n FROM t WHERE (v.title_words @@ t.term) IS NOT TRUE
+                                            AND strpos(v.title_folded, t.fragment) > 0 ORDER BY t.n) AS frag_title,
+               ARRAY(SELECT t.n FROM t WHERE s.doc @@ t.term OR strpos(v.id_folded, t.fragment) > 0
+                                            OR strpos(v.title_folded, t.fragment) > 0 ORDER BY t.n) AS in_doc,
                cell.notebook_id, cell.cell_index, COALESCE(cell.hits, '{{}}') AS in_cell
           FROM unnest(%(ids)s::text[]) AS p(id)
           JOIN artifacts a ON a.id = p.id
@@ -150,7 +223,9 @@ async def match_fields(conn, q: str, row_ids: list[str]) -> dict[str, dict]:
               SELECT to_tsvector('pg_catalog.simple'::regconfig, jupyter_artifacts_search_split(a.artifact_id))
                          AS id_words,
                      to_tsvector('pg_catalog.simple'::regconfig,
-                                 jupyter_artifacts_search_split(pg_catalog.left(a.title, 4000))) AS title_words
+                                 jupyter_artifacts_search_split(pg_catalog.left(a.title, 4000))) AS title_words,
+                     lower(COALESCE(a.artifact_id, '')) AS id_folded,
+                     lower(pg_catalog.left(COALESCE(a.title, ''), 4000)) AS title_folded
               OFFSET 0) v
           LEFT JOIN LATERAL (
               SELECT c.notebook_id, c.cell_index, h.hits FROM jupyter_artifacts_search_cells c
@@ -172,7 +247,7 @@ BEFORE = 60  # characters of text before a headline, for context
 
 async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[dict]:
     """ts_headline of each pick ({id, field, notebook_id?, cell_index?, terms}: the field's text
-    around the terms it holds), in order: [{headline, original, before, terms_text, position}].
+    around the terms it holds), in order: [{headline, original, before, position}].
     `headline` is cut from the text as it was searched (ids, titles and code with their
     separators blanked; `<` and `>` blanked everywhere, or the parser would drop markup-like
     text from the headline and the stretch could not be found again) and carries START/STOP around each matched word; `original` is the same
@@ -185,7 +260,7 @@ async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[d
         WITH {_TERMS},
              p AS (SELECT * FROM jsonb_to_recordset(%(items)s) AS p(ord int, id text, field text, notebook_id text,
                                                                    cell_index int, terms int[]))
-        SELECT p.ord, h.headline, qq.text AS terms_text,
+        SELECT p.ord, h.headline,
                CASE WHEN at.pos > 0 THEN substr(x.original, at.pos, char_length(at.plain)) END AS original,
                CASE WHEN at.pos > 1 THEN substr(x.original, greatest(1, at.pos - %(before)s),
                                                 least(at.pos - 1, %(before)s)) ELSE '' END AS before,
@@ -218,12 +293,13 @@ async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[d
          CROSS JOIN LATERAL (SELECT translate(CASE WHEN p.field = 'content' THEN translate(x.original, '<>', '  ')
                                                    ELSE jupyter_artifacts_search_split(x.original) END,
                                               %(marks)s, '  ') AS text OFFSET 0) y
-         CROSS JOIN LATERAL (SELECT string_agg('(' || t.term::text || ')', ' | ')::tsquery AS query,
-                                    string_agg('(' || t.term::text || ')', ' | ') AS text
-                               FROM t WHERE t.n = ANY(p.terms) OFFSET 0) qq
-         CROSS JOIN LATERAL (SELECT ts_headline('pg_catalog.simple'::regconfig, y.text, qq.query,
-                                                CASE WHEN char_length(y.text) <= %(whole)s
-                                                     THEN %(all)s ELSE %(options)s END) AS headline
+         CROSS JOIN LATERAL (SELECT string_agg('(' || t.term::text || ')', ' | ')::tsquery AS query
+                               FROM t WHERE t.n = ANY(p.terms) AND t.term IS NOT NULL OFFSET 0) qq
+         -- (A pick whose chunks matched as fragments only has no words to mark: its text.)
+         CROSS JOIN LATERAL (SELECT COALESCE(ts_headline('pg_catalog.simple'::regconfig, y.text, qq.query,
+                                                         CASE WHEN char_length(y.text) <= %(whole)s
+                                                              THEN %(all)s ELSE %(options)s END),
+                                             y.text) AS headline
                               OFFSET 0) h
          CROSS JOIN LATERAL (SELECT strpos(y.text, translate(h.headline, %(marks)s, '')) AS pos,
                                     translate(h.headline, %(marks)s, '') AS plain OFFSET 0) at

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from ..db import artifacts as store
 from ..db import search as search_store
 from ..models import artifacts as m
 from ..models.common import SearchMatch, VersionPage
@@ -16,8 +15,6 @@ from .versions import to_version
 # Control characters (NUL above all, which PostgreSQL text cannot hold) separate words.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LOOKS_LIKE_REF = re.compile(rf"^(?P<base>{ID_PATTERN})(?:@v[0-9]{{1,9}})?$")
-# A fragment alternative in a term's text (migration 0012): '\x01word':*
-_FRAGMENT = re.compile(r"'\x01((?:[^'\\]|''|\\.)*)':\*")
 SNIPPET_MAX = 240  # code points of a snippet at most; the text around its first matched word
 
 
@@ -50,58 +47,48 @@ async def search(db, text: str, query: m.ListArtifacts) -> VersionPage:
         # One snapshot for every tier, so a version committed meanwhile cannot show twice.
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         await conn.execute("SET LOCAL jit = off")  # compiling costs more than these short queries
-        tsq = await search_store.search_query(conn, text)
-        if tsq is None:
+        # Through the indexes whatever the planner guesses (db/search.py): a tier's matches come
+        # from a window of the newest rows or from the GIN indexes, never from a scan.
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        chunks, whole = await search_store.query_chunks(conn, text)
+        if not chunks:
             tiers = [search_store.LITERAL_TIER]
         else:
-            tiers = [t for t in search_store.SEARCH_TIERS if t <= start and (t != 4 or exact)
-                     and (t != 1 or query.type in (None, "notebook"))]  # cells belong to notebooks
+            tiers = [t for t in search_store.SEARCH_TIERS if t <= start and (t != search_store.EXACT or exact)
+                     and (t != search_store.CELLS or query.type in (None, "notebook"))]  # cells: notebooks'
         for tier in tiers:
             resume = tuple(after) if after and tier == start else None
             need = query.limit + 1 - len(found)
-            if tier == search_store.LITERAL_TIER:
-                rows = await store.list_latest(conn, artifact_type=query.type, tag=query.tag, literal=text,
-                                               after=resume, limit=need)
-            else:
-                rows = await search_store.search_tier(conn, tier, tsq=tsq, exact=exact, artifact_type=query.type,
-                                                      tag=query.tag, after=resume, limit=need, ends=ends)
+            rows = await search_store.search_tier(conn, tier, chunks=chunks, whole=whole, exact=exact,
+                                                  artifact_type=query.type, tag=query.tag, after=resume,
+                                                  limit=need, ends=ends)
             found += [(tier, r) for r in rows]
             if len(found) > query.limit:
                 break
         more = len(found) > query.limit
         found = found[: query.limit]
         rows = [r for _, r in found]
-        matches = (literal_matches(text, rows) if tsq is None else await page_matches(conn, text, rows))
+        matches = (literal_matches(text, rows) if not chunks else await page_matches(conn, text, rows))
     return VersionPage(items=[to_version(r, match=mt) for r, mt in zip(rows, matches)],
                        next_cursor=encode_cursor(found[-1][1], found[-1][0]) if more else None)
 
 
 # -- match ------------------------------------------------------------------------------------
 
-def fragments_of(term: str) -> list[str]:
-    """The fragment words of one term's text (migration 0012's `'\\x01word':*`)."""
-    return [g.replace("''", "'").replace("\\\\", "\\") for g in _FRAGMENT.findall(term)]
-
-
-def pick_field(fields: dict, title: str) -> tuple[str, list[int]]:
-    """API.md's `field`: the title when it holds every word of the query. Otherwise the field
-    that explains the most of the words the title does not hold (the row shows the title
+def pick_field(fields: dict) -> tuple[str, list[int]]:
+    """API.md's `field`: the title when it holds every chunk of the query. Otherwise the field
+    that explains the most of the chunks the title does not hold (the row shows the title
     already: `microglia TREM2` on a notebook titled "Microglia…" points at the cell with TREM2):
     a cell or the content (the cell on a tie: a notebook's content is its metadata); else the
-    title, else the id. Returns the field and the numbers of the terms it holds.
+    title, else the id. Returns the field and the numbers of the chunks it holds.
 
-    `fields` comes from db/search.py match_fields(): a term that only the stored `head` holds
-    matched as a fragment, of the title if the title contains one of its fragment words."""
-    in_id, in_title = fields["in_id"], list(fields["in_title"])
-    folded = _fold(title or "")
-    for n in fields["in_head"] or []:
-        if n not in in_id and n not in in_title and any(f in folded for f in fragments_of(fields["terms"][n - 1])):
-            in_title.append(n)
-    in_id = [n for n in fields["in_head"] or [] if n not in in_title] if not in_title else in_id
-    if in_title and len(set(in_title)) >= len(fields["terms"]):
-        return "title", sorted(in_title)
-    # Content terms: those of id, title and content together that neither the id nor the title holds.
-    content = [t for t in fields["in_doc"] or [] if t not in (fields["in_head"] or [])]
+    `fields` comes from db/search.py match_fields() (an id or a title holds a chunk by its
+    words or as a fragment)."""
+    in_id, in_title = list(fields["in_id"] or []), list(fields["in_title"] or [])
+    if in_title and len(set(in_title)) >= len(fields["fragments"]):
+        return "title", in_title
+    # Content chunks: those of id, title and content together that neither the id nor the title holds.
+    content = [t for t in fields["in_doc"] or [] if t not in in_id and t not in in_title]
     cell = fields["in_cell"] or []
     beyond_title = [len([t for t in terms if t not in in_title]) for terms in (cell, content)]
     if cell and beyond_title[0] >= max(beyond_title[1], 1 if in_title else 0):
@@ -109,7 +96,7 @@ def pick_field(fields: dict, title: str) -> tuple[str, list[int]]:
     if content and (beyond_title[1] or not in_title):
         return "content", content
     if in_title:
-        return "title", sorted(in_title)
+        return "title", in_title
     if cell and len(cell) >= len(content):
         return "cell", cell
     return "id", in_id
@@ -122,23 +109,27 @@ async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
     fields = await search_store.match_fields(conn, text, [r["id"] for r in rows])
     picks = []
     for r in rows:
-        f = fields.get(r["id"]) or {"in_id": [], "in_title": [], "in_head": [], "in_doc": [], "in_cell": []}
-        field, terms = pick_field(f, r["title"])
+        f = fields.get(r["id"]) or {"in_id": [], "in_title": [], "in_doc": [], "in_cell": [], "fragments": [],
+                                    "frag_id": [], "frag_title": []}
+        field, terms = pick_field(f)
+        # Chunks found in the field as fragments only: ts_headline marks words, these are marked here.
+        by_fragment = {"id": f["frag_id"], "title": f["frag_title"]}.get(field) or []
         picks.append({"id": r["id"], "field": field, "terms": terms,
+                      "fragments": [f["fragments"][n - 1] for n in by_fragment if n in terms],
                       "notebook_id": f.get("notebook_id") if field == "cell" else None,
                       "cell_index": f.get("cell_index") if field == "cell" else None})
     lines = await search_store.headlines(conn, text, [p for p in picks if p["terms"]], SNIPPET_MAX)
     out, it = [], iter(lines)
     for r, p in zip(rows, picks):
         if not p["terms"]:
-            # No term in any one field (an exact id with odd characters): the id as it is.
+            # No chunk in any one field (an exact id with odd characters): the id as it is.
             out.append(SearchMatch(field="id", snippet=r["artifact_id"],
                                    ranges=[[0, len(r["artifact_id"])]] if r["artifact_id"] else []))
             continue
         line = next(it)
         snippet, ranges = from_headline(line["headline"] or "", line["original"], line["before"])
-        if p["field"] in ("id", "title"):
-            ranges = merge(ranges + fragment_ranges(snippet, line["terms_text"] or ""))
+        if p["fragments"]:
+            ranges = merge(ranges + fragment_ranges(snippet, p["fragments"]))
         snippet, ranges = trim(snippet, ranges)
         extra = {}
         if p["field"] == "cell":
@@ -178,12 +169,12 @@ def _fold(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def fragment_ranges(snippet: str, terms_text: str) -> list[list[int]]:
-    """Where the query's fragments (a word of 3+ characters inside an id or title word) occur
-    in the snippet: ts_headline marks whole words only."""
+def fragment_ranges(snippet: str, fragments: list[str]) -> list[list[int]]:
+    """Where the query's fragments (chunks of 3+ characters found inside an id or a title, any
+    case) occur in the snippet: ts_headline marks whole words only."""
     folded = _fold(snippet)
     found = []
-    for raw in set(fragments_of(terms_text)):
+    for raw in set(fragments):
         if not raw:
             continue
         at = folded.find(raw)

@@ -17,7 +17,7 @@ def tier_reading(request, monkeypatch):
     """Every test twice: as a small database reads a tier (all rows fit in the window of
     newest rows) and as a large one does (a tiny window, the rest through the GIN indexes)."""
     if request.param == "index":
-        monkeypatch.setattr(store, "SEARCH_WINDOW", {3: 1, 2: 2, 1: 1})
+        monkeypatch.setattr(store, "SEARCH_WINDOW", {4: 1, 3: 2, 2: 2, 1: 1, 0: 1})
     return request.param
 
 

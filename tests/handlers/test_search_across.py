@@ -13,7 +13,7 @@ from jupyter_artifacts.db import search as search_store
 def tier_reading(request, monkeypatch):
     """As test_search.py: a small database's window, and a large one's GIN indexes."""
     if request.param == "index":
-        monkeypatch.setattr(search_store, "SEARCH_WINDOW", {3: 1, 2: 2, 1: 1})
+        monkeypatch.setattr(search_store, "SEARCH_WINDOW", {4: 1, 3: 2, 2: 2, 1: 1, 0: 1})
     return request.param
 
 
@@ -74,7 +74,8 @@ async def test_words_in_different_fields_find_the_artifact(api):
     assert await refs(api, "counts homeostasis") == ["NB-2@v1"]  # a cell word and a title word
     assert await refs(api, "NB-12 APOE") == ["NB-12@v1"]
     assert await refs(api, "tlas leidenalg") == ["atlas-NB-7@v1"]  # a fragment of the id + a cell
-    assert await refs(api, "B-12 scanpy") == []                     # `b` is a whole word before `-`
+    assert await refs(api, "B-12 scanpy") == ["NB-12@v1"]  # a fragment of the id across its `-` (migration 0016)
+    assert await refs(api, "B-13 scanpy") == []
     assert await refs(api, "icrog run_de") == ["NB-12@v1"]       # a fragment of a title word + a cell
     # A word in no field at all: nothing, however well the others match.
     assert await refs(api, "microglia TREM2 zebrafish") == []
