@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from .artifacts import _FROM, _all, _one, _read
+from .artifacts import _FROM, _all, _read
 
 # A query is its whitespace-separated chunks (jupyter_artifacts_search_chunks(), migration
 # 0016): each must match somewhere, by its words (`term`) or, for a chunk of 3 or more
@@ -48,15 +48,6 @@ class Chunk:
     term: str | None      # its words, a tsquery's text
     fragment: str | None  # lower-cased, when it has 3 or more characters
     grams: list[int] | None
-
-
-async def _search_rows(conn, sql: str, params: dict) -> list[dict]:
-    # Planned for the words at hand, never as a generic plan (psycopg prepares repeated queries).
-    cur = await conn.execute(f"""
-        SELECT {_read(False)}, hit.created_at AS search_at FROM ({sql}) hit
-          JOIN {_FROM} ON a.id = hit.id
-         ORDER BY hit.created_at DESC, hit.id DESC""", params, prepare=False)
-    return await cur.fetchall()
 
 
 async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
@@ -118,63 +109,78 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     return params
 
 
-async def search_tier(conn, tier: int, *, chunks: list[Chunk], whole: Chunk, exact: list[str],
-                      artifact_type: str | None, tag: str | None, after: tuple | None, limit: int,
-                      ends: dict | None = None) -> list[dict]:
-    """The latest versions of one tier, newest first (see above): at most `limit` rows after
-    `after` = (search_at, id), the last row already listed. Rows carry `search_at`, the time
-    the tier is ordered by. `chunks` and `whole` come from query_chunks(). `ends`: where
-    windows end, kept by the caller across the tiers of one request (they read the same window)."""
-    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
-                              "window": SEARCH_WINDOW.get(tier, 0), **chunk_params(chunks, whole)}
-    if after:
-        params["after_at"], params["after_id"] = after
-    resume = [_AFTER] if after else []
-    scope = [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []
-    condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
-    if condition is None:
-        return []
-    match = [condition]
-    if tier != EXACT and exact:
-        match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in the exact tier
-    if artifact_type:
-        match.append("s.artifact_type = %(type)s")
-    if tag:
-        match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id AND t.tag = %(tag)s)")
+def _tier_reads(tier: int, match: list[str], *, scope: list[str], resume: list[str], whole: Chunk,
+                n: int) -> tuple[list[str], list[str]]:
+    """A tier's reads, as branches of search_tiers()'s UNION ALL (each its newest first), and the
+    CTEs they need: the window of the newest rows (after the cursor), then the matches older
+    than the window. Branch `n`'s CTE is named every{n}."""
+    tag = f"{tier} AS tier"
     if tier == EXACT:
-        return await _search_rows(conn, f"""
-            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, *resume)}
-             {_NEWEST} LIMIT %(limit)s""", params)
-    rows = await _search_rows(conn, f"""
-        SELECT s.id, s.created_at FROM (
-            SELECT s.* FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)} {_NEWEST} LIMIT %(window)s) s
-         WHERE {_and(*match)} {_NEWEST} LIMIT %(limit)s""", params)
-    if len(rows) >= limit:
-        return rows
-    key = (tuple(scope), after, params["window"])
-    if ends is not None and key in ends:
-        end = ends[key]
-    else:
-        end = await _one(conn, f"""
-            SELECT s.created_at, s.id FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)}
-             {_NEWEST} OFFSET %(window)s - 1 LIMIT 1""", params)
-        if ends is not None:
-            ends[key] = end
-    if end is None:
-        return rows  # the window held every row there is
-    params["after_at"], params["after_id"] = end["created_at"], end["id"]
-    params["limit"] = limit - len(rows)
+        return [f"""SELECT s.id, s.created_at, {tag} FROM jupyter_artifacts_search s
+                     WHERE {_and(*scope, *match, *resume)} {_NEWEST} LIMIT %(limit)s"""], []
+    window = f"%(window{tier})s"
+    reads = [f"""SELECT s.id, s.created_at, {tag} FROM (
+                     SELECT s.* FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)} {_NEWEST}
+                      LIMIT {window}) s
+                  WHERE {_and(*match)} {_NEWEST} LIMIT %(limit)s"""]
+    # The window's last row (none when the window holds every row there is).
+    older = f"""(s.created_at, s.id) < (SELECT e.created_at, e.id FROM jupyter_artifacts_search e
+                                          WHERE {_and(*scope, *resume).replace('s.', 'e.')} {_NEWEST.replace('s.', 'e.')}
+                                         OFFSET {window} - 1 LIMIT 1)"""
     if tier == LITERAL_TIER and not whole.grams:
         # Under 3 characters no index helps: the older rows in order, until the page is full.
-        return rows + await _search_rows(conn, f"""
-            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, _AFTER)}
-             {_NEWEST} LIMIT %(limit)s""", params)
-    # Every match through the GIN indexes (MATERIALIZED, and without the window's end: a plan
-    # that cannot depend on how created_at is spread), then the newest older than the window.
-    return rows + await _search_rows(conn, f"""
-        WITH every AS MATERIALIZED (
-            SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match)})
-        SELECT s.id, s.created_at FROM every s WHERE {_AFTER} {_NEWEST} LIMIT %(limit)s""", params)
+        reads.append(f"""SELECT s.id, s.created_at, {tag} FROM jupyter_artifacts_search s
+                          WHERE {_and(*scope, *match, older)} {_NEWEST} LIMIT %(limit)s""")
+        return reads, []
+    # Every match through the GIN indexes (MATERIALIZED, and without the cursor or the window's
+    # end: a plan that cannot depend on how created_at is spread), then the newest older than
+    # the window.
+    reads.append(f"SELECT s.id, s.created_at, {tag} FROM every{n} s WHERE {older} {_NEWEST} LIMIT %(limit)s")
+    return reads, [f"every{n} AS MATERIALIZED (SELECT s.id, s.created_at FROM jupyter_artifacts_search s "
+                   f"WHERE {_and(*scope, *match)})"]
+
+
+async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Chunk, exact: list[str],
+                       artifact_type: str | None, tag: str | None, after: tuple | None, limit: int) -> list[dict]:
+    """The next `limit` rows of the search (see above), in one statement: the tiers' reads as
+    the branches of a UNION ALL, which PostgreSQL runs in order and stops once `limit` rows came
+    (a common word's page fills from its first window; the GIN reads of the tiers below never
+    run). `after` = (search_at, id), the last row already listed, in the first tier of
+    `tiers`. Rows carry `tier` and `search_at`, the time the tier is ordered by. `chunks` and
+    `whole` come from query_chunks()."""
+    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
+                              **{f"window{t}": w for t, w in SEARCH_WINDOW.items()}, **chunk_params(chunks, whole)}
+    if after:
+        params["after_at"], params["after_id"] = after
+    reads, ctes = [], []
+    for i, tier in enumerate(tiers):
+        condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
+        if condition is None:
+            continue
+        match = [condition]
+        if tier != EXACT and exact:
+            match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in the exact tier
+        if artifact_type:
+            match.append("s.artifact_type = %(type)s")
+        if tag:
+            match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id "
+                         "AND t.tag = %(tag)s)")
+        more, needs = _tier_reads(tier, match, scope=[TIER_SCOPE[tier]] if tier in TIER_SCOPE else [],
+                                  resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes))
+        reads += more
+        ctes += needs
+    if not reads:
+        return []
+    with_ = f"WITH {', '.join(ctes)}" if ctes else ""
+    union = " UNION ALL ".join(f"({r})" for r in reads)
+    # Planned for the words at hand, never as a generic plan (psycopg prepares repeated queries).
+    cur = await conn.execute(f"""
+        {with_}
+        SELECT {_read(False)}, hit.created_at AS search_at, hit.tier
+          FROM ({union} LIMIT %(limit)s) hit
+          JOIN {_FROM} ON a.id = hit.id
+         ORDER BY hit.tier DESC, hit.created_at DESC, hit.id DESC""", params, prepare=False)
+    return await cur.fetchall()
 
 
 def _and(*conditions: str) -> str:

@@ -41,30 +41,22 @@ async def search(db, text: str, query: m.ListArtifacts) -> VersionPage:
     start, *after = (decode_cursor(query.cursor, tiers=tiers_known) if query.cursor
                      else (search_store.SEARCH_TIERS[0],))
     exact = exact_ids(text)
-    found: list[tuple[int, dict]] = []
-    ends: dict = {}
     async with db.connection() as conn, conn.transaction():
-        # One snapshot for every tier, so a version committed meanwhile cannot show twice.
-        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        await conn.execute("SET LOCAL jit = off")  # compiling costs more than these short queries
-        # Through the indexes whatever the planner guesses (db/search.py): a tier's matches come
-        # from a window of the newest rows or from the GIN indexes, never from a scan.
-        await conn.execute("SET LOCAL enable_seqscan = off")
+        # One snapshot for every tier, so a version committed meanwhile cannot show twice; through
+        # the indexes whatever the planner guesses (db/search.py): a tier's matches come from a
+        # window of the newest rows or from the GIN indexes, never from a scan. (No JIT:
+        # compiling costs more than these short queries.)
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; "
+                           "SET LOCAL jit = off; SET LOCAL enable_seqscan = off")
         chunks, whole = await search_store.query_chunks(conn, text)
         if not chunks:
             tiers = [search_store.LITERAL_TIER]
         else:
             tiers = [t for t in search_store.SEARCH_TIERS if t <= start and (t != search_store.EXACT or exact)
                      and (t != search_store.CELLS or query.type in (None, "notebook"))]  # cells: notebooks'
-        for tier in tiers:
-            resume = tuple(after) if after and tier == start else None
-            need = query.limit + 1 - len(found)
-            rows = await search_store.search_tier(conn, tier, chunks=chunks, whole=whole, exact=exact,
-                                                  artifact_type=query.type, tag=query.tag, after=resume,
-                                                  limit=need, ends=ends)
-            found += [(tier, r) for r in rows]
-            if len(found) > query.limit:
-                break
+        found = [(r["tier"], r) for r in await search_store.search_tiers(
+            conn, tiers, chunks=chunks, whole=whole, exact=exact, artifact_type=query.type, tag=query.tag,
+            after=tuple(after) if after and tiers and tiers[0] == start else None, limit=query.limit + 1)]
         more = len(found) > query.limit
         found = found[: query.limit]
         rows = [r for _, r in found]
