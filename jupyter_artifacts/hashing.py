@@ -43,14 +43,41 @@ def notebook_hash(title: str, metadata: dict, skeleton: dict, cells_json: str) -
     """content_hash of a notebook version from its skeleton and its cells' canonical JSON
     texts joined by commas: the same bytes as canonical() of the whole, without parsing
     and re-serialising every earlier cell on each append."""
-    marker = f"cells-{uuid.uuid4().hex}"
-    payload = {"artifact_type": "notebook", "title": title, "metadata": metadata,
-               "content": {**skeleton, "cells": marker}}
-    head, tail = canonical_text(payload).split(json.dumps(marker), 1)
-    digest = hashlib.sha256()
-    for part in (head, "[", cells_json, "]", tail):
-        digest.update(part.encode())
-    return "sha256:" + digest.hexdigest()
+    return NotebookHasher(title, metadata, skeleton, cells_json).digest
+
+
+class NotebookHasher:
+    """The content_hash of a notebook version, kept open after its last cell: SHA-256 of
+    canonical() of the whole is fed in document order, and the cells come first in it (sorted
+    keys: `{"artifact_type":"notebook","content":{"cells":[`), so the state after the cells
+    is a prefix the next version shares. `plus(cell)` is the version with one cell more:
+    an append hashes its own cell and the closing bytes (skeleton, metadata, title), never
+    the earlier cells again. `cells_json`: the cells' canonical JSON joined by commas."""
+
+    __slots__ = ("_empty", "_state", "_tail")
+
+    def __init__(self, title: str, metadata: dict, skeleton: dict, cells_json: str = ""):
+        marker = f"cells-{uuid.uuid4().hex}"
+        payload = {"artifact_type": "notebook", "title": title, "metadata": metadata,
+                   "content": {**skeleton, "cells": marker}}
+        head, tail = canonical_text(payload).split(json.dumps(marker), 1)
+        self._state = hashlib.sha256(f"{head}[{cells_json}".encode())
+        self._tail = f"]{tail}".encode()
+        self._empty = not cells_json
+
+    def plus(self, cell_json: str) -> NotebookHasher:
+        """The hash of this notebook with one more cell (its canonical JSON) at the end."""
+        more = object.__new__(NotebookHasher)
+        more._state = self._state.copy()
+        more._state.update(cell_json.encode() if self._empty else f",{cell_json}".encode())
+        more._tail, more._empty = self._tail, False
+        return more
+
+    @property
+    def digest(self) -> str:
+        closed = self._state.copy()
+        closed.update(self._tail)
+        return "sha256:" + closed.hexdigest()
 
 
 def _check_text(s: str, where: str) -> str:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
 from jupyter_artifacts.errors import Invalid
-from jupyter_artifacts.hashing import content_hash, normalize_json
+from jupyter_artifacts.hashing import NotebookHasher, canonical_text, content_hash, normalize_json, notebook_hash
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
@@ -44,3 +44,28 @@ def test_hash_formula():
 def test_values_jsonb_cannot_hold_are_refused(bad):
     with pytest.raises(Invalid):
         normalize_json({"v": bad} if not isinstance(bad, dict) else bad)
+
+
+cell_texts = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=cell_texts, metadata=st.dictionaries(cell_texts, json_values, max_size=3),
+       nb_metadata=st.dictionaries(cell_texts, json_values, max_size=3),
+       sources=st.lists(cell_texts, max_size=6), start=st.integers(min_value=0, max_value=6))
+def test_notebook_hasher_appends_give_the_hash_of_the_whole(title, metadata, nb_metadata, sources, start):
+    """A version's hash built cell by cell from an earlier version's state (as an append does)
+    is content_hash of the whole notebook, byte for byte, at every step."""
+    metadata, nb_metadata = normalize_json(metadata), normalize_json(nb_metadata)
+    cells = [{"id": f"c{i}", "cell_type": "code", "metadata": {"n": i}, "source": s, "outputs": [],
+              "execution_count": None} for i, s in enumerate(sources)]
+    skeleton = {"nbformat": 4, "nbformat_minor": 5, "metadata": nb_metadata}
+    first = min(start, len(cells))
+    hasher = NotebookHasher(title, metadata, skeleton, ",".join(canonical_text(c) for c in cells[:first]))
+    assert hasher.digest == content_hash("notebook", title, metadata, {**skeleton, "cells": cells[:first]})
+    for i in range(first, len(cells)):
+        before = hasher.digest
+        hasher = hasher.plus(canonical_text(cells[i]))
+        assert hasher.digest == content_hash("notebook", title, metadata, {**skeleton, "cells": cells[:i + 1]})
+        assert notebook_hash(title, metadata, skeleton, ",".join(canonical_text(c) for c in cells[:i + 1])) \
+            == hasher.digest != before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from psycopg.types.json import Jsonb
 
 from ..hashing import canonical_text
@@ -55,12 +57,14 @@ async def cell_count(conn, artifact_id: str, version_number: int) -> int:
     return row["n"]
 
 
-async def canonical_cells(conn, artifact_id: str, version_number: int) -> dict:
+async def canonical_cells(conn, artifact_id: str, version_number: int, version_id: str) -> dict:
     """{"text": the cells' canonical JSON joined by commas, in order, "n": the cell count,
-    "known": how many had it stored}."""
+    "known": how many had it stored, "owns": how many stored cells version `version_id` owns}."""
     return await _one(conn, _VERSION_CELLS.format(
         columns="COALESCE(string_agg(c.canonical, ',' ORDER BY x.part, x.ord), '') AS text, count(*) AS n, "
-                "count(c.canonical) AS known", tail=""), {"a": artifact_id, "n": version_number})
+                "count(c.canonical) AS known, (SELECT count(*) FROM notebook_cells o "
+                "WHERE o.notebook_artifact_id = %(v)s) AS owns", tail=""),
+        {"a": artifact_id, "n": version_number, "v": version_id})
 
 
 async def stored_cells(conn, artifact_id: str, version_number: int) -> list[dict]:
@@ -74,12 +78,6 @@ async def cell_places(conn, artifact_id: str, version_number: int) -> list[dict]
     """Where each cell of version N is stored, in order: [{notebook_id, cell_index}]."""
     return await _all(conn, _VERSION_CELLS.format(columns="c.notebook_id, c.cell_index",
                                                   tail="ORDER BY x.part, x.ord"), {"a": artifact_id, "n": version_number})
-
-
-async def has_cell_id(conn, artifact_id: str, version_number: int, cell_id: str) -> bool:
-    row = await _one(conn, _VERSION_CELLS.format(columns="1 AS found", tail="WHERE c.cell_id = %(cid)s LIMIT 1"),
-                     {"a": artifact_id, "n": version_number, "cid": cell_id})
-    return row is not None
 
 
 async def cells_at(conn, places: list[dict]) -> list[dict]:
@@ -120,18 +118,6 @@ def _cell_params(notebook_id: str, version_id: str, index: int, cell: dict, text
             canonical if canonical is not None else canonical_text(cell))
 
 
-_INSERT_CELL = """
-    INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id,
-                                cell_id, cell_metadata, outputs, execution_count, attachments, canonical)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
-
-
-async def insert_cell(conn, notebook_id: str, version_id: str, index: int, cell: dict, text: str | None) -> None:
-    """`cell` must be normalised (hashing.normalize_json) so its canonical text is what a
-    read gives back."""
-    await conn.execute(_INSERT_CELL, _cell_params(notebook_id, version_id, index, cell, text))
-
-
 async def insert_cells(conn, notebook_id: str, version_id: str, cells: list[dict], texts: list,
                        first_index: int = 0, canonical: list[str] | None = None) -> None:
     """Cells of one version at once (registration, fork, split; a commit's new cells), with
@@ -163,6 +149,37 @@ async def insert_snapshot(conn, artifact_id: str, version_number: int, version_i
     await conn.execute("""
         INSERT INTO notebook_snapshots (artifact_id, version_number, version_id, notebook_id, cells)
         VALUES (%s, %s, %s, %s, %s)""", (artifact_id, version_number, version_id, notebook_id, cells))
+
+
+# A cell append in one statement (migration 0017). Explicit casts: parameters arrive untyped.
+_APPEND_CELL = """
+    SELECT jupyter_artifacts_append_cell(
+        %(ref)s::text, %(parent_id)s::text, %(parent_hash)s::text, %(parent_owns)s::int, %(want_parent)s::int,
+        %(want_head)s::int,
+        %(cell)s::text, %(output)s::text, %(hash)s::text, %(changelog)s::text, %(actor_type)s::text,
+        %(actor_id)s::text, %(recorded_by)s::text, %(method)s::text, %(parameters)s::jsonb, %(chamber)s::uuid,
+        %(request_key)s::text, %(reply)s::jsonb, %(check_cell_id)s::boolean) AS r"""
+
+
+async def append_cell(conn, params: dict) -> dict:
+    """Write a cell append (version, cell, link, step, pin, idempotency record) if the head is
+    still `parent_id`; returns {"status", ...} as migration 0017 describes."""
+    params = {**params, "parameters": Jsonb(params["parameters"]),
+              "reply": None if params["reply"] is None else Jsonb(params["reply"])}
+    cur = await conn.execute(_APPEND_CELL, params)
+    return (await cur.fetchone())["r"]
+
+
+@contextlib.asynccontextmanager
+async def autocommit(conn):
+    """Each statement on `conn` its own transaction: a write that is one statement needs no
+    BEGIN and COMMIT round trips. The connection goes back to the pool as it came."""
+    await conn.set_autocommit(True)
+    try:
+        yield conn
+    finally:
+        if not conn.closed and not conn.broken:
+            await conn.set_autocommit(False)
 
 
 async def idempotent_reply(conn, notebook_id: str, key: str) -> dict | None:

@@ -11,6 +11,10 @@ from nbdime.diffing.notebooks import diff_notebooks as nbdime_diff_notebooks, se
 
 from tests_helpers import expected_hash, notebook, register
 
+from jupyter_artifacts.models.notebooks import AppendCell
+from jupyter_artifacts.services.actors import Actor
+from jupyter_artifacts.services.registry import Services
+
 
 async def test_register_normalises_and_hashes(api, sql):
     reg = await register(api, title="Plaque analysis")
@@ -180,6 +184,50 @@ async def test_append_hash_matches_content_for_every_cell_shape(api, sql):
     r = await api("POST", "api/notebooks/NB-1/cells", {"source": "after foreign"})
     v = (await api("GET", "api/artifacts/NB-1@v6")).json
     assert r.json["content_hash"] == v["content_hash"] == expected_hash(v)
+
+
+async def test_appends_hash_from_the_real_head_whoever_moved_it(api, db, sql):
+    """A server hashes an append from the head it last wrote; when another server, a commit or
+    another service moved the head since, the database says so and the hash is made from the
+    head as it is: every version's hash matches its content, every cell lands at its place."""
+    await register(api)
+    other = Services(db)
+    actor = Actor("agent", "bot", "tester")
+
+    async def here(source, **body):
+        r = await api("POST", "api/notebooks/NB-1/cells", {"source": source, **body})
+        assert r.status == 201, r
+        return r.json
+
+    async def there(source):
+        return (await other.notebooks.append("NB-1", AppendCell(source=source), actor)).model_dump()
+
+    async def check(reply):
+        v = (await api("GET", f"api/artifacts/NB-1@v{reply['version_number']}")).json
+        assert reply["content_hash"] == v["content_hash"] == expected_hash(v)
+        cells = v["content"]["cells"]
+        assert reply["cell_index"] == len(cells) - 1 and cells[-1]["id"] == reply["cell_id"]
+        assert reply["parent_artifact_id"] == v["parent_version_id"]
+
+    for append in (here("a = 1"), there("b = 2"), here("c = 3"), here("d = 4"), there("e = 5")):
+        await check(await append)
+    # A commit on this server (a snapshot that drops the first cell), then appends on both.
+    nb = (await api("GET", "api/notebooks/NB-1/versions/6")).json
+    nb["cells"] = nb["cells"][1:]
+    assert (await api("POST", "api/notebooks/NB-1/versions", {"notebook": nb})).status == 201
+    await check(await here("f = 6", parent_version=7))
+    await check(await there("g = 7"))
+    # A cell another service adds to the head this server just wrote (the head's content changes).
+    await check(await here("h = 8"))
+    sql("INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output) "
+        "SELECT 'NB-1', max(cell_index) + 1, 'code', 'foreign()', NULL FROM notebook_cells")
+    last = await here("i = 9")
+    await check(last)
+    cells = (await api("GET", f"api/artifacts/NB-1@v{last['version_number']}")).json["content"]["cells"]
+    assert [c["source"] for c in cells][-3:] == ["h = 8", "foreign()", "i = 9"]
+    steps = sql("SELECT target_version_number AS n, parameters->>'cell_index' AS i FROM processing_steps "
+                "WHERE step_type = 'cell_append' ORDER BY 1")
+    assert steps[-1] == {"n": last["version_number"], "i": str(last["cell_index"])}
 
 
 async def test_storage_per_append_does_not_grow(api, sql):
