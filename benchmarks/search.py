@@ -586,6 +586,7 @@ def main() -> None:
             ("no word at all", "%_", None),
         ]
         counts = asyncio.run(count_matches(url, queries))
+        disk = sizes(url)  # before the tied world rewrites the search table
         worlds = {}
         for world in ("distinct", "tied"):
             if world == "tied":
@@ -599,7 +600,6 @@ def main() -> None:
                                          "`match` (snippets) included; 'no match' = without computing `match`",
                                          queries, timings, bare, counts)
         rank_ms = ts_rank_ms(url, word, args.repeat)
-        disk = sizes(url)
         costs = asyncio.run(insert_costs(url, args.inserts))
 
     scale = f"{millions:.0f} M versions"

@@ -136,8 +136,8 @@ def _tier_reads(tier: int, match: list[str], *, scope: list[str], resume: list[s
     # end: a plan that cannot depend on how created_at is spread), then the newest older than
     # the window.
     reads.append(f"SELECT s.id, s.created_at, {tag} FROM every{n} s WHERE {older} {_NEWEST} LIMIT %(limit)s")
-    return reads, [f"every{n} AS MATERIALIZED (SELECT s.id, s.created_at FROM jupyter_artifacts_search s "
-                   f"WHERE {_and(*scope, *match)})"]
+    every = f"SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match)}"
+    return reads, [f"every{n} AS MATERIALIZED ({every})"]
 
 
 async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Chunk, exact: list[str],

@@ -25,6 +25,8 @@ time; the GIN index is built after.
 
 from __future__ import annotations
 
+import functools
+
 from .. import online as work
 
 DDL = r"""
@@ -149,14 +151,18 @@ END
 $$;
 """
 
-# One batch of the rows written before this migration (`folded` still NULL): 0012's fragments
-# out of their vectors; writing `head` makes the trigger above fill `folded` and `grams`.
+# One batch of the rows written before this migration (`folded` still NULL), the next BATCH_ROWS
+# by id (a walk along the primary key, so no batch re-reads the rows before it): 0012's
+# fragments out of their vectors; writing `head` makes the trigger above fill `folded` and `grams`.
 BATCH = """
-    UPDATE jupyter_artifacts_search s
-       SET head = jupyter_artifacts_search_unfragment(s.head), doc = jupyter_artifacts_search_unfragment(s.doc),
-           whole = jupyter_artifacts_search_unfragment(s.whole)
-      FROM (SELECT id FROM jupyter_artifacts_search WHERE folded IS NULL ORDER BY id LIMIT %(size)s) b
-     WHERE s.id = b.id"""
+    WITH b AS (SELECT id FROM jupyter_artifacts_search WHERE id > %(after)s ORDER BY id LIMIT %(size)s),
+         done AS (
+             UPDATE jupyter_artifacts_search s
+                SET head = jupyter_artifacts_search_unfragment(s.head), doc = jupyter_artifacts_search_unfragment(s.doc),
+                    whole = jupyter_artifacts_search_unfragment(s.whole)
+               FROM b WHERE s.id = b.id AND s.folded IS NULL
+             RETURNING 1)
+    SELECT (SELECT max(id) FROM b) AS last, (SELECT count(*) FROM done) AS n"""
 BATCH_ROWS = 2000
 
 
@@ -164,11 +170,19 @@ async def migrate(conn) -> None:
     await conn.execute(DDL)
 
 
+async def _batch(conn, after: str) -> str | None:
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL lock_timeout = {int(work.LOCK_TIMEOUT_MS)}")
+        cur = await conn.execute(BATCH, {"after": after, "size": BATCH_ROWS})
+        row = await cur.fetchone()
+    return row["last"] if isinstance(row, dict) else row[0]
+
+
 async def online(conn) -> None:
-    # The rows still to do, found by an index that empties as they are done.
-    await work.create_index(conn, "jupyter_artifacts_search_unfolded_idx",
-                            "ON jupyter_artifacts_search (id) WHERE folded IS NULL")
-    await work.batches(conn, BATCH, {"size": BATCH_ROWS})
-    await conn.execute("DROP INDEX CONCURRENTLY IF EXISTS jupyter_artifacts_search_unfolded_idx")
+    # Each batch its own short transaction; a crash half-way leaves the rows done done (the
+    # next run skips them: their `folded` is set).
+    after: str | None = ""
+    while after is not None:
+        after = await work.retrying("search trigrams", functools.partial(_batch, conn, after))
     await work.create_index(conn, "jupyter_artifacts_search_grams_idx", "ON jupyter_artifacts_search USING gin (grams)")
     await conn.execute("ANALYZE jupyter_artifacts_search")
