@@ -8,7 +8,14 @@ One Jupyter server with the extension, one run, side by side (DESIGN.md's target
   3. nbdime's time / ours for adjacent versions of the 1,000-cell notebook      (goal >= 10),
      both for the diff function and for the whole REST diff request.
 
-    python benchmarks/append.py [--cells 1000] [--appends 120]
+    python benchmarks/append.py [--cells 1000] [--appends 120] [--scale N]
+
+`--scale N` (N > 1) measures "append growth" instead: the database is first filled with N M
+versions of realistic shape (set-based SQL, triggers off as a bulk import writes them: hypotheses,
+papers and datasets of 4 versions, notebooks of 20 versions with a cell per append, links and
+their processing steps, citations between artifacts; 1.35 M steps per million versions), then
+the same appends to a 1,000-cell notebook run on it and on a small database, request by request
+alternating between the two servers: median there / median on the small one (goal <= 1.2).
 
 Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh schema in it) when set, else an
 embedded PostgreSQL in a temporary directory.
@@ -32,6 +39,7 @@ from pathlib import Path
 
 import nbdime
 import nbformat
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from diff_speed import build_notebook  # noqa: E402
@@ -120,11 +128,147 @@ def median_ms(values) -> float:
     return statistics.median(values) * 1000
 
 
+# Per million versions: 125,000 artifacts (hypotheses, papers, datasets) of 4 versions and 25,000
+# notebooks of 20 versions (v1 with 20 cells, then one appended cell per version), an `extends` or
+# `derives_from` link and its step per later version, and 500,000 citations (link and step).
+FILL = """
+INSERT INTO artifacts (id, artifact_id, artifact_type, title, metadata, content, content_hash, version_number,
+                       parent_version_id, is_latest, lifecycle_state, created_at, created_by_actor_type,
+                       created_by_actor_id, recorded_by)
+SELECT CASE WHEN v = 1 THEN a ELSE a || '@v' || v END, a, (ARRAY['hypothesis', 'paper', 'dataset'])[1 + i %% 3],
+       'Effect ' || i || ' of ' || left(md5(i::text), 8) || ' on microglial ' || left(md5((i * 7)::text), 6),
+       '{}', jsonb_build_object('statement', repeat(md5((i * v)::text) || ' binds ' || left(md5(i::text), 9) || ' ', 6),
+                                'evidence', jsonb_build_array(i %% 97, v)),
+       'sha256:' || md5(i || ':' || v) || md5(v || ':' || i), v,
+       CASE v WHEN 1 THEN NULL WHEN 2 THEN a ELSE a || '@v' || (v - 1) END, v = 4, 'active',
+       timestamptz '2024-01-01' + i * interval '10 seconds' + v * interval '1 hour', 'agent', 'bench', 'bench'
+  FROM generate_series(1, %(others)s) i CROSS JOIN LATERAL (SELECT 'h-' || i AS a) x, generate_series(1, 4) v;
+INSERT INTO artifacts (id, artifact_id, artifact_type, title, metadata, content, content_hash, version_number,
+                       parent_version_id, is_latest, lifecycle_state, created_at, created_by_actor_type,
+                       created_by_actor_id, recorded_by)
+SELECT CASE WHEN v = 1 THEN a ELSE a || '@v' || v END, a, 'notebook', 'Analysis ' || i || ' of cohort ' || i %% 311,
+       '{}', '{"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3",
+              "display_name": "Python 3", "language": "python"}, "language_info": {"name": "python"}}}',
+       'sha256:' || md5(i || ':' || v) || md5(v || ':nb:' || i), v,
+       CASE v WHEN 1 THEN NULL WHEN 2 THEN a ELSE a || '@v' || (v - 1) END, v = 20, 'active',
+       timestamptz '2024-01-01' + i * interval '40 seconds' + v * interval '1 minute', 'agent', 'bench', 'bench'
+  FROM generate_series(1, %(notebooks)s) i CROSS JOIN LATERAL (SELECT 'nb-' || i AS a) x, generate_series(1, 20) v;
+INSERT INTO notebooks (id, title, notebook_artifact_id)
+SELECT 'nb-' || i, 'Analysis ' || i || ' of cohort ' || i %% 311, 'nb-' || i || '@v20'
+  FROM generate_series(1, %(notebooks)s) i;
+INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id, cell_id,
+                            cell_metadata, outputs, execution_count, canonical, created_at)
+SELECT 'nb-' || i, c, t, src, CASE WHEN t = 'code' THEN 'loss=' || (c %% 13) END,
+       CASE WHEN c < 20 THEN 'nb-' || i ELSE 'nb-' || i || '@v' || (c - 18) END, 'c' || c, '{}',
+       CASE WHEN t = 'code' THEN jsonb_build_array(jsonb_build_object('output_type', 'stream', 'name', 'stdout',
+                                                                      'text', 'loss=' || (c %% 13))) END,
+       NULL, '{"cell_type":' || to_json(t)::text || ',"id":"c' || c || '","source":' || to_json(src)::text || '}',
+       timestamptz '2024-01-01' + i * interval '40 seconds'
+  FROM generate_series(1, %(notebooks)s) i, generate_series(0, 38) c,
+       LATERAL (SELECT CASE WHEN c %% 6 = 0 THEN 'markdown' ELSE 'code' END AS t,
+                       CASE WHEN c %% 6 = 0 THEN '## Step ' || c || ': ' || md5((i + c)::text)
+                            ELSE 'df_' || c || ' = pd.read_csv("s' || (i %% 53) || '.csv")' || chr(10)
+                                 || 'sc.tl.leiden(df_' || c || ', resolution=0.' || (c %% 9) || ')' END AS src) k;
+WITH l AS (
+    INSERT INTO artifact_links (source_artifact_id, target_artifact_id, link_type, created_at)
+    SELECT id, parent_version_id, CASE artifact_type WHEN 'notebook' THEN 'extends' ELSE 'derives_from' END, created_at
+      FROM artifacts WHERE parent_version_id IS NOT NULL
+    RETURNING id, source_artifact_id, target_artifact_id, link_type, created_at)
+INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id, target_version_number,
+                              step_type, actor_type, actor_id, recorded_by, method, parameters, link_id, created_at)
+SELECT split_part(target_artifact_id, '@', 1), COALESCE(nullif(split_part(target_artifact_id, '@v', 2), '')::int, 1),
+       split_part(source_artifact_id, '@', 1), split_part(source_artifact_id, '@v', 2)::int,
+       CASE link_type WHEN 'extends' THEN 'cell_append' ELSE 'derive' END, 'agent', 'bench', 'bench', 'bench',
+       '{"rationale": "generated"}', id, created_at
+  FROM l;
+WITH l AS (
+    INSERT INTO artifact_links (source_artifact_id, target_artifact_id, link_type, created_at)
+    SELECT 'nb-' || (1 + j %% %(notebooks)s) || '@v' || (2 + j %% 19), 'h-' || (1 + (j * 7919) %% %(others)s),
+           'cites', timestamptz '2024-06-01' + j * interval '1 second'
+      FROM generate_series(1, %(citations)s) j
+    RETURNING id, source_artifact_id, target_artifact_id, created_at)
+INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id, target_version_number,
+                              step_type, actor_type, actor_id, recorded_by, method, parameters, link_id, created_at)
+SELECT target_artifact_id, 1, split_part(source_artifact_id, '@', 1), split_part(source_artifact_id, '@v', 2)::int,
+       'cite', 'agent', 'bench', 'bench', 'bench', '{}', id, created_at
+  FROM l;
+"""
+
+
+def fill(url: str, scale: int) -> dict:
+    """Migrate, then write `scale` M versions as a bulk import would (triggers off, set-based),
+    the search tables filled by the migrations' own refresh, statistics current. Returns counts."""
+    import asyncio
+
+    from jupyter_artifacts.db.migrate import apply_migrations
+    from jupyter_artifacts.db.pool import Database
+
+    async def migrate():
+        db = Database(url, auto_migrate=False)
+        async with db.connection() as conn:
+            await apply_migrations(conn)
+        await db.close()
+
+    asyncio.run(migrate())
+    t0 = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        conn.execute("SET session_replication_role = replica")  # no triggers (needs a superuser)
+        counts = {"others": 125_000 * scale, "notebooks": 25_000 * scale, "citations": 500_000 * scale}
+        with conn.transaction():
+            for statement in FILL.split(";\n"):
+                if statement.strip():
+                    conn.execute(statement, counts)
+        conn.execute("SET session_replication_role = origin")
+        loaded = time.perf_counter() - t0
+        conn.execute("SELECT jupyter_artifacts_search_refresh()")
+        searched = time.perf_counter() - t0 - loaded
+        conn.execute("VACUUM ANALYZE")
+        rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("artifacts", "notebook_cells", "processing_steps", "artifact_links")}
+    return {**rows, "load_s": loaded, "search_s": searched, "total_s": time.perf_counter() - t0}
+
+
+def growth(args) -> None:
+    """Append latency on a database of --scale M versions against a small one, alternating."""
+    nb = build_notebook(args.cells)
+    with database() as small_url, database() as large_url:
+        made = fill(large_url, args.scale)
+        print(f"filled: {made['artifacts']:,} versions, {made['notebook_cells']:,} cells, "
+              f"{made['processing_steps']:,} steps, {made['artifact_links']:,} links in {made['total_s']:.0f} s "
+              f"(rows {made['load_s']:.0f} s, search tables {made['search_s']:.0f} s)", flush=True)
+        with jupyter_server(small_url) as small, jupyter_server(large_url) as large:
+            for client in (small, large):
+                status, body, _ = client.call("POST", "/api/notebooks", {"id": "bench-nb", "notebook": nb})
+                assert status == 201, body
+            times = {"small": [], "large": []}
+            for i in range(args.appends + 10):
+                pair = [("small", small), ("large", large)]
+                for name, client in pair if i % 2 == 0 else reversed(pair):
+                    status, body, took = client.call("POST", "/api/notebooks/bench-nb/cells", {
+                        "source": f"result_{i} = analyse(frame, step={i})\nresult_{i}.describe()",
+                        "agent_id": "bench", "method": "benchmark"})
+                    assert status == 201, body
+                    if i >= 10:  # the first appends warm each server's pool and caches
+                        times[name].append(took)
+    s, g = median_ms(times["small"]), median_ms(times["large"])
+    print(f"append median, {made['artifacts'] / 1e6:.1f} M versions   {g:8.2f} ms")
+    print(f"append median, small database     {s:8.2f} ms")
+    print(f"  ratio                           {g / s:8.3f}   (goal <= 1.2)")
+    figure(f"append growth: {made['artifacts'] / 1e6:.1f} M versions / small database", g / s, "<= 1.2", g / s <= 1.2,
+           f"{g:.2f} ms vs {s:.2f} ms, {made['processing_steps'] / 1e6:.1f} M steps")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=1000)
     parser.add_argument("--appends", type=int, default=120)
+    parser.add_argument("--scale", type=int, default=1, help="> 1: append growth on a database of N M versions")
     args = parser.parse_args()
+    if args.scale > 1:
+        growth(args)
+        return
 
     nb = build_notebook(args.cells)
     with database() as url, jupyter_server(url) as client:
