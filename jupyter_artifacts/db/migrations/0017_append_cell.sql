@@ -43,24 +43,30 @@ DECLARE
     v_step     UUID;
     v_closed   TIMESTAMPTZ;
     v_earlier  JSONB;
+    v_sole     BOOLEAN;  -- the head is the chain's one latest row
 BEGIN
-    -- The lock every writer of this notebook takes (db/artifacts.py lock_artifact), then its head.
-    PERFORM pg_advisory_xact_lock(hashtextextended('jupyter_artifacts:' || v_artifact, 0));
-    SELECT a.id, a.artifact_type, a.version_number, a.content_hash, a.title, COALESCE(a.metadata, '{}') AS metadata,
-           a.content
-      INTO head FROM artifacts a WHERE a.artifact_id = v_artifact
-     ORDER BY a.is_latest DESC NULLS LAST, a.adoption_exempt, a.version_number DESC NULLS LAST LIMIT 1;
-    IF NOT FOUND THEN
+    FOR attempt IN 1..2 LOOP
+        -- The lock every writer of this notebook takes (db/artifacts.py lock_artifact), then its head:
+        -- the one latest version the constraint allows (an index probe, whatever the chain's length),
+        -- else as db/artifacts.py `latest` orders an adopted chain's rows.
+        PERFORM pg_advisory_xact_lock(hashtextextended('jupyter_artifacts:' || v_artifact, 0));
+        SELECT a.id, a.artifact_type, a.version_number, a.content_hash, a.title,
+               COALESCE(a.metadata, '{}') AS metadata, a.content
+          INTO head FROM artifacts a WHERE a.artifact_id = v_artifact AND a.is_latest AND NOT a.adoption_exempt;
+        v_sole := FOUND;
+        IF NOT v_sole THEN
+            SELECT a.id, a.artifact_type, a.version_number, a.content_hash, a.title,
+                   COALESCE(a.metadata, '{}') AS metadata, a.content
+              INTO head FROM artifacts a WHERE a.artifact_id = v_artifact
+             ORDER BY a.is_latest DESC NULLS LAST, a.adoption_exempt, a.version_number DESC NULLS LAST LIMIT 1;
+        END IF;
+        EXIT WHEN head.id IS NOT NULL OR attempt = 2;
+        -- Not an artifact id: the row id of a version names its artifact (adopted databases).
         SELECT a.artifact_id INTO v_artifact FROM artifacts a WHERE a.id = p_ref;
         IF NOT FOUND THEN
             RETURN jsonb_build_object('status', 'no_artifact');
         END IF;
-        PERFORM pg_advisory_xact_lock(hashtextextended('jupyter_artifacts:' || v_artifact, 0));
-        SELECT a.id, a.artifact_type, a.version_number, a.content_hash, a.title,
-               COALESCE(a.metadata, '{}') AS metadata, a.content
-          INTO head FROM artifacts a WHERE a.artifact_id = v_artifact
-         ORDER BY a.is_latest DESC NULLS LAST, a.adoption_exempt, a.version_number DESC NULLS LAST LIMIT 1;
-    END IF;
+    END LOOP;
     IF head.artifact_type IS DISTINCT FROM 'notebook' THEN
         RETURN jsonb_build_object('status', 'not_notebook', 'artifact_id', v_artifact);
     END IF;
@@ -119,7 +125,13 @@ BEGIN
         RETURN jsonb_build_object('status', 'id_taken', 'artifact_id', v_artifact, 'new_id', v_new,
                                   'current', head.version_number);
     END IF;
-    UPDATE artifacts SET is_latest = FALSE WHERE artifact_id = v_artifact AND is_latest;
+    -- With a non-exempt latest row, it is the chain's only latest one (adoption repairs chains
+    -- with several, and every writer, another service's included, demotes the chain's latest).
+    IF v_sole THEN
+        UPDATE artifacts SET is_latest = FALSE WHERE id = head.id;
+    ELSE
+        UPDATE artifacts SET is_latest = FALSE WHERE artifact_id = v_artifact AND is_latest;
+    END IF;
     INSERT INTO artifacts (id, artifact_id, artifact_type, title, metadata, content, content_hash, version_number,
                            parent_version_id, is_latest, changelog, lifecycle_state, created_by_actor_type,
                            created_by_actor_id, recorded_by, created_at)
