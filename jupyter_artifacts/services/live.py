@@ -7,7 +7,8 @@ once per key (the same artifact's versions keep the highest, the same tag or lif
 last word, a chamber or debate one per action), in the order their keys first arrived. While
 changes keep coming (a window that sent `busy_after` events or more), the next window is
 `busy_window_s` long, so a burst costs a few events per key per second, not one per change.
-An event is a hint to re-fetch, so "X@v1000" also answers for X@v2 … X@v999.
+An event is a hint to re-fetch, so "X@v1000" also answers for X@v2 … X@v999, and a `resync`
+(a bulk statement's notice, or a gap) answers for everything else in its window.
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ class LiveUpdates:
         self._flush = None
         pending, self.pending = self.pending, {}
         self._busy = len(pending) >= self.busy_after
-        for event in pending.values():
+        # A resync in the window (a statement's bulk notice, migration 0015) makes clients
+        # re-fetch everything after this flush: the window's other hints add nothing.
+        resyncs = [event for event in pending.values() if event["kind"] == "resync"]
+        for event in resyncs or pending.values():
             self._send(event)
 
     def resync(self, reason: str) -> None:

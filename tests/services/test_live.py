@@ -101,3 +101,13 @@ def test_only_contract_fields_are_relayed():
                                  "content": {"big": "x" * 100}, "password": "p"}))
 
     assert run(feed) == [{"kind": "step", "action": "derive", "artifact_id": "A", "version_number": 2}]
+
+
+def test_a_bulk_notice_in_a_window_is_the_only_event_sent():
+    async def feed(live):
+        live.deliver(version("A", 1))
+        live.deliver(json.dumps({"kind": "resync", "action": "bulk"}))
+        live.deliver(version("B", 1))
+        live.deliver(json.dumps({"kind": "resync", "action": "bulk"}))
+
+    assert run(feed) == [{"kind": "resync", "action": "bulk"}]
