@@ -37,6 +37,8 @@ EXACT, HEAD, FRAGMENT, DOC, CELLS = 5, 4, 3, 2, 1
 SEARCH_TIERS = (EXACT, HEAD, FRAGMENT, DOC, CELLS)
 LITERAL_TIER = 0  # a text without any word (`%_`, `→`): ids and titles holding it, newest first
 SEARCH_WINDOW = {HEAD: 4000, FRAGMENT: 4000, DOC: 4000, CELLS: 256, LITERAL_TIER: 4000}  # rows a window checks
+FIRST_WINDOW = {HEAD: 500, FRAGMENT: 500, DOC: 500, CELLS: 64, LITERAL_TIER: 500}  # its first part
+FEW = 1000  # a tier with at most this many matches is read through the GIN indexes alone
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
 _NEWEST = "ORDER BY s.created_at DESC, s.id DESC"
 _AFTER = "(s.created_at, s.id) < (%(after_at)s, %(after_id)s)"
@@ -102,6 +104,32 @@ def tier_match(tier: int, chunks: list[Chunk], whole: Chunk) -> str | None:
     return f"{_each('whole', chunks, True)} AND ({_each('doc', chunks, True)}) IS NOT TRUE"
 
 
+def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[str]:
+    """What a tier's matches are read through the GIN indexes by, in disjoint parts, each one
+    index condition (ANDed with the tier's condition): every chunk by its words, one tsquery
+    (GIN intersects the words' lists itself, skipping along the rarest: `ORs` of a word and a
+    fragment per chunk would make the planner build and AND a bitmap of every row holding any
+    of them); then for each chunk k with a fragment, the rows whose first chunk not matched by
+    its words is k, through k's trigrams."""
+    if tier == EXACT:
+        return []
+    if tier == LITERAL_TIER:
+        return [_fragment(whole)]
+    vector = {HEAD: "head", FRAGMENT: "head", DOC: "doc", CELLS: "whole"}[tier]
+    parts = []
+    if tier != FRAGMENT and all(c.term for c in chunks):  # (the fragment tier lacks a word by definition)
+        parts.append(" AND ".join(f"s.{vector} @@ %(w{c.n})s::tsquery" for c in chunks))
+    if tier == HEAD:
+        return parts
+    for k, c in enumerate(chunks):
+        if c.fragment:
+            word = f"(s.{vector} @@ %(w{c.n})s::tsquery) IS NOT TRUE AND " if c.term else ""
+            parts.append(word + _fragment(c) + "".join(f" AND s.{vector} @@ %(w{b.n})s::tsquery" for b in chunks[:k]))
+        if not c.term:
+            break  # no later chunk can be the first one matched by a fragment only
+    return parts
+
+
 def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     params: dict[str, Any] = {}
     for c in (*chunks, whole):
@@ -109,34 +137,42 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     return params
 
 
-def _tier_reads(tier: int, match: list[str], *, scope: list[str], resume: list[str], whole: Chunk,
-                n: int) -> tuple[list[str], list[str]]:
+def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[str], resume: list[str],
+                whole: Chunk, n: int) -> tuple[list[str], list[str]]:
     """A tier's reads, as branches of search_tiers()'s UNION ALL (each its newest first), and the
-    CTEs they need: the window of the newest rows (after the cursor), then the matches older
-    than the window. Branch `n`'s CTE is named every{n}."""
-    tag = f"{tier} AS tier"
+    CTEs they need (branch `n`'s is named every{n})."""
+    tag = f"SELECT s.id, s.created_at, {tier} AS tier"
     if tier == EXACT:
-        return [f"""SELECT s.id, s.created_at, {tag} FROM jupyter_artifacts_search s
-                     WHERE {_and(*scope, *match, *resume)} {_NEWEST} LIMIT %(limit)s"""], []
-    window = f"%(window{tier})s"
-    reads = [f"""SELECT s.id, s.created_at, {tag} FROM (
-                     SELECT s.* FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume)} {_NEWEST}
-                      LIMIT {window}) s
-                  WHERE {_and(*match)} {_NEWEST} LIMIT %(limit)s"""]
-    # The window's last row (none when the window holds every row there is).
-    older = f"""(s.created_at, s.id) < (SELECT e.created_at, e.id FROM jupyter_artifacts_search e
-                                          WHERE {_and(*scope, *resume).replace('s.', 'e.')} {_NEWEST.replace('s.', 'e.')}
-                                         OFFSET {window} - 1 LIMIT 1)"""
+        return [f"{tag} FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, *resume)} {_NEWEST} LIMIT %(limit)s"], []
+
+    def end(rows: str) -> str:  # the row `rows` down from the cursor: a window's end (none past the last row)
+        return f"""(SELECT e.created_at, e.id FROM jupyter_artifacts_search e
+                     WHERE {_and(*scope, *resume).replace('s.', 'e.')} {_NEWEST.replace('s.', 'e.')}
+                    OFFSET {rows} - 1 LIMIT 1)"""
+
+    def window(rows: str, after: list[str], gate: list[str]) -> str:  # the next `rows` rows, each checked
+        return f"""{tag} FROM (SELECT s.* FROM jupyter_artifacts_search s WHERE {_and(*scope, *resume, *after)}
+                                {_NEWEST} LIMIT {rows}) s
+                    WHERE {_and(*match, *gate)} {_NEWEST} LIMIT %(limit)s"""
+
+    first, full = f"%(first{tier})s", f"%(window{tier})s"
+    after_first, after_full = f"(s.created_at, s.id) < {end(first)}", f"(s.created_at, s.id) < {end(full)}"
     if tier == LITERAL_TIER and not whole.grams:
-        # Under 3 characters no index helps: the older rows in order, until the page is full.
-        reads.append(f"""SELECT s.id, s.created_at, {tag} FROM jupyter_artifacts_search s
-                          WHERE {_and(*scope, *match, older)} {_NEWEST} LIMIT %(limit)s""")
-        return reads, []
-    # Every match through the GIN indexes (MATERIALIZED, and without the cursor or the window's
-    # end: a plan that cannot depend on how created_at is spread), then the newest older than
-    # the window.
-    reads.append(f"SELECT s.id, s.created_at, {tag} FROM every{n} s WHERE {older} {_NEWEST} LIMIT %(limit)s")
-    every = f"SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, *match)}"
+        # Under 3 characters no index helps: the window, then the older rows in order.
+        return [window(full, [], []),
+                f"{tag} FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, after_full)} {_NEWEST} LIMIT %(limit)s"], []
+    # The matches through the GIN indexes, MATERIALIZED: computed only as far as they are read,
+    # never planned as a walk along the recency index (a plan that cannot depend on how
+    # created_at is spread). After a first small window (a common word's page fills there and
+    # nothing else runs), reading FEW + 1 of them tells a rare word, whose matches are all read
+    # and sorted, from a common one: the rest of the window, then every match older than it.
+    few = f"(SELECT count(*) FROM (SELECT 1 FROM every{n} LIMIT {FEW + 1}) x) <= {FEW}"
+    every = " UNION ALL ".join(f"SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, part, *match)}"
+                               for part in parts) or "SELECT NULL::text AS id, NULL::timestamptz AS created_at WHERE FALSE"
+    reads = [window(first, [], []),
+             f"{tag} FROM every{n} s WHERE {_and(few, *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
+             window(f"{full} - {first}", [after_first], [f"NOT {few}"]),
+             f"{tag} FROM every{n} s WHERE NOT {few} AND {after_full} {_NEWEST} LIMIT %(limit)s"]
     return reads, [f"every{n} AS MATERIALIZED ({every})"]
 
 
@@ -149,7 +185,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     `tiers`. Rows carry `tier` and `search_at`, the time the tier is ordered by. `chunks` and
     `whole` come from query_chunks()."""
     params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
-                              **{f"window{t}": w for t, w in SEARCH_WINDOW.items()}, **chunk_params(chunks, whole)}
+                              **{f"window{t}": w for t, w in SEARCH_WINDOW.items()},
+                              **{f"first{t}": min(w, SEARCH_WINDOW[t]) for t, w in FIRST_WINDOW.items()}, **chunk_params(chunks, whole)}
     if after:
         params["after_at"], params["after_id"] = after
     reads, ctes = [], []
@@ -165,7 +202,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
         if tag:
             match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id "
                          "AND t.tag = %(tag)s)")
-        more, needs = _tier_reads(tier, match, scope=[TIER_SCOPE[tier]] if tier in TIER_SCOPE else [],
+        more, needs = _tier_reads(tier, match, parts=tier_parts(tier, chunks, whole),
+                                  scope=[TIER_SCOPE[tier]] if tier in TIER_SCOPE else [],
                                   resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes))
         reads += more
         ctes += needs
