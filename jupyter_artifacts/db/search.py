@@ -167,8 +167,10 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[st
     # nothing else runs), reading FEW + 1 of them tells a rare word, whose matches are all read
     # and sorted, from a common one: the rest of the window, then every match older than it.
     few = f"(SELECT count(*) FROM (SELECT 1 FROM every{n} LIMIT {FEW + 1}) x) <= {FEW}"
-    every = " UNION ALL ".join(f"SELECT s.id, s.created_at FROM jupyter_artifacts_search s WHERE {_and(*scope, part, *match)}"
-                               for part in parts) or "SELECT NULL::text AS id, NULL::timestamptz AS created_at WHERE FALSE"
+    # (OFFSET 0: the part's condition is the one index condition, the tier's the filter after it.)
+    every = " UNION ALL ".join(
+        f"SELECT s.id, s.created_at FROM (SELECT s.* FROM jupyter_artifacts_search s WHERE {part} OFFSET 0) s "
+        f"WHERE {_and(*scope, *match)}" for part in parts) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
     reads = [window(first, [], []),
              f"{tag} FROM every{n} s WHERE {_and(few, *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
              window(f"{full} - {first}", [after_first], [f"NOT {few}"]),
