@@ -12,10 +12,13 @@ from jupyter_artifacts.db import search as store
 from jupyter_artifacts.json_limits import MAX_DEPTH
 
 
-@pytest.fixture(autouse=True, params=["window", "index"])
+@pytest.fixture(autouse=True, params=["few", "window", "index"])
 def tier_reading(request, monkeypatch):
-    """Every test twice: as a small database reads a tier (all rows fit in the window of
-    newest rows) and as a large one does (a tiny window, the rest through the GIN indexes)."""
+    """Every test three times: as a rare query is read (its few matches straight from the GIN
+    indexes), as a common one in a small database (all rows fit in the window of newest rows),
+    and as one in a large database (a tiny window, the rest through the GIN indexes)."""
+    if request.param != "few":
+        monkeypatch.setattr(store, "FEW", 0)
     if request.param == "index":
         monkeypatch.setattr(store, "SEARCH_WINDOW", {4: 1, 3: 2, 2: 2, 1: 1, 0: 1})
     return request.param

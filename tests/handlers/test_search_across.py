@@ -9,9 +9,11 @@ import pytest
 from jupyter_artifacts.db import search as search_store
 
 
-@pytest.fixture(autouse=True, params=["window", "index"])
+@pytest.fixture(autouse=True, params=["few", "window", "index"])
 def tier_reading(request, monkeypatch):
-    """As test_search.py: a small database's window, and a large one's GIN indexes."""
+    """As test_search.py: a rare query's reading, a small database's window, a large one's."""
+    if request.param != "few":
+        monkeypatch.setattr(search_store, "FEW", 0)
     if request.param == "index":
         monkeypatch.setattr(search_store, "SEARCH_WINDOW", {4: 1, 3: 2, 2: 2, 1: 1, 0: 1})
     return request.param
