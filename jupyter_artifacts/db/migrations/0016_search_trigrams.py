@@ -163,7 +163,7 @@ BATCH = """
                FROM b WHERE s.id = b.id AND s.folded IS NULL
              RETURNING 1)
     SELECT (SELECT max(id) FROM b) AS last, (SELECT count(*) FROM done) AS n"""
-BATCH_ROWS = 1000  # rows a batch rewrites (with their GIN entries): well under a second
+BATCH_ROWS = 500  # rows a batch rewrites, with their GIN entries: ~0.25 s (0.9 s at worst seen, loaded machine)
 
 
 async def migrate(conn) -> None:
