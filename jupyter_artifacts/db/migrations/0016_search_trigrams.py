@@ -163,7 +163,7 @@ BATCH = """
                FROM b WHERE s.id = b.id AND s.folded IS NULL
              RETURNING 1)
     SELECT (SELECT max(id) FROM b) AS last, (SELECT count(*) FROM done) AS n"""
-BATCH_ROWS = 500  # rows a batch rewrites, with their GIN entries: ~0.25 s (0.9 s at worst seen, loaded machine)
+BATCH_ROWS = 500  # rows a batch rewrites, with their GIN entries (1,000: 0.23 s median, 0.88 s worst, loaded machine)
 
 
 async def migrate(conn) -> None:
