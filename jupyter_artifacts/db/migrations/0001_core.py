@@ -192,6 +192,8 @@ async def online(conn) -> None:
     await ops.create_index(conn, "artifact_links_source_idx", "ON artifact_links (source_artifact_id)")
     await ops.create_index(conn, "artifact_links_target_idx", "ON artifact_links (target_artifact_id)")
     await conn.execute(DANGLING_LINKS)
+    # Every version was rewritten: the next migrations' statements need current statistics.
+    await conn.execute("ANALYZE artifacts, artifact_links")
 
 
 async def not_null(conn, table: str, column: str) -> None:

@@ -55,7 +55,6 @@ ALTER TABLE debate_sessions
     ADD COLUMN IF NOT EXISTS created_by_actor_type   TEXT,
     ADD COLUMN IF NOT EXISTS created_by_actor_id     TEXT,
     ADD COLUMN IF NOT EXISTS recorded_by             TEXT;
-CREATE INDEX IF NOT EXISTS debate_sessions_target_idx ON debate_sessions (target_artifact_id);
 
 CREATE TABLE IF NOT EXISTS debate_rounds (
     session_id   TEXT NOT NULL REFERENCES debate_sessions (id),
@@ -71,11 +70,6 @@ ALTER TABLE debate_rounds
     ADD COLUMN IF NOT EXISTS prompt               TEXT,
     ADD COLUMN IF NOT EXISTS referenced_artifacts JSONB NOT NULL DEFAULT '[]'::jsonb,
     ADD COLUMN IF NOT EXISTS recorded_by          TEXT;
-CREATE INDEX IF NOT EXISTS debate_rounds_actor_idx ON debate_rounds (actor_id);
-
--- Older rounds name their speaker in persona_id.
-UPDATE debate_rounds SET actor_type = 'persona', actor_id = persona_id
- WHERE actor_id IS NULL AND persona_id IS NOT NULL;
 
 CREATE OR REPLACE FUNCTION jupyter_artifacts_round_defaults() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -109,8 +103,6 @@ CREATE TRIGGER jupyter_artifacts_count_rounds AFTER INSERT ON debate_rounds
 DROP TRIGGER IF EXISTS jupyter_artifacts_count_rounds_deleted ON debate_rounds;
 CREATE TRIGGER jupyter_artifacts_count_rounds_deleted AFTER DELETE ON debate_rounds
     REFERENCING OLD TABLE AS changed_rounds FOR EACH STATEMENT EXECUTE FUNCTION jupyter_artifacts_count_rounds();
-UPDATE debate_sessions s SET num_rounds = (SELECT count(*) FROM debate_rounds r WHERE r.session_id = s.id)
- WHERE num_rounds IS DISTINCT FROM (SELECT count(*) FROM debate_rounds r WHERE r.session_id = s.id);
 
 -- The version a target reference means at a moment: the latest version created by then
 -- (v1 if none existed yet); the target may name the artifact or any version row of it.
@@ -130,26 +122,6 @@ LANGUAGE sql STABLE AS $$
      LIMIT 1
 $$;
 
--- Legacy debates: pinned once to their target's latest version as of their start.
-UPDATE debate_sessions d
-   SET target_artifact_version = v.version_number::text,
-       target_content_hash = COALESCE(v.content_hash, ''),
-       pinning_note = CASE WHEN v.existed
-           THEN format('backfilled: %s@v%s was the latest version of the target when the debate started (%s)',
-                       v.artifact_id, v.version_number, d.started_at)
-           ELSE format('backfilled: no version of %s existed when the debate started (%s); pinned to v%s',
-                       v.artifact_id, d.started_at, v.version_number) END
-  FROM debate_sessions d2
-  CROSS JOIN LATERAL jupyter_artifacts_version_as_of(d2.target_artifact_id, d2.started_at) v
- WHERE d.id = d2.id AND d2.target_artifact_id IS NOT NULL
-   AND (d2.target_artifact_version IS NULL OR d2.target_artifact_version = '');
-
-INSERT INTO jupyter_artifacts_adoption_report (kind, table_name, row_id, detail)
-SELECT 'unpinnable_debate', 'debate_sessions', id,
-       format('target %L names no artifact version; the debate stays unpinned', target_artifact_id)
-  FROM debate_sessions
- WHERE target_artifact_id IS NOT NULL AND (target_artifact_version IS NULL OR target_artifact_version = '')
-ON CONFLICT DO NOTHING;
 
 -- Sessions another service inserts with a target and no version are pinned to its latest.
 CREATE OR REPLACE FUNCTION jupyter_artifacts_pin_session() RETURNS trigger
@@ -175,17 +147,7 @@ DROP TRIGGER IF EXISTS jupyter_artifacts_pin_session ON debate_sessions;
 CREATE TRIGGER jupyter_artifacts_pin_session BEFORE INSERT ON debate_sessions
     FOR EACH ROW EXECUTE FUNCTION jupyter_artifacts_pin_session();
 
--- A new session with a target always carries its pin (older rows that could not be
--- pinned are listed in the adoption report and kept out of the check's way).
-ALTER TABLE debate_sessions DROP CONSTRAINT IF EXISTS debate_sessions_target_pinned;
-ALTER TABLE debate_sessions ADD CONSTRAINT debate_sessions_target_pinned CHECK (
-    target_artifact_id IS NULL
-    OR (COALESCE(target_artifact_version, '') <> '' AND COALESCE(target_content_hash, '') <> '')) NOT VALID;
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM debate_sessions WHERE target_artifact_id IS NOT NULL
-                      AND (COALESCE(target_artifact_version, '') = '' OR COALESCE(target_content_hash, '') = '')) THEN
-        ALTER TABLE debate_sessions VALIDATE CONSTRAINT debate_sessions_target_pinned;
-    END IF;
-END
-$$;
+-- What reads or writes every legacy round and session (speakers, round counts, pins), the
+-- check that every new session with a target is pinned, and the indexes of those tables: the
+-- online part (0006_chambers_debates.py), in batches, so that a service writing debates
+-- meanwhile is never held back for long.
