@@ -11,8 +11,6 @@ JSON. Which server wrote what never changes a hash: the state only saves work.
 
 from __future__ import annotations
 
-import asyncio
-import random
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import NoReturn
@@ -22,7 +20,7 @@ from psycopg import errors as pg_errors
 from ..db import artifacts as store
 from ..db import notebooks as nb_store
 from ..db.pool import Database, Retry
-from ..errors import Closed, Conflict, IdempotencyMismatch, NotFound, StaleParent, Unavailable, quote
+from ..errors import Closed, Conflict, IdempotencyMismatch, NotFound, StaleParent, quote
 from ..hashing import NotebookHasher, canonical_text
 from ..models import notebooks as m
 from ..notebooks.content import version_cells
@@ -53,81 +51,102 @@ class Head:
     hasher: NotebookHasher | None  # None where its content is unknown (an adopted version)
 
 
+@dataclass(frozen=True)
+class _Write:
+    """One append to store (its cell serialised once: hashed and stored as it is)."""
+
+    target: Ref
+    body: m.AppendCell
+    cell: dict
+    cell_json: str
+    output: str | None
+    execution: dict
+    parameters: dict
+    actor: Actor
+    expected: int | None  # an executed cell's head: else HeadMoved
+
+    @property
+    def key(self) -> str:
+        return str(self.target)
+
+
 class CellAppends:
     def __init__(self, db: Database):
         self.db = db
         self._heads: OrderedDict[str, Head] = OrderedDict()
 
     async def write(self, target: Ref, body: m.AppendCell, cell: dict, execution: dict, parameters: dict,
-                     actor: Actor, expected: int | None) -> dict:
-        """Store the append: one statement (migration 0017) in its own transaction, or, for a
-        request whose Idempotency-Key must commit with it, in the request's transaction."""
-        cell_json = canonical_text(cell)  # hashed and stored as it is: serialised once
-        output = plain_text(cell.get("outputs", []))
-
-        async def work(conn):
-            return await self._write_on(conn, target, body, cell, cell_json, output, execution, parameters, actor,
-                                        expected)
-
+                    actor: Actor, expected: int | None) -> dict:
+        """Store the append. With the head this server knows: one statement in its own
+        transaction, no lock held in between. Else (first append here, another writer moved the
+        head, or a request whose Idempotency-Key commits with it): in a transaction that takes the
+        notebook's lock first, so the head read is the head written to, however many contend."""
+        write = _Write(target, body, cell, canonical_text(cell), plain_text(cell.get("outputs", [])), execution,
+                       parameters, actor, expected)
         keyed = KEYED_REQUEST.get()
-        if keyed is not None and not keyed.claimed:  # its key is claimed in the write's transaction
-            return await self.db.run(work)
-        for attempt in range(1, self.db.max_retries + 1):
+        head = self._heads.get(write.key)
+        if head is not None and (keyed is None or keyed.claimed):
             try:
                 async with self.db.connection(routed=False) as conn, nb_store.autocommit(conn):
-                    return await work(conn)
-            except Retry as e:
-                if attempt == self.db.max_retries:
-                    raise Unavailable(f"Gave up after {attempt} attempts: {e}") from None
-                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-        raise AssertionError("unreachable")
+                    reply = await self._attempt(conn, write, head)
+                if reply is not None:
+                    return reply
+            except Retry:
+                pass  # another service wrote the next version first: the locked way below
+        return await self.db.run(lambda conn: self._locked(conn, write))
 
-    async def _write_on(self, conn, target: Ref, body: m.AppendCell, cell: dict, cell_json: str, output: str | None,
-                        execution: dict, parameters: dict, actor: Actor, expected: int | None) -> dict:
-        key = str(target)
-        for _ in range(3):
-            head = self._heads.get(key) or await self._read_head(conn, target)
-            after = head.hasher.plus(cell_json) if head.hasher is not None else None
-            digest = after.digest if after is not None else None
-            n = head.version_number
-            new_id = version_row_id(head.artifact_id, n + 1)
-            reply = {"notebook_id": head.artifact_id, "new_artifact_id": new_id, "parent_artifact_id": head.row_id,
-                     "version_number": n + 1, "content_hash": digest, "cell_index": head.cells,
-                     "cell_id": cell["id"], "cell_type": cell["cell_type"], "outputs": cell.get("outputs", []),
-                     "execution": {k: v for k, v in execution.items() if v is not None}}
-            step_parameters = {**parameters, "rationale": body.rationale, "cell_index": head.cells,
-                               "cell_id": cell["id"], "cell_type": cell["cell_type"], "execute": body.execute,
-                               "execution_status": execution["status"]}
-            try:
-                done = await nb_store.append_cell(conn, {
-                    "ref": key, "parent_id": head.row_id, "parent_hash": head.content_hash, "parent_owns": head.owns,
-                    "want_parent": body.parent_version, "want_head": expected, "cell": cell_json, "output": output,
-                    "hash": digest, "changelog": body.rationale, **actor.as_dict(),
-                    "method": body.method or "cell_append", "parameters": step_parameters,
-                    "chamber": body.chamber_id, "request_key": body.idempotency_key,
-                    "reply": reply if body.idempotency_key else None, "check_cell_id": body.cell_id is not None})
-            except (pg_errors.UniqueViolation, pg_errors.DeadlockDetected, pg_errors.SerializationFailure) as e:
-                # A writer that does not take the notebook's lock (another service) got there first.
-                self._heads.pop(key, None)
-                raise Retry(f"version {n + 1} of {head.artifact_id} was written concurrently ({e.sqlstate})") from e
-            status = done["status"]
-            if status == "replayed":
-                return appended(done["reply"], done["artifact_id"], body.idempotency_key)
-            if status == "done":
-                self._remember(key, Head(head.artifact_id, new_id, digest, n + 1, head.cells + 1, 1, after))
-                return {**reply, "processing_step_id": done["step_id"]}
-            self._heads.pop(key, None)
-            if status != "head":  # else: another writer moved the head; hash from the new one
-                _refuse(done, body, target)
-        raise Retry(f"the head of {target} kept moving")
+    async def _locked(self, conn, write: _Write) -> dict:
+        cached = self._heads.get(write.key)
+        artifact_id = cached.artifact_id if cached is not None else await _notebook_id(conn, write.target)
+        await store.lock_artifact(conn, artifact_id)
+        head = cached
+        for _ in range(3):  # the head moves under the lock only for writers that do not take it
+            reply = await self._attempt(conn, write, head or await self._read_head(conn, artifact_id))
+            if reply is not None:
+                return reply
+            head = None
+        raise Retry(f"the head of {artifact_id} kept moving")
 
-    async def _read_head(self, conn, target: Ref) -> Head:
+    async def _attempt(self, conn, w: _Write, head: Head) -> dict | None:
+        """One call of the append statement from `head`: the reply, or None if the head moved."""
+        after = head.hasher.plus(w.cell_json) if head.hasher is not None else None
+        digest = after.digest if after is not None else None
+        n = head.version_number
+        new_id = version_row_id(head.artifact_id, n + 1)
+        body, cell, execution = w.body, w.cell, w.execution
+        reply = {"notebook_id": head.artifact_id, "new_artifact_id": new_id, "parent_artifact_id": head.row_id,
+                 "version_number": n + 1, "content_hash": digest, "cell_index": head.cells,
+                 "cell_id": cell["id"], "cell_type": cell["cell_type"], "outputs": cell.get("outputs", []),
+                 "execution": {k: v for k, v in execution.items() if v is not None}}
+        step_parameters = {**w.parameters, "rationale": body.rationale, "cell_index": head.cells,
+                           "cell_id": cell["id"], "cell_type": cell["cell_type"], "execute": body.execute,
+                           "execution_status": execution["status"]}
+        try:
+            done = await nb_store.append_cell(conn, {
+                "ref": w.key, "parent_id": head.row_id, "parent_hash": head.content_hash, "parent_owns": head.owns,
+                "want_parent": body.parent_version, "want_head": w.expected, "cell": w.cell_json, "output": w.output,
+                "hash": digest, "changelog": body.rationale, **w.actor.as_dict(),
+                "method": body.method or "cell_append", "parameters": step_parameters,
+                "chamber": body.chamber_id, "request_key": body.idempotency_key,
+                "reply": reply if body.idempotency_key else None, "check_cell_id": body.cell_id is not None})
+        except (pg_errors.UniqueViolation, pg_errors.DeadlockDetected, pg_errors.SerializationFailure) as e:
+            # A writer that does not take the notebook's lock (another service) got there first.
+            self._heads.pop(w.key, None)
+            raise Retry(f"version {n + 1} of {head.artifact_id} was written concurrently ({e.sqlstate})") from e
+        status = done["status"]
+        if status == "replayed":
+            return appended(done["reply"], done["artifact_id"], body.idempotency_key)
+        if status == "done":
+            self._remember(w.key, Head(head.artifact_id, new_id, digest, n + 1, head.cells + 1, 1, after))
+            return {**reply, "processing_step_id": done["step_id"]}
+        self._heads.pop(w.key, None)
+        if status == "head":  # another writer moved the head
+            return None
+        _refuse(done, body, w.target)
+
+    async def _read_head(self, conn, artifact_id: str) -> Head:
         """A notebook's head and its hash state, from its stored cells' canonical JSON (cells
         another service wrote without it are parsed and serialised here)."""
-        found = await resolve(conn, target)
-        if found.row is None or found.row["artifact_type"] != "notebook":
-            raise NotFound(f"{found.artifact_id} is not a notebook.")
-        artifact_id = found.artifact_id
         parent = await store.latest(conn, artifact_id, content=True)
         n = parent["version_number"]
         if not isinstance(parent["content"], dict):  # unknown content: the append refuses it
@@ -145,6 +164,13 @@ class CellAppends:
         self._heads.move_to_end(key)
         while len(self._heads) > HEADS_KEPT:
             self._heads.popitem(last=False)
+
+
+async def _notebook_id(conn, target: Ref) -> str:
+    found = await resolve(conn, target)
+    if found.row is None or found.row["artifact_type"] != "notebook":
+        raise NotFound(f"{found.artifact_id} is not a notebook.")
+    return found.artifact_id
 
 
 def _refuse(done: dict, body: m.AppendCell, target: Ref) -> NoReturn:
