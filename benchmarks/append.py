@@ -12,7 +12,7 @@ One Jupyter server with the extension, one run, side by side (DESIGN.md's target
 
 `--scale N` (N > 1) measures "append growth" instead: the database is first filled with N M
 versions of realistic shape (set-based SQL, triggers off as a bulk import writes them: hypotheses,
-papers and datasets of 4 versions, notebooks of 20 versions with a cell per append, links and
+papers and datasets of 4 versions, notebooks of 20 versions (4 cells, then a cell per append), links and
 their processing steps, citations between artifacts; 1.35 M steps per million versions), then
 the same appends to a 1,000-cell notebook run on it and on a small database, request by request
 alternating between the two servers: median there / median on the small one (goal <= 1.2).
@@ -129,7 +129,7 @@ def median_ms(values) -> float:
 
 
 # Per million versions: 125,000 artifacts (hypotheses, papers, datasets) of 4 versions and 25,000
-# notebooks of 20 versions (v1 with 20 cells, then one appended cell per version), an `extends` or
+# notebooks of 20 versions (v1 with 4 cells, then one appended cell per version), an `extends` or
 # `derives_from` link and its step per later version, and 500,000 citations (link and step).
 FILL = """
 INSERT INTO artifacts (id, artifact_id, artifact_type, title, metadata, content, content_hash, version_number,
@@ -159,12 +159,12 @@ SELECT 'nb-' || i, 'Analysis ' || i || ' of cohort ' || i %% 311, 'nb-' || i || 
 INSERT INTO notebook_cells (notebook_id, cell_index, cell_type, code, output, notebook_artifact_id, cell_id,
                             cell_metadata, outputs, execution_count, canonical, created_at)
 SELECT 'nb-' || i, c, t, src, CASE WHEN t = 'code' THEN 'loss=' || (c %% 13) END,
-       CASE WHEN c < 20 THEN 'nb-' || i ELSE 'nb-' || i || '@v' || (c - 18) END, 'c' || c, '{}',
+       CASE WHEN c < 4 THEN 'nb-' || i ELSE 'nb-' || i || '@v' || (c - 2) END, 'c' || c, '{}',
        CASE WHEN t = 'code' THEN jsonb_build_array(jsonb_build_object('output_type', 'stream', 'name', 'stdout',
                                                                       'text', 'loss=' || (c %% 13))) END,
        NULL, '{"cell_type":' || to_json(t)::text || ',"id":"c' || c || '","source":' || to_json(src)::text || '}',
        timestamptz '2024-01-01' + i * interval '40 seconds'
-  FROM generate_series(1, %(notebooks)s) i, generate_series(0, 38) c,
+  FROM generate_series(1, %(notebooks)s) i, generate_series(0, 22) c,
        LATERAL (SELECT CASE WHEN c %% 6 = 0 THEN 'markdown' ELSE 'code' END AS t,
                        CASE WHEN c %% 6 = 0 THEN '## Step ' || c || ': ' || md5((i + c)::text)
                             ELSE 'df_' || c || ' = pd.read_csv("s' || (i %% 53) || '.csv")' || chr(10)
