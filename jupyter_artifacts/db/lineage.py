@@ -21,8 +21,12 @@ async def set_watermark(conn, value: int) -> None:
                                          updated_at = now()""", (value,))
 
 
-async def link_steps(conn, after: int, upto: int) -> int:
-    """Steps for links with ids in (after, upto] that have none (migration 0004 defines it)."""
+async def link_steps(conn, after: int, upto: int, *, bulk: bool = False) -> int:
+    """Steps for links with ids in (after, upto] that have none (migrations 0004 and 0015 define
+    it). `bulk`: a backfill batch in a transaction of its own, which may take longer than the
+    statement timeout meant for requests."""
+    if bulk:
+        await conn.execute("SET LOCAL statement_timeout = 0")
     return (await _one(conn, "SELECT jupyter_artifacts_link_steps(%s, %s) AS n", (after, upto)))["n"]
 
 

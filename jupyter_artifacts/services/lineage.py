@@ -9,7 +9,8 @@ from ..db.pool import Database
 from ..models.lineage import BackfillReport, LineageEdge, LineageGraph, LineageNode, LineageQuery
 from .versions import resolve
 
-BACKFILL_BATCH = 200_000
+BACKFILL_BATCH = 200_000  # links per batch at the least ...
+BACKFILL_BATCHES = 4  # ... and at most this many batches: each joins the whole of `artifacts` once
 
 
 def _ref(artifact_id: str, n: int) -> str:
@@ -62,15 +63,19 @@ class LineageService:
         return LineageGraph(root=str(ref), direction=query.direction, nodes=nodes, edges=edges,
                             depth_reached=max(depth.values(), default=0), truncated=truncated)
 
-    async def backfill(self, batch: int = BACKFILL_BATCH) -> BackfillReport:
+    async def backfill(self, batch: int | None = None) -> BackfillReport:
         """Create missing steps in batches of link ids, each its own transaction: safe to
-        interrupt and run again (it picks up where it stopped), and to run while servers work."""
+        interrupt and run again (it picks up where it stopped), and to run while servers work.
+        A few large batches, not many small ones: every batch joins its links with all of
+        `artifacts` (twice), which at 13.5 M links in batches of 200,000 cost more than the
+        inserts. Each batch announces one bulk change (migration 0015), not one per step."""
         async with self.db.connection() as conn:
             upto = await store.max_link_id(conn)
+        batch = batch or max(BACKFILL_BATCH, -(-upto // BACKFILL_BATCHES))
         made, after = 0, 0
         while after < upto:
             hi = min(after + batch, upto)
-            made += await self.db.run(lambda conn, lo=after, hi=hi: store.link_steps(conn, lo, hi))
+            made += await self.db.run(lambda conn, lo=after, hi=hi: store.link_steps(conn, lo, hi, bulk=True))
             after = hi
         parents = await self.db.run(store.parent_steps)
         await self.db.run(lambda conn: store.set_watermark(conn, upto))

@@ -195,6 +195,35 @@ BEGIN
 END
 $$;
 
+-- 0004's one definition of a link's step, without its NOT EXISTS anti-join: the conflict on the
+-- one-step-per-link index skips a link that has its step, one index probe per row, whatever
+-- the planner knows. On a processing_steps that is empty when planned (just created, emptied,
+-- or the first batch of a backfill) the anti-join became a nested loop re-reading the table
+-- being filled for every link: quadratic.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_link_steps(after BIGINT, upto BIGINT) RETURNS BIGINT
+LANGUAGE plpgsql AS $$
+DECLARE
+    made BIGINT;
+BEGIN
+    INSERT INTO processing_steps (source_artifact_id, source_version_number, target_artifact_id,
+                                  target_version_number, step_type, actor_type, method, parameters,
+                                  link_id, created_at)
+    SELECT t.artifact_id, t.version_number, s.artifact_id, s.version_number,
+           jupyter_artifacts_link_step_type(l.link_type, s.artifact_id = t.artifact_id),
+           'unknown', 'legacy_link',
+           jsonb_build_object('link_type', l.link_type, 'strength', l.strength, 'evidence', l.evidence),
+           l.id, l.created_at
+      FROM artifact_links l
+      JOIN artifacts s ON s.id = l.source_artifact_id
+      JOIN artifacts t ON t.id = l.target_artifact_id
+     WHERE l.id > after AND l.id <= upto
+       AND s.version_number IS NOT NULL AND t.version_number IS NOT NULL
+    ON CONFLICT (link_id) WHERE link_id IS NOT NULL DO NOTHING;
+    GET DIAGNOSTICS made = ROW_COUNT;
+    RETURN made;
+END
+$$;
+
 -- The row triggers of 0007, 0010 and 0013 go; a statement trigger per table and event replaces
 -- each (transition tables allow one event per trigger).
 DO $$
