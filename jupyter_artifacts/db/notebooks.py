@@ -7,7 +7,6 @@ import contextlib
 from psycopg.types.json import Jsonb
 
 from ..hashing import canonical_text
-
 from .artifacts import _all, _one
 
 CELL_COLUMNS = """c.cell_index, c.cell_id, c.cell_type, c.code, c.output, c.cell_metadata, c.outputs,
