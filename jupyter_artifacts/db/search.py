@@ -40,8 +40,13 @@ SEARCH_WINDOW = {HEAD: 4000, FRAGMENT: 4000, DOC: 4000, CELLS: 256, LITERAL_TIER
 FIRST_WINDOW = {HEAD: 500, FRAGMENT: 500, DOC: 500, CELLS: 64, LITERAL_TIER: 500}  # its first part
 FEW = 1000  # a tier with at most this many matches is read through the GIN indexes alone
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
-_NEWEST = "ORDER BY s.created_at DESC, s.id DESC"
-_AFTER = "(s.created_at, s.id) < (%(after_at)s, %(after_id)s)"
+# Newest first; rows of one created_at (a bulk import's) by a hash of their id, then the id: in
+# id order, ids of one kind (`paper-…`, `hypothesis-…`) come in long runs, so a window of the
+# newest rows could hold none of a word common in another kind and send it to the GIN reads of
+# every match (migration 0016's indexes serve this order).
+_NEWEST = "ORDER BY s.created_at DESC, hashtext(s.id) DESC, s.id DESC"
+_KEY = "(s.created_at, hashtext(s.id), s.id)"
+_AFTER = f"{_KEY} < (%(after_at)s, hashtext(%(after_id)s), %(after_id)s)"
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[st
         return [f"{tag} FROM jupyter_artifacts_search s WHERE {_and(*scope, *match, *resume)} {_NEWEST} LIMIT %(limit)s"], []
 
     def end(rows: str) -> str:  # the row `rows` down from the cursor: a window's end (none past the last row)
-        return f"""(SELECT e.created_at, e.id FROM jupyter_artifacts_search e
+        return f"""(SELECT e.created_at, hashtext(e.id), e.id FROM jupyter_artifacts_search e
                      WHERE {_and(*scope, *resume).replace('s.', 'e.')} {_NEWEST.replace('s.', 'e.')}
                     OFFSET {rows} - 1 LIMIT 1)"""
 
@@ -156,7 +161,7 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[st
                     WHERE {_and(*match, *gate)} {_NEWEST} LIMIT %(limit)s"""
 
     first, full = f"%(first{tier})s", f"%(window{tier})s"
-    after_first, after_full = f"(s.created_at, s.id) < {end(first)}", f"(s.created_at, s.id) < {end(full)}"
+    after_first, after_full = f"{_KEY} < {end(first)}", f"{_KEY} < {end(full)}"
     if tier == LITERAL_TIER and not whole.grams:
         # Under 3 characters no index helps: the window, then the older rows in order.
         return [window(full, [], []),
@@ -219,7 +224,7 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
         SELECT {_read(False)}, hit.created_at AS search_at, hit.tier
           FROM ({union} LIMIT %(limit)s) hit
           JOIN {_FROM} ON a.id = hit.id
-         ORDER BY hit.tier DESC, hit.created_at DESC, hit.id DESC""", params, prepare=False)
+         ORDER BY hit.tier DESC, hit.created_at DESC, hashtext(hit.id) DESC, hit.id DESC""", params, prepare=False)
     return await cur.fetchall()
 
 

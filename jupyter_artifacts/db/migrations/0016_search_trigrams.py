@@ -185,4 +185,10 @@ async def online(conn) -> None:
     while after is not None:
         after = await work.retrying("search trigrams", functools.partial(_batch, conn, after))
     await work.create_index(conn, "jupyter_artifacts_search_grams_idx", "ON jupyter_artifacts_search USING gin (grams)")
+    # The search's order (db/search.py): newest first, one created_at's rows by a hash of the id.
+    await work.create_index(conn, "jupyter_artifacts_search_newest_idx",
+                            "ON jupyter_artifacts_search (created_at DESC, hashtext(id) DESC, id DESC)")
+    await work.create_index(conn, "jupyter_artifacts_search_newest_notebooks_idx",
+                            "ON jupyter_artifacts_search (created_at DESC, hashtext(id) DESC, id DESC) "
+                            "WHERE artifact_type = 'notebook'")
     await conn.execute("ANALYZE jupyter_artifacts_search")
