@@ -55,16 +55,20 @@ class Chunk:
     term: str | None      # its words, a tsquery's text
     fragment: str | None  # lower-cased, when it has 3 or more characters
     grams: list[int] | None
+    lead: int | None = None  # a chunk with words: its first trigram inside a word (migration 0016)
 
 
 async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
     """The chunks of what a user typed (none when it holds no word), and the whole text as one
     fragment (`n` 0), which a text without any word is matched by."""
     rows = await _all(conn, """
-        SELECT n, term::text AS term, fragment, grams FROM jupyter_artifacts_search_chunks(%(q)s)
+        SELECT n, term::text AS term, fragment, grams,
+               CASE WHEN term IS NOT NULL AND fragment IS NOT NULL
+                    THEN hashtext(E'\\x01' || left(fragment, 3)) END AS lead
+          FROM jupyter_artifacts_search_chunks(%(q)s)
         UNION ALL
         SELECT 0, NULL, lower(%(q)s), CASE WHEN char_length(%(q)s) >= 3
-                                           THEN jupyter_artifacts_search_grams(lower(%(q)s)) END
+                                           THEN jupyter_artifacts_search_grams(lower(%(q)s)) END, NULL
          ORDER BY 1""", {"q": q})
     chunks = [Chunk(**r) for r in rows]
     whole, chunks = chunks[0], chunks[1:]
@@ -128,8 +132,12 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[str]:
         return parts
     for k, c in enumerate(chunks):
         if c.fragment:
+            # A chunk with words that they do not match is a fragment inside a word of the id or
+            # title wherever it occurs (at a word's start its words would match): its first
+            # trigram is among the row's trigrams inside words (`lead`), which few rows hold.
             word = f"(s.{vector} @@ %(w{c.n})s::tsquery) IS NOT TRUE AND " if c.term else ""
-            parts.append(word + _fragment(c) + "".join(f" AND s.{vector} @@ %(w{b.n})s::tsquery" for b in chunks[:k]))
+            inside = f"(s.grams @> %(m{c.n})s::int4[] AND strpos(s.folded, %(f{c.n})s) > 0)"
+            parts.append(word + inside + "".join(f" AND s.{vector} @@ %(w{b.n})s::tsquery" for b in chunks[:k]))
         if not c.term:
             break  # no later chunk can be the first one matched by a fragment only
     return parts
@@ -138,7 +146,8 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[str]:
 def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     params: dict[str, Any] = {}
     for c in (*chunks, whole):
-        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"g{c.n}": c.grams})
+        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"g{c.n}": c.grams,
+                       f"m{c.n}": sorted({*c.grams, c.lead}) if c.grams and c.lead is not None else c.grams})
     return params
 
 

@@ -40,13 +40,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The hashes of every 3-character substring of a folded text (or of a fragment) that holds no
--- newline: the id's and the title's, never one across them.
+-- newline: the id's and the title's, never one across them. A substring that may start inside
+-- a word (after a letter or digit, or after any character beyond ASCII) is hashed a second
+-- time marked with U+0001 (which no query holds): a query chunk whose words match no word of
+-- the row, yet which the row holds, holds it inside a word, and that first trigram is rare
+-- (db/search.py reads such rows by it instead of every row holding the chunk).
 CREATE OR REPLACE FUNCTION jupyter_artifacts_search_grams(t TEXT) RETURNS INTEGER[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT COALESCE(pg_catalog.array_agg(DISTINCT pg_catalog.hashtext(g.gram)), '{}')
+    SELECT COALESCE(pg_catalog.array_agg(DISTINCT h.hash), '{}')
       FROM pg_catalog.generate_series(1, pg_catalog.char_length(t) - 2) AS i
-     CROSS JOIN LATERAL (SELECT pg_catalog.substr(t, i, 3) AS gram) g
-     WHERE pg_catalog.strpos(g.gram, E'\n') = 0
+     CROSS JOIN LATERAL (SELECT pg_catalog.substr(t, i, 3) AS gram,
+                                CASE WHEN i > 1 THEN pg_catalog.substr(t, i - 1, 1) END AS before) g
+     CROSS JOIN LATERAL (VALUES (pg_catalog.hashtext(g.gram)),
+                                (CASE WHEN pg_catalog.ascii(g.before) > 127 OR g.before ~ '[A-Za-z0-9]'
+                                      THEN pg_catalog.hashtext(E'\x01' || g.gram) END)) AS h(hash)
+     WHERE pg_catalog.strpos(g.gram, E'\n') = 0 AND h.hash IS NOT NULL
 $$;
 
 -- The version row's folded id and title, and their trigrams, for a search row being written (the
