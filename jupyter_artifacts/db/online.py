@@ -126,7 +126,7 @@ async def keyed_batches(conn: psycopg.AsyncConnection, statement, params: dict |
 
     total = 0
     while True:
-        n, last = await retrying("batch", lambda: one(after))
+        n, last = await retrying("batch", lambda key=after: one(key))
         total += n
         for hook in after_batch:
             await hook(conn)

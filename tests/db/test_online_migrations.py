@@ -10,11 +10,11 @@ import importlib
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from test_migrate import migrate
 from tests_helpers import granted_member
 
 from jupyter_artifacts.db import online
-from jupyter_artifacts.db.migrate import VERSION_TABLE, apply_migrations
-from jupyter_artifacts.db.pool import Database
+from jupyter_artifacts.db.migrate import VERSION_TABLE
 from jupyter_artifacts.errors import MigrationPending, Unavailable
 from jupyter_artifacts.pytest_plugin import LEGACY_SCHEMA, fresh_schema, load_sql
 
@@ -47,15 +47,6 @@ def legacy(url: str, tables: bool = False) -> None:
         load_sql(url, LEGACY_SCHEMA)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(BULK)
-
-
-async def migrate(url: str) -> list[int]:
-    db = Database(url, auto_migrate=False)
-    try:
-        async with db.connection() as conn:
-            return await apply_migrations(conn)
-    finally:
-        await db.close()
 
 
 def query(url: str, q: str, params=None) -> list[dict]:
@@ -195,6 +186,7 @@ def concurrent_builds(monkeypatch):
     monkeypatch.setattr(online, "CONCURRENT_ABOVE_BYTES", 0)
 
 
+@pytest.mark.slow  # a concurrent build waits for every older transaction of the database, other tests' too
 async def test_an_index_build_lets_writers_insert_while_it_waits(database_url, concurrent_builds):
     query(database_url, "CREATE TABLE busy (id INT PRIMARY KEY, word TEXT)")
     with psycopg.connect(database_url) as open_tx:
@@ -243,7 +235,7 @@ async def test_ddl_waiting_for_a_lock_steps_back_so_writers_do_not_queue(databas
                                 "AND attname = 'extra') AS added") == [{"t": True, "added": True}]
 
 
-@pytest.mark.parametrize("concurrently", [False, True])
+@pytest.mark.parametrize("concurrently", [False, pytest.param(True, marks=pytest.mark.slow)])
 async def test_an_invalid_index_left_by_a_crash_is_rebuilt(legacy_database_url, concurrently, monkeypatch):
     query(legacy_database_url, "ALTER TABLE artifacts ADD COLUMN artifact_id TEXT")
     # A concurrent build that failed leaves its index behind, INVALID, under the name 0001 uses.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .. import online as ops
 
-BATCH = 5000
+BATCH = 2000
 
 TRIGGERS = (
     """
