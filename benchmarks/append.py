@@ -183,7 +183,7 @@ SELECT split_part(target_artifact_id, '@', 1), COALESCE(nullif(split_part(target
   FROM l;
 WITH l AS (
     INSERT INTO artifact_links (source_artifact_id, target_artifact_id, link_type, created_at)
-    SELECT 'nb-' || (1 + j %% %(notebooks)s) || '@v' || (2 + j %% 19), 'h-' || (1 + (j * 7919) %% %(others)s),
+    SELECT 'nb-' || (1 + j %% %(notebooks)s) || '@v' || (2 + j %% 19), 'h-' || (1 + (j::bigint * 7919) %% %(others)s),
            'cites', timestamptz '2024-06-01' + j * interval '1 second'
       FROM generate_series(1, %(citations)s) j
     RETURNING id, source_artifact_id, target_artifact_id, created_at)
