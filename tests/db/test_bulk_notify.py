@@ -163,6 +163,28 @@ def test_past_the_threshold_one_statement_is_one_bulk_notice(sql, listener, thre
     assert listener.heard() == [BULK]
 
 
+def test_many_small_statements_in_one_transaction_end_in_one_bulk_notice(sql, listener, threshold):
+    rows = "; ".join(versions_sql(1, 1, prefix=f"R{i}-") for i in range(threshold + 50))
+    sql(f"BEGIN; {rows}; COMMIT")
+    heard = listener.heard()
+    assert heard[-1] == BULK and heard.count(BULK) == 1 and len(heard) <= threshold + 1, heard
+    sql(versions_sql(1, 1, prefix="after"))  # the count is the transaction's: the next one names its version
+    assert listener.heard() == [version("after1", 1)]
+
+
+def test_another_services_versions_with_parents_stay_bounded(sql, listener, threshold):
+    """Each of these versions gets its fork step at commit, row by row (0004's deferred trigger):
+    the transaction's count makes them end in the bulk notice."""
+    sql(versions_sql(2, 1, prefix="P"))
+    listener.heard()
+    sql(f"""INSERT INTO artifacts (id, artifact_type, title, version_number, parent_version_id)
+            SELECT 'P' || a || '@v' || v, 'paper', 't', v, 'P' || a || '@v' || (v - 1)
+              FROM generate_series(1, 2) a, generate_series(2, {threshold * 2}) v ORDER BY v""")
+    heard = listener.heard()
+    assert 2 * threshold * 2 - 2 == sql("SELECT count(*) AS n FROM processing_steps WHERE method = 'legacy_parent'")[0]["n"]
+    assert heard[0] == version("P1", threshold * 2) and heard[-1] == BULK and len(heard) <= threshold + 1, heard
+
+
 def test_an_update_of_many_rows_announces_what_changed(sql, listener, threshold):
     sql(versions_sql(5, 10))
     listener.heard()

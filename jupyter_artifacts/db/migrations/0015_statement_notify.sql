@@ -10,6 +10,7 @@
 -- PostgreSQL allows one event per trigger with transition tables and no column list, so
 -- INSERT and UPDATE have a trigger each, and an UPDATE's conditions (lifecycle changed, closed_at
 -- set, a foreign writer's version_tag) compare the OLD and NEW transition tables by key.
+-- The link backfill's step definition (0004) is replaced too, without its anti-join (below).
 
 -- 100: a bulk import of a few artifacts' versions still names them; past that a browser is
 -- better off re-fetching once than handling hundreds of hints, and NOTIFY's queue stays small.
@@ -36,9 +37,22 @@ RETURNS VOID LANGUAGE sql AS $$
                      jupyter_artifacts_payload(kind, action, artifact, version, chamber, session, tag_name))
 $$;
 
+-- The threshold holds per transaction too: a transaction of many small statements (a script's
+-- row-by-row import; the per-row deferred fork steps of 0004 for another service's versions)
+-- sends its first announcements, then the bulk notice, which PostgreSQL folds into one however
+-- often it is repeated. The count lives in a transaction-local setting; a session that sets it
+-- itself only turns its own announcements into the bulk notice, never silences them.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_announced_so_far() RETURNS INTEGER
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN s IS NULL OR s = '' THEN 0 WHEN s ~ '^[0-9]{1,9}$' THEN s::integer
+                ELSE jupyter_artifacts_bulk_threshold() + 1 END
+      FROM current_setting('jupyter_artifacts.announced', true) s
+$$;
+
 CREATE OR REPLACE FUNCTION jupyter_artifacts_announce_bulk(schema_name TEXT) RETURNS VOID
 LANGUAGE sql AS $$
-    SELECT pg_notify(jupyter_artifacts_channel(schema_name), '{"kind":"resync","action":"bulk"}')
+    SELECT pg_notify(jupyter_artifacts_channel(schema_name), '{"kind":"resync","action":"bulk"}'),
+           set_config('jupyter_artifacts.announced', (jupyter_artifacts_bulk_threshold() + 1)::text, true)
 $$;
 
 -- A statement's coalesced payloads (callers cap them at the threshold + 1): each, or the bulk notice.
@@ -46,14 +60,19 @@ CREATE OR REPLACE FUNCTION jupyter_artifacts_announce_all(schema_name TEXT, payl
 LANGUAGE plpgsql AS $$
 DECLARE
     payload TEXT;
+    sent CONSTANT INTEGER := jupyter_artifacts_announced_so_far();
 BEGIN
-    IF cardinality(payloads) > jupyter_artifacts_bulk_threshold() THEN
+    IF cardinality(payloads) = 0 THEN
+        RETURN;
+    END IF;
+    IF sent + cardinality(payloads) > jupyter_artifacts_bulk_threshold() THEN
         PERFORM jupyter_artifacts_announce_bulk(schema_name);
         RETURN;
     END IF;
     FOREACH payload IN ARRAY payloads LOOP
         PERFORM pg_notify(jupyter_artifacts_channel(schema_name), payload);
     END LOOP;
+    PERFORM set_config('jupyter_artifacts.announced', (sent + cardinality(payloads))::text, true);
 END
 $$;
 
@@ -110,7 +129,6 @@ BEGIN
     RETURN NULL;
 END
 $$;
-
 
 -- artifact_tags: a tag set (INSERT) or moved (UPDATE), with the version it names.
 CREATE OR REPLACE FUNCTION jupyter_artifacts_notify_tags() RETURNS trigger
