@@ -506,6 +506,7 @@ def report_world(title: str, queries, timings, bare, counts) -> float:
           f"{'no match':>9}  {'1st field':<9} goal <= {GOAL_MS:.0f} ms")
     worst, worst_bare, literal = 0.0, 0.0, None
     for (label, q, kind), r, b, n in zip(queries, timings, bare, counts):
+        count = "-" if n is None else f"{n:,}"
         page2 = f"{r['page2_ms']:6.2f} ms" if r["page2_ms"] is not None else "        -"
         slowest = max(r["ms"], r["page2_ms"] or 0)
         if q == "%_":
@@ -514,7 +515,7 @@ def report_world(title: str, queries, timings, bare, counts) -> float:
             worst = max(worst, slowest)
             worst_bare = max(worst_bare, b["ms"], b["page2_ms"] or 0)
         ok = "ok" if slowest <= GOAL_MS else "OVER"
-        print(f"{label:<34} {q!r:<22} {kind or '-':<9} {f"{n:,}" if n is not None else "-":>9} {r['page']:>5}  {r['ms']:6.2f} ms  {page2}  "
+        print(f"{label:<34} {q!r:<22} {kind or '-':<9} {count:>9} {r['page']:>5}  {r['ms']:6.2f} ms  {page2}  "
               f"{b['ms']:6.2f} ms  {r['field']:<9} {ok}")
     types = timings[-1]
     print(f"GET /api/artifact-types ({types['types']} types)          median {types['types_ms']:6.2f} ms")
