@@ -35,10 +35,11 @@ log = logging.getLogger("jupyter_artifacts")
 LOCK_TIMEOUT_MS = 200
 # How long a statement keeps stepping back and retrying before the migration fails.
 RETRY_FOR_S = 600.0
-# Indexes on tables smaller than this are built in one short transaction: a concurrent build
-# waits for every older transaction of the database and scans twice, which a small table
+# Indexes on tables smaller than this are built in one short transaction (a plain build holds
+# writers of the table back while it runs: well under a second at this size): a concurrent
+# build waits for every older transaction of the database and scans twice, which a small table
 # does not need (a test database, a new deployment).
-CONCURRENT_ABOVE_BYTES = 8 * 1024 * 1024
+CONCURRENT_ABOVE_BYTES = 2 * 1024 * 1024
 # Test hook: awaited with the connection after every committed batch (e.g. to crash a
 # migration half-way through its online part and show that the next run completes it).
 after_batch: list[Callable[[psycopg.AsyncConnection], Awaitable[None]]] = []

@@ -186,8 +186,22 @@ def concurrent_builds(monkeypatch):
     monkeypatch.setattr(online, "CONCURRENT_ABOVE_BYTES", 0)
 
 
-@pytest.mark.slow  # a concurrent build waits for every older transaction of the database, other tests' too
-async def test_an_index_build_lets_writers_insert_while_it_waits(database_url, concurrent_builds):
+@pytest.fixture
+def quiet_database_url(embedded_pgdata):
+    """A PostgreSQL of the test's own: a concurrent index build waits for every older transaction
+    of its database, and on a shared test server other tests' (or benchmarks') can last minutes."""
+    from jupyter_artifacts.db import embedded
+
+    server, url = embedded.start(embedded_pgdata)
+    try:
+        with fresh_schema(url) as schema_url:
+            yield schema_url
+    finally:
+        embedded.stop(server)
+
+
+async def test_an_index_build_lets_writers_insert_while_it_waits(quiet_database_url, concurrent_builds):
+    database_url = quiet_database_url
     query(database_url, "CREATE TABLE busy (id INT PRIMARY KEY, word TEXT)")
     with psycopg.connect(database_url) as open_tx:
         open_tx.execute("INSERT INTO busy VALUES (1, 'one')")  # a transaction that stays open
@@ -235,8 +249,11 @@ async def test_ddl_waiting_for_a_lock_steps_back_so_writers_do_not_queue(databas
                                 "AND attname = 'extra') AS added") == [{"t": True, "added": True}]
 
 
-@pytest.mark.parametrize("concurrently", [False, pytest.param(True, marks=pytest.mark.slow)])
-async def test_an_invalid_index_left_by_a_crash_is_rebuilt(legacy_database_url, concurrently, monkeypatch):
+@pytest.mark.parametrize("concurrently", [False, True])
+async def test_an_invalid_index_left_by_a_crash_is_rebuilt(concurrently, request, monkeypatch):
+    # The concurrent build on a server of its own (see quiet_database_url).
+    legacy_database_url = request.getfixturevalue("quiet_database_url" if concurrently else "database_url")
+    load_sql(legacy_database_url, LEGACY_SCHEMA)
     query(legacy_database_url, "ALTER TABLE artifacts ADD COLUMN artifact_id TEXT")
     # A concurrent build that failed leaves its index behind, INVALID, under the name 0001 uses.
     with pytest.raises(psycopg.errors.UniqueViolation):
