@@ -146,6 +146,10 @@ async def _apply_pending(conn: psycopg.AsyncConnection) -> list[int]:
             log.info("jupyter_artifacts: applying migration %04d_%s", m.version, m.name)
             try:
                 await _apply(conn, m)
+            except online_work.RETRYABLE as e:  # still refused after RETRY_FOR_S of stepping back
+                raise MigrationFailed(f"Migration {m.version:04d}_{m.name} stopped: a lock it needs was held by "
+                                      f"others for {online_work.RETRY_FOR_S:.0f} s ({str(e).strip().splitlines()[0]}); "
+                                      "run `jupyter artifacts migrate` again when they are done") from e
             except psycopg.OperationalError:
                 raise  # the database went away: the caller reports it as unavailable
             except psycopg.Error as e:

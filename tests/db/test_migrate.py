@@ -183,3 +183,25 @@ async def test_a_migration_reworked_after_it_was_applied_is_not_applied_again(da
     await migrate(database_url)
     sql("UPDATE jupyter_artifacts_schema_version SET checksum = 'an older text', name = name || '_as_it_was'")
     assert await migrate(database_url) == []
+
+
+async def test_a_migration_that_never_gets_its_lock_stops_with_a_sentence(database_url, sql, monkeypatch):
+    from jupyter_artifacts.db import migrate as migrate_mod
+    from jupyter_artifacts.db import online
+
+    await migrate(database_url)
+
+    class Altering(migrate_mod.Migration):
+        def sql(self):
+            return "ALTER TABLE artifacts ADD COLUMN waited_for INT"
+
+    everything = migrate_mod.available()
+    monkeypatch.setattr(migrate_mod, "available", lambda: [*everything, Altering(999, "altering", "sql", "x.sql")])
+    monkeypatch.setattr(online, "LOCK_TIMEOUT_MS", 50)
+    monkeypatch.setattr(online, "RETRY_FOR_S", 0.5)
+    with psycopg.connect(database_url) as reader:
+        reader.execute("SELECT count(*) FROM artifacts")  # an open transaction holding ACCESS SHARE
+        with pytest.raises(MigrationFailed, match="0999_altering stopped: a lock it needs was held by others"):
+            await migrate(database_url)
+    assert sql("SELECT max(version) AS v FROM jupyter_artifacts_schema_version")[0]["v"] == everything[-1].version
+    assert await migrate(database_url) == [999]  # once the reader is gone
