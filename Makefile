@@ -12,7 +12,7 @@ export PATH := $(abspath $(VENV))/bin:$(abspath $(HUB_PROXY))/node_modules/.bin:
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help install lab test test-fast test-js test-browser bench browser-deps hub-proxy build clean
+.PHONY: help install lab test test-fast test-js test-browser bench bench-scale browser-deps hub-proxy build clean
 
 help:
 	@echo "make lab        JupyterLab with the extension, on the embedded PostgreSQL"
@@ -72,6 +72,10 @@ test-browser: install browser-deps
 # Every benchmark, then one table of every figure against its goal (DESIGN.md's targets).
 bench: install browser-deps
 	$(PY) benchmarks/run_all.py
+
+# Lineage, search and append at 10x the seed (13.5 M steps, 10 M versions): hours, and tens of GB.
+bench-scale: install
+	$(PY) benchmarks/run_all.py --scale 10
 
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \

@@ -7,6 +7,8 @@ machine shifts both sides alike. Exit status 1 when a figure misses its goal or 
 fails.
 
     python benchmarks/run_all.py [--only lineage,search]   (names: the scripts, without .py)
+    python benchmarks/run_all.py --scale 10                 (`make bench-scale`: the benchmarks
+                                                             in SCALED at 10x the seed's size)
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from pathlib import Path
 import psutil
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["citations", "append", "branches", "merge_base", "concurrency", "lineage", "search", "live", "outage", "diff_view", "dag_view", "memory", "team"]
+ORDER = ["citations", "append", "branches", "merge_base", "concurrency", "lineage", "search", "live", "outage", "diff_view", "dag_view", "memory", "team",
+         "migrations"]
+# The benchmarks that take `--scale N` (DESIGN.md: at 10x the seed, 13.5 M steps and 10 M
+# versions, their ratios still hold); `--scale` runs only these.
+SCALED = ["lineage", "search", "append"]
 
 
 def machine() -> str:
@@ -41,9 +47,9 @@ def machine() -> str:
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, {where}")
 
 
-def run(name: str) -> tuple[list[dict], int, float]:
+def run(name: str, extra: list[str]) -> tuple[list[dict], int, float]:
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(HERE / f"{name}.py")], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, str(HERE / f"{name}.py"), *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     figures: list[dict] = []
     for line in proc.stdout:
@@ -57,19 +63,22 @@ def run(name: str) -> tuple[list[dict], int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
+    parser.add_argument("--scale", type=int, default=1, help="run the scalable benchmarks at N times the seed")
     args = parser.parse_args()
-    names = [n for n in ORDER if not args.only or n in args.only.split(",")]
+    names = [n for n in (SCALED if args.scale != 1 else ORDER) if not args.only or n in args.only.split(",")]
+    extra = ["--scale", str(args.scale)] if args.scale != 1 else []
     rows, failed = [], []
     t0 = time.perf_counter()
     for name in names:
         print(f"== {name}", flush=True)
-        figures, code, seconds = run(name)
+        figures, code, seconds = run(name, extra)
         print(f"   ({seconds:.0f} s)", flush=True)
         if code != 0 and not figures:
             failed.append(name)
         rows += [(name, f) for f in figures]
     print()
-    print(f"jupyter_artifacts benchmarks, {time.strftime('%Y-%m-%d')}, {(time.perf_counter() - t0) / 60:.0f} min")
+    scale = f", at {args.scale}x the seed" if args.scale != 1 else ""
+    print(f"jupyter_artifacts benchmarks{scale}, {time.strftime('%Y-%m-%d')}, {(time.perf_counter() - t0) / 60:.0f} min")
     print(f"machine: {machine()}")
     print()
     print(f"| {'benchmark':<12} | {'figure':<60} | {'measured':>10} | {'goal':<22} | ok  | detail")
