@@ -195,9 +195,8 @@ SELECT target_artifact_id, 1, split_part(source_artifact_id, '@', 1), split_part
 """
 
 
-def fill(url: str, scale: int) -> dict:
-    """Migrate, then write `scale` M versions as a bulk import would (triggers off, set-based),
-    the search tables filled by the migrations' own refresh, statistics current. Returns counts."""
+def migrate_schema(url: str) -> None:
+    """Every migration, applied to the database at `url` (the benchmarks that bulk-load after)."""
     import asyncio
 
     from jupyter_artifacts.db.migrate import apply_migrations
@@ -210,6 +209,12 @@ def fill(url: str, scale: int) -> dict:
         await db.close()
 
     asyncio.run(migrate())
+
+
+def fill(url: str, scale: int) -> dict:
+    """Migrate, then write `scale` M versions as a bulk import would (triggers off, set-based),
+    the search tables filled by the migrations' own refresh, statistics current. Returns counts."""
+    migrate_schema(url)
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET statement_timeout = 0")

@@ -39,10 +39,9 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from append import database  # noqa: E402
+from append import database, migrate_schema  # noqa: E402
 from report import figure  # noqa: E402
 
-from jupyter_artifacts.db.migrate import apply_migrations  # noqa: E402
 from jupyter_artifacts.db.pool import Database  # noqa: E402
 from jupyter_artifacts.models.artifacts import CreateArtifact, ListArtifacts  # noqa: E402
 from jupyter_artifacts.services.actors import Actor  # noqa: E402
@@ -252,14 +251,7 @@ def bulk_load(url: str, artifacts: int, versions: int) -> dict:
     """Migrate, then load the rows as a bulk import would: the search tables' indexes dropped,
     triggers off, then the tables filled and their indexes rebuilt as the migration does.
     Returns counts and seconds."""
-
-    async def migrate():
-        db = Database(url, auto_migrate=False)
-        async with db.connection() as conn:
-            await apply_migrations(conn)
-        await db.close()
-
-    asyncio.run(migrate())
+    migrate_schema(url)
     out: dict = {}
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET statement_timeout = 0")
