@@ -36,8 +36,10 @@ import type {
   Version,
   VersionList
 } from './types';
+import type { LatestReplays, Replay, ReplayDiff, ReplayRequest, ReplayStarted } from './replayTypes';
 
 export * from './types';
+export * from './replayTypes';
 
 /** `?a=1&b=2` of the defined, non-empty values. */
 export function queryString(
@@ -216,6 +218,40 @@ export function mergePreview(
 /** `POST api/notebooks/{id}/split`: chosen cells of a version become version 1 of a new notebook. */
 export function splitNotebook(notebookId: string, body: SplitRequest): Promise<Version> {
   return post<Version>(`api/notebooks/${seg(notebookId)}/split`, body);
+}
+
+/** `POST api/notebooks/{id}/versions/{N}/replay` (202): re-execute exactly that version in a fresh kernel. */
+export function startReplay(notebookId: string, n: number, body: ReplayRequest = {}): Promise<ReplayStarted> {
+  return post<ReplayStarted>(`api/notebooks/${seg(notebookId)}/versions/${seg(n)}/replay`, body);
+}
+
+/** `GET api/replays/{id}`: the replay, running or with its verdict. */
+export function getReplay(replayId: string): Promise<Replay> {
+  return requestAPI<Replay>(`api/replays/${seg(replayId)}`);
+}
+
+/** `GET api/notebooks/{id}/versions/{N}/replays`: that version's replays, newest first. */
+export function listVersionReplays(
+  notebookId: string,
+  n: number,
+  options: { limit?: number; cursor?: string | null } = {}
+): Promise<Page<Replay>> {
+  return requestAPI<Page<Replay>>(
+    `api/notebooks/${seg(notebookId)}/versions/${seg(n)}/replays${queryString({
+      limit: options.limit,
+      cursor: options.cursor ?? undefined
+    })}`
+  );
+}
+
+/** `GET api/notebooks/{id}/replays`: the latest replay of each version. */
+export function listLatestReplays(notebookId: string): Promise<LatestReplays> {
+  return requestAPI<LatestReplays>(`api/notebooks/${seg(notebookId)}/replays`);
+}
+
+/** `GET api/replays/{id}/diff`: nbdime's diff of the stored outputs against the replayed ones. */
+export function getReplayDiff(replayId: string): Promise<ReplayDiff> {
+  return requestAPI<ReplayDiff>(`api/replays/${seg(replayId)}/diff`);
 }
 
 /** `GET api/chambers`. */

@@ -22,6 +22,7 @@ export type ChangeKind =
   | 'step'
   | 'chamber'
   | 'debate'
+  | 'replay'
   | 'resync';
 
 /** One change, as the server announces it (never content, never HTML). */
@@ -34,6 +35,8 @@ export interface IChangeEvent {
   chamber_id?: string;
   session_id?: string;
   tag?: string;
+  /** A `replay` event's replay (actions `started`, `finished`). */
+  replay_id?: string;
 }
 
 const KINDS: ReadonlySet<string> = new Set([
@@ -43,6 +46,7 @@ const KINDS: ReadonlySet<string> = new Set([
   'step',
   'chamber',
   'debate',
+  'replay',
   'resync'
 ]);
 
@@ -67,7 +71,8 @@ export function parseChange(emission: Event.Emission): IChangeEvent | null {
     'ref',
     'chamber_id',
     'session_id',
-    'tag'
+    'tag',
+    'replay_id'
   ] as const) {
     if (typeof raw[key] === 'string') {
       event[key] = raw[key] as string;

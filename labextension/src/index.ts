@@ -19,6 +19,8 @@ import { addChamberCommands } from './chamberCommands';
 import { createChipMenu } from './chipmenu';
 import { addNotebookCommands, addSidebarCommands, addViewCommands } from './commands';
 import { LiveUpdates } from './events';
+import { addReplayCommands } from './replayCommands';
+import { ReplayStore } from './replays';
 import { artifactsIcon } from './icons';
 import { ArtifactsAPIError } from './request';
 import {
@@ -160,13 +162,16 @@ const viewsPlugin: JupyterFrontEndPlugin<Views> = {
     palette: ICommandPalette | null
   ): Views => {
     const chipMenu = createChipMenu(app.commands);
-    const views = new Views(app, { commands: app.commands, rendermime, editorServices, live, chipMenu }, restorer);
+    const replays = new ReplayStore({ live });
+    const views = new Views(app, { commands: app.commands, rendermime, editorServices, live, chipMenu, replays }, restorer);
     addViewCommands(app, views);
+    addReplayCommands(app, views);
     addVersionTabCommands(app, views);
     addChamberCommands(app, views);
     for (const command of [CommandIDs.openVersion, CommandIDs.showHistory, CommandIDs.openDiff, CommandIDs.openLineage, CommandIDs.newChamber,
       CommandIDs.openChamber, CommandIDs.pullIntoChamber, CommandIDs.closeChamber, CommandIDs.openDebates,
-      CommandIDs.openDebate, CommandIDs.openPersonaWorkspace, CommandIDs.openCopy, CommandIDs.keepOpen]) {
+      CommandIDs.openDebate, CommandIDs.openPersonaWorkspace, CommandIDs.openCopy, CommandIDs.keepOpen,
+      CommandIDs.replayVersion]) {
       palette?.addItem({ command, category: CATEGORY });
     }
     return views;

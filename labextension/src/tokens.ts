@@ -82,6 +82,10 @@ export namespace CommandIDs {
   export const versionBack = 'jupyter-artifacts:version-back';
   export const versionForward = 'jupyter-artifacts:version-forward';
   export const keepOpen = 'jupyter-artifacts:keep-open';
+  /** Re-execute exactly a notebook version in a fresh kernel; resolves with the finished replay (issue 21). */
+  export const replayVersion = 'jupyter-artifacts:replay-version';
+  /** nbdime's diff of a replay's stored outputs against the replayed ones, `Replay NB-12@v3` (an addition). */
+  export const openReplayDiff = 'jupyter-artifacts:open-replay-diff';
 }
 
 /** The user settings of schema/plugin.json. */

@@ -20,6 +20,7 @@ import { DiffView } from './widgets/DiffView';
 import { HistoryView } from './widgets/HistoryView';
 import { ILineageOptions, LineageView } from './widgets/LineageView';
 import { IMergeSpec, MergeView } from './widgets/MergeView';
+import { ReplayDiffView } from './widgets/ReplayDiffView';
 import { IViewServices } from './widgets/services';
 
 type Tab<T extends Widget> = MainAreaWidget<T>;
@@ -101,6 +102,21 @@ export class Views {
       const view = new DiffView(artifactId, from, to, this._services);
       const widget = new MainAreaWidget({ content: view });
       widget.title.label = `${artifactId} diff`;
+      view.ready.then(() => {
+        if (view.label) {
+          widget.title.label = view.label;
+        }
+      });
+      return widget;
+    });
+  }
+
+  /** nbdime's diff of a replay's stored outputs against the replayed ones (`Replay NB-12@v3`). */
+  openReplayDiff(replayId: string, ref?: string): Promise<Tab<ReplayDiffView>> {
+    return this._open(this._replayDiffs, `replay:${replayId}`, () => {
+      const view = new ReplayDiffView(replayId, this._services);
+      const widget = new MainAreaWidget({ content: view });
+      widget.title.label = ref ? `Replay ${ref}` : 'Replay';
       view.ready.then(() => {
         if (view.label) {
           widget.title.label = view.label;
@@ -217,6 +233,7 @@ export class Views {
   private _keys = new WeakMap<Widget, string>();
   private _histories = new WidgetTracker<Tab<HistoryView>>({ namespace: 'jupyter-artifacts-history' });
   private _diffs = new WidgetTracker<Tab<DiffView>>({ namespace: 'jupyter-artifacts-diff' });
+  private _replayDiffs = new WidgetTracker<Tab<ReplayDiffView>>({ namespace: 'jupyter-artifacts-replay-diff' });
   private _merges = new WidgetTracker<Tab<MergeView>>({ namespace: 'jupyter-artifacts-merge' });
   private _lineages = new WidgetTracker<Tab<LineageView>>({ namespace: 'jupyter-artifacts-lineage' });
   private _chambers = new WidgetTracker<Tab<ChamberView>>({ namespace: 'jupyter-artifacts-chamber' });

@@ -3,13 +3,15 @@
  * the rounds with each cited version as a `🔗 <id>@v<N>` chip in place (opening
  * exactly that version, even when a later one exists), evidence under its round,
  * the chamber's provenance hash once closed, and "what was this debate looking
- * at?": the union of every version it pinned, pulled or cited. Round text is
+ * at?": the union of every version it pinned, pulled or cited. A notebook
+ * version's chip says its latest replay verdict in its tooltip. Round text is
  * rendered as text. Follows live updates (a round posted anywhere appears).
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import React from 'react';
 
 import {
+  DebateArtifact,
   DebateArtifacts,
   getDebate,
   getDebateArtifacts,
@@ -21,17 +23,22 @@ import { placeChips } from '../chips';
 import { ActorBadge } from '../components/Actor';
 import { Hash } from '../components/Hash';
 import { ChamberLink } from '../components/ChamberLink';
-import { VersionChip } from '../components/VersionChip';
+import { ReplayVersionChip } from '../components/ReplayBadge';
+import { ReplayStore } from '../replays';
 import { IChangeEvent } from '../events';
 import { describeError } from '../request';
 import { CommandIDs } from '../tokens';
 import { IViewServices } from './services';
 import { RelativeTime } from '../components/RelativeTime';
 
+/** The replays of an artifact's versions, for a chip's tooltip (null: not a notebook). */
+type ReplaysFor = (artifactId: string) => ReplayStore | null;
+
 function Cited(props: {
   text: string;
   refs: Reference[];
   services: IViewServices;
+  replaysFor: ReplaysFor;
 }): JSX.Element {
   const open = (ref: string) =>
     void props.services.commands.execute(CommandIDs.openVersion, { ref });
@@ -41,8 +48,9 @@ function Cited(props: {
         s.kind === 'text' ? (
           <React.Fragment key={i}>{s.text}</React.Fragment>
         ) : (
-          <VersionChip
+          <ReplayVersionChip
             key={i}
+            replays={props.replaysFor(s.artifactId)}
             artifactId={s.artifactId}
             versionNumber={s.versionNumber}
             prefix="🔗 "
@@ -59,6 +67,7 @@ function Cited(props: {
 function RoundView(props: {
   round: Round;
   services: IViewServices;
+  replaysFor: ReplaysFor;
 }): JSX.Element {
   const r = props.round;
   const refs = r.referenced_artifacts ?? [];
@@ -85,6 +94,7 @@ function RoundView(props: {
             text={r.prompt}
             refs={refs.filter(x => x.role === 'input')}
             services={props.services}
+            replaysFor={props.replaysFor}
           />
         </div>
       )}
@@ -92,13 +102,15 @@ function RoundView(props: {
         text={r.content ?? ''}
         refs={refs.filter(x => x.role === 'output')}
         services={props.services}
+        replaysFor={props.replaysFor}
       />
       {evidence.length > 0 && (
         <div className="jp-Artifacts-evidence">
           <span className="jp-Artifacts-muted">Evidence</span>
           {evidence.map(e => (
-            <VersionChip
+            <ReplayVersionChip
               key={`${e.artifact_id}@v${e.version_number}`}
+              replays={props.replaysFor(e.artifact_id)}
               artifactId={e.artifact_id}
               versionNumber={e.version_number}
               prefix="🔗 "
@@ -133,7 +145,8 @@ function Union(props: {
         {props.union.artifacts.map(a => (
           <tr key={a.ref} data-ref={a.ref}>
             <td>
-              <VersionChip
+              <ReplayVersionChip
+                replays={a.artifact_type === 'notebook' ? props.services.replays : null}
                 artifactId={a.artifact_id}
                 versionNumber={a.version_number}
                 onOpen={open}
@@ -156,6 +169,10 @@ function Union(props: {
   );
 }
 
+function notebookIds(artifacts: DebateArtifact[]): Set<string> {
+  return new Set(artifacts.filter(a => a.artifact_type === 'notebook').map(a => a.artifact_id));
+}
+
 export class DebateView extends ReactWidget {
   constructor(
     readonly sessionId: string,
@@ -175,10 +192,16 @@ export class DebateView extends ReactWidget {
 
   async load(): Promise<void> {
     try {
-      this._session = await getDebate(this.sessionId);
+      // The union says which versions are notebooks' (their chips' tooltips carry the replay verdict).
+      const [session, union] = await Promise.all([
+        getDebate(this.sessionId),
+        getDebateArtifacts(this.sessionId).catch(() => null)
+      ]);
+      this._session = session;
       this._error = null;
-      if (this._union !== null) {
-        this._union = await getDebateArtifacts(this.sessionId);
+      this._notebooks = notebookIds(union?.artifacts ?? []);
+      if (this._union !== null && union !== null) {
+        this._union = union;
       }
       this.node.dataset.rounds = String(this._session.rounds?.length ?? 0);
     } catch (error) {
@@ -215,6 +238,8 @@ export class DebateView extends ReactWidget {
       return <div className="jp-Artifacts-loading">Loading the debate…</div>;
     }
     const services = this._services;
+    const notebooks = this._notebooks;
+    const replaysFor = (id: string) => (notebooks.has(id) ? services.replays : null);
     const open = (ref: string) =>
       void services.commands.execute(CommandIDs.openVersion, { ref });
     return (
@@ -237,7 +262,8 @@ export class DebateView extends ReactWidget {
             <dd className="jp-Artifacts-target">
               {s.target_artifact_id && s.target_artifact_version !== null ? (
                 <>
-                  <VersionChip
+                  <ReplayVersionChip
+                    replays={replaysFor(s.target_artifact_id)}
                     artifactId={s.target_artifact_id}
                     versionNumber={s.target_artifact_version}
                     onOpen={open}
@@ -301,7 +327,7 @@ export class DebateView extends ReactWidget {
         )}
         <ol className="jp-Artifacts-rounds">
           {(s.rounds ?? []).map(r => (
-            <RoundView key={r.round_number} round={r} services={services} />
+            <RoundView key={r.round_number} round={r} services={services} replaysFor={replaysFor} />
           ))}
         </ol>
         {(s.rounds ?? []).length === 0 && (
@@ -323,5 +349,6 @@ export class DebateView extends ReactWidget {
 
   private _session: Session | null = null;
   private _union: DebateArtifacts | null = null;
+  private _notebooks: ReadonlySet<string> = new Set();
   private _error: string | null = null;
 }

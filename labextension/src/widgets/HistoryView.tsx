@@ -1,8 +1,9 @@
 /**
  * The history of an artifact (`show-history`): every version, newest first,
- * with its creator, the step that made it (method, rationale), tags and
- * lifecycle; pick any two and compare them. A click on a row opens its
- * version in the preview tab, a double click pins it. Follows live updates.
+ * with its creator, the step that made it (method, rationale), tags,
+ * lifecycle and (notebooks) its latest replay verdict; pick any two and
+ * compare them. A click on a row opens its version in the preview tab, a
+ * double click pins it. Follows live updates.
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import React, { useState } from 'react';
@@ -10,6 +11,7 @@ import React, { useState } from 'react';
 import { getLineage, LineageEdge, listVersions, Version } from '../api';
 import { edgeLabel } from '../graph';
 import { ActorBadge } from '../components/Actor';
+import { LatestReplayBadge } from '../components/ReplayBadge';
 import { Tags } from '../components/Tags';
 import { VersionChip } from '../components/VersionChip';
 import { IChangeEvent } from '../events';
@@ -49,6 +51,8 @@ function HistoryTable(props: {
     setPicked(old => (old.includes(n) ? old.filter(x => x !== n) : [...old, n].slice(-2)));
   const [a, b] = [...picked].sort((x, y) => x - y);
   const open = (ref: string) => void services.commands.execute(CommandIDs.openVersion, { ref });
+  // Notebooks can be replayed: each version's latest verdict.
+  const replays = versions.some(v => v.artifact_type === 'notebook');
   return (
     <div className="jp-Artifacts-history">
       <div className="jp-Artifacts-history-bar">
@@ -74,6 +78,7 @@ function HistoryTable(props: {
             <th>Step</th>
             <th>Tags</th>
             <th>Lifecycle</th>
+            {replays && <th>Replay</th>}
             <th>Created</th>
             <th aria-label="Actions" />
           </tr>
@@ -136,6 +141,11 @@ function HistoryTable(props: {
                   <Tags tags={v.tags ?? []} />
                 </td>
                 <td>{v.lifecycle_state ?? ''}</td>
+                {replays && (
+                  <td className="jp-Artifacts-history-replay">
+                    <LatestReplayBadge artifactId={v.artifact_id} versionNumber={v.version_number} services={services} />
+                  </td>
+                )}
                 <td className="jp-Artifacts-date">
                   <RelativeTime iso={v.created_at} />
                 </td>

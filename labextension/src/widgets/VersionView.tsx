@@ -3,8 +3,9 @@
  * notebooks (JupyterLab's own notebook widget and rendermime, outputs untrusted
  * as in JupyterLab), other types show their fields. Header: title, type,
  * lifecycle, tags, creator, the step that made it, the content hash (copyable),
- * and actions (diff with the parent, history, lineage, pull into a chamber,
- * open a copy in a new notebook, download .ipynb). Server text is always
+ * a notebook's latest replay verdict with its Replay button, and actions (diff
+ * with the parent, history, lineage, pull into a chamber, open a copy in a new
+ * notebook, download .ipynb). Server text is always
  * rendered as text. Read-only whatever the user types: cells are locked, the
  * model is the view's own, and no kernel is attached (nothing can run).
  */
@@ -19,6 +20,7 @@ import React from 'react';
 import { getLineage, getVersion, LineageEdge, Version } from '../api';
 import { ActorBadge } from '../components/Actor';
 import { Hash } from '../components/Hash';
+import { ReplayControls } from '../components/ReplayBadge';
 import { Tags } from '../components/Tags';
 import { IChangeEvent } from '../events';
 import { formatRef, IRef } from '../models';
@@ -111,6 +113,14 @@ function Header(props: IHeaderProps): JSX.Element {
         <dd>
           <Hash value={v.content_hash} label="content hash" />
         </dd>
+        {isNotebook && (
+          <>
+            <dt>Replay</dt>
+            <dd>
+              <ReplayControls key={ref} artifactId={v.artifact_id} versionNumber={v.version_number} services={services} />
+            </dd>
+          </>
+        )}
         {v.changelog && (
           <>
             <dt>Changelog</dt>

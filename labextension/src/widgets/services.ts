@@ -8,6 +8,7 @@ import type { CommandRegistry } from '@lumino/commands';
 
 import type { ChipMenu } from '../chipmenu';
 import type { LiveUpdates } from '../events';
+import type { ReplayStore } from '../replays';
 
 export interface IViewServices {
   commands: CommandRegistry;
@@ -16,6 +17,8 @@ export interface IViewServices {
   live: LiveUpdates;
   /** The context menu of version chips. */
   chipMenu: ChipMenu;
+  /** The latest replay of each version, kept current. */
+  replays: ReplayStore;
 }
 
 /** Run a command if some plugin provides it (e.g. lineage, chambers). */
