@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 
 def run_cli(tmp_path, *args, url=None, extra_env=None) -> subprocess.CompletedProcess:
@@ -280,3 +281,22 @@ def granted_member(owner_url: str, loop):
             role.drop()
 
     return context()
+
+
+def gone(pid: int) -> bool:
+    """No process `pid`, or only its zombie (whoever reaps it has not yet)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def wait_gone(pid: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not gone(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -15,6 +15,7 @@ import nbformat
 import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from tests_helpers import gone
 
 from jupyter_artifacts.notebooks.execute import (
     ExecutionLimits,
@@ -40,23 +41,6 @@ def assert_valid_outputs(outputs: list[dict]) -> None:
 
 def text_of(result: ExecutionResult, name: str = "stdout") -> str:
     return "".join(o["text"] for o in result.outputs if o["output_type"] == "stream" and o["name"] == name)
-
-
-def gone(pid: int) -> bool:
-    """No process `pid`, or only its zombie (whoever reaps it has not yet)."""
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def wait_gone(pid: int, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not gone(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 # Prints the kernel's pid, one child in its process group and one that left it (own session).
