@@ -13,7 +13,7 @@ import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { getVersion, Replay, ReplayRequest } from './api';
 import { argOrAsk, reported } from './commands';
 import { intArg, refArg, stringArg } from './models';
-import { verdictLabel } from './replayText';
+import { verdictSentence } from './replayText';
 import { CommandIDs } from './tokens';
 import { Views } from './views';
 
@@ -21,7 +21,7 @@ type Args = ReadonlyPartialJSONObject;
 
 /** One notification with the verdict; "Show the diff" when something came out otherwise. */
 function announce(app: JupyterFrontEnd, r: Replay): void {
-  const text = `${r.ref}: ${verdictLabel(r, Date.now())}${r.message ? `. ${r.message}` : ''}`;
+  const text = verdictSentence(r);
   if (r.status === 'reproduced') {
     Notification.success(text, { autoClose: 6000 });
     return;

@@ -8,6 +8,7 @@ import type { Replay, ReplayCounts } from './replayTypes';
 import { relativeTime } from './scent';
 
 const MINUTE = 60_000;
+const JUST_NOW = 5_000;
 
 /** "12 s ago" within the first minute (a replay just finished), else as elsewhere ("5 min ago"). */
 export function agoText(iso: string, now: number): string {
@@ -16,6 +17,9 @@ export function agoText(iso: string, now: number): string {
     return iso;
   }
   const ago = Math.max(0, now - then);
+  if (ago < JUST_NOW) {
+    return 'just now';
+  }
   return ago < MINUTE ? `${Math.floor(ago / 1000)} s ago` : relativeTime(iso, now);
 }
 
@@ -57,8 +61,8 @@ function when(r: Replay): string {
   return r.finished_at ?? r.created_at;
 }
 
-/** The badge's text; `null`: never replayed. */
-export function verdictLabel(r: Replay | null, now: number): string {
+/** The badge's text; `null`: never replayed. `compact` (a table's cell): without the language. */
+export function verdictLabel(r: Replay | null, now: number, compact = false): string {
   if (r === null) {
     return 'Not replayed yet';
   }
@@ -68,7 +72,7 @@ export function verdictLabel(r: Replay | null, now: number): string {
       return p && p.total > 0 ? `Replaying… ${p.done} of ${p.total}` : 'Replaying…';
     }
     case 'reproduced': {
-      const language = languageLabel(r);
+      const language = compact ? null : languageLabel(r);
       return `Reproduced ✓ ${agoText(when(r), now)}${language ? ` · ${language}` : ''}`;
     }
     case 'differs': {
@@ -94,7 +98,7 @@ const MEANING: Record<string, string> = {
   timeout: 'the time limit passed; the kernel was stopped'
 };
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
@@ -136,6 +140,15 @@ export function verdictTooltip(r: Replay | null, now: number): string {
     lines.push(r.message);
   }
   return lines.join('\n');
+}
+
+/** A notification's sentence once a replay finished: "NB-12@v3: Differs in 1 of 4 cells (took 7.2 s). cell 5: text differs". */
+export function verdictSentence(r: Replay): string {
+  const label = r.status === 'reproduced' ? ['Reproduced ✓', languageLabel(r)].filter(Boolean).join(' · ') : verdictLabel(r, 0);
+  const took = r.duration_ms !== null && r.duration_ms !== undefined ? ` (took ${seconds(r.duration_ms)})` : '';
+  const first = cellNotes(r, 1)[0];
+  const why = r.message ?? (first && !first.startsWith('and ') ? first : null);
+  return `${r.ref}: ${label}${took}${why ? `. ${why}` : ''}`;
 }
 
 /** One line for a version chip's tooltip: "Replay: Differs in 3 of 40 cells". */

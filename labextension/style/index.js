@@ -11,3 +11,4 @@ import './sidebar.css';
 import './tabs.css';
 import './lineage.css';
 import './dialogs.css';
+import './replay.css';

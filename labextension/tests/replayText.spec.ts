@@ -9,6 +9,7 @@ import {
   hasDiff,
   languageLabel,
   verdictLabel,
+  verdictSentence,
   verdictTooltip
 } from '../src/replayText';
 
@@ -68,6 +69,10 @@ describe('verdictLabel', () => {
     expect(verdictLabel(null, NOW)).toBe('Not replayed yet');
   });
 
+  it('leaves the language out of a compact badge', () => {
+    expect(verdictLabel(replay(), NOW, true)).toBe('Reproduced ✓ 12 s ago');
+  });
+
   it('leaves the language out when the replay does not say it', () => {
     expect(verdictLabel(replay({ kernel: null, environment: null }), NOW)).toBe('Reproduced ✓ 12 s ago');
   });
@@ -89,7 +94,8 @@ describe('languageLabel', () => {
 describe('agoText', () => {
   it('counts seconds within the first minute, then reads as elsewhere', () => {
     expect(agoText('2026-12-06T02:59:48Z', NOW)).toBe('12 s ago');
-    expect(agoText('2026-12-06T03:00:05Z', NOW)).toBe('0 s ago');
+    expect(agoText('2026-12-06T02:59:57Z', NOW)).toBe('just now');
+    expect(agoText('2026-12-06T03:00:05Z', NOW)).toBe('just now');
     expect(agoText('2026-12-06T02:55:00Z', NOW)).toBe('5 min ago');
   });
 });
@@ -148,5 +154,19 @@ describe('chipDetail and hasDiff', () => {
     expect(hasDiff(replay())).toBe(false);
     expect(hasDiff(replay({ status: 'running' }))).toBe(false);
     expect(hasDiff(null)).toBe(false);
+  });
+});
+
+describe('verdictSentence', () => {
+  it('says the verdict, how long it took, and the first cell that came out otherwise or the message', () => {
+    expect(verdictSentence(replay())).toBe('NB-12@v3: Reproduced ✓ · Python 3.11 (took 4.2 s)');
+    const differs = replay({
+      status: 'differs',
+      counts: { code_cells: 4, same: 3, differs: 1, error: 0, skipped: 1 },
+      cells: [{ index: 4, cell_id: 'draw', verdict: 'differs', detail: 'text differs (stdout)' }]
+    });
+    expect(verdictSentence(differs)).toBe('NB-12@v3: Differs in 1 of 4 cells (took 4.2 s). cell 5: text differs (stdout)');
+    expect(verdictSentence(replay({ status: 'timeout', duration_ms: null, message: 'The replay passed its 60 s limit in cell 3.' })))
+      .toBe('NB-12@v3: Timed out. The replay passed its 60 s limit in cell 3.');
   });
 });

@@ -51,6 +51,8 @@ export interface IReplayBadgeProps {
   replay: Replay | null | undefined;
   /** Open the diff of stored and replayed outputs (the badge is then a button when there is one). */
   onOpenDiff?: (replay: Replay) => void;
+  /** In a table's cell: the language only in the tooltip. */
+  compact?: boolean;
 }
 
 export function ReplayBadge(props: IReplayBadgeProps): JSX.Element {
@@ -60,7 +62,7 @@ export function ReplayBadge(props: IReplayBadgeProps): JSX.Element {
     return <span className="jp-Artifacts-replay-badge jp-mod-loading" data-status="loading">Replay: …</span>;
   }
   const status = r?.status ?? 'none';
-  const label = verdictLabel(r, now);
+  const label = verdictLabel(r, now, props.compact);
   const className = `jp-Artifacts-replay-badge jp-mod-${status}`;
   const progress = r?.status === 'running' && r.progress && r.progress.total > 0 ? r.progress : null;
   const common = { className, 'data-status': status, 'data-replay-id': r?.replay_id };
@@ -95,7 +97,7 @@ export function openReplayDiff(services: IViewServices, r: Replay): void {
 /** The latest verdict of `id@vN` (a history row's), a click away from its diff. */
 export function LatestReplayBadge(props: { artifactId: string; versionNumber: number; services: IViewServices }): JSX.Element {
   const r = useLatestReplay(props.services.replays, props.artifactId, props.versionNumber);
-  return <ReplayBadge replay={r} onOpenDiff={x => openReplayDiff(props.services, x)} />;
+  return <ReplayBadge replay={r} compact onOpenDiff={x => openReplayDiff(props.services, x)} />;
 }
 
 /** The version view's row: the latest verdict, and the Replay button (disabled while one runs). */
