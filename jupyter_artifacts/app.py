@@ -20,6 +20,7 @@ from .handlers import fallback
 from .handlers import jobs as job_handlers
 from .handlers import lineage as lineage_handlers
 from .handlers import notebooks as notebook_handlers
+from .handlers import replays as replay_handlers
 from .handlers import service as service_handlers
 from .handlers.base import Route
 from .models.service import LiveStatus
@@ -27,12 +28,13 @@ from .services.actors import default_owner
 from .services.live import SCHEMA_ID, LiveUpdates
 from .services.notebooks import NotebookSettings
 from .services.registry import Services
+from .services.replays import ReplaySettings
 
 ENV_DATABASE_URL = "JUPYTER_ARTIFACTS_DATABASE_URL"
 ENV_READ_DATABASE_URL = "JUPYTER_ARTIFACTS_READ_DATABASE_URL"
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "change" / "v1.yaml"
 ROUTE_MODULES = (artifacts_handlers, lineage_handlers, notebook_handlers, branch_handlers, chamber_handlers,
-                 debate_handlers, service_handlers, job_handlers)
+                 debate_handlers, service_handlers, job_handlers, replay_handlers)
 
 
 class JupyterArtifactsApp(ExtensionApp):
@@ -83,6 +85,10 @@ class JupyterArtifactsApp(ExtensionApp):
     output_cap_bytes = Integer(1_000_000, config=True,
                                help="Largest size of an executed cell's outputs; the rest is cut with a note.")
     max_concurrent_executions = Integer(2, config=True, help="Kernels this server runs at once for appends.")
+    replay_timeout_s = Float(600.0, config=True,
+                             help="Seconds a replay of a notebook version may take when the request names no timeout_s.")
+    replay_max_timeout_s = Float(3600.0, config=True,
+                                 help="Largest timeout_s a replay request may ask for; more is refused (400).")
     kernel_env = Dict(config=True, help="Extra environment variables for execution kernels (nothing of the "
                                         "server's own environment is passed on but an allow-list).")
     export_dir = Unicode(None, allow_none=True, config=True,
@@ -148,9 +154,14 @@ class JupyterArtifactsApp(ExtensionApp):
             render_cache_bytes=self.render_cache_bytes,
             execution_cwd=getattr(self.serverapp, "root_dir", None) if self.serverapp else None)
 
+    def replay_settings(self) -> ReplaySettings:
+        return ReplaySettings(default_timeout_s=min(self.replay_timeout_s, self.replay_max_timeout_s),
+                              max_timeout_s=self.replay_max_timeout_s)
+
     def initialize_settings(self):
         self.db = self.make_database()
-        self.services = Services(self.db, self.notebook_settings(), lineage_max_edges=self.lineage_max_edges)
+        self.services = Services(self.db, self.notebook_settings(), lineage_max_edges=self.lineage_max_edges,
+                                 replay_settings=self.replay_settings())
         # Registered at load: a schema registered after a browser subscribed never reaches it.
         self.serverapp.event_logger.register_event_schema(EVENT_SCHEMA)
         self.live = LiveUpdates(lambda event: self.serverapp.event_logger.emit(schema_id=SCHEMA_ID, data=event))
@@ -180,6 +191,7 @@ class JupyterArtifactsApp(ExtensionApp):
         await self.listener.stop()
         self.live.close()
         await self.services.jobs.close()
+        await self.services.replays.close()
         await self.services.notebooks.close()
         await self.db.close()
         if getattr(self, "_embedded_server", None) is not None:

@@ -336,6 +336,8 @@ class ArtifactsCommand(JupyterApp):
         "grant": ("jupyter_artifacts.cli_roles.GrantCommand",
                   "Give an existing login role what a single-user server needs (run by the owner)."),
         "revoke": ("jupyter_artifacts.cli_roles.RevokeCommand", "Take back what `grant` gave a role."),
+        "replay": ("jupyter_artifacts.cli_replay.ReplayCommand",
+                   "Re-execute notebook versions and compare their outputs with the stored ones."),
     }
 
     def start(self):

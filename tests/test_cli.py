@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tests_helpers import run_cli
 
 from jupyter_artifacts.pytest_plugin import load_sql
@@ -123,3 +124,44 @@ def test_backfill_leaves_the_planner_statistics_current(tmp_path, legacy_databas
     assert r.returncode == 0 and "Created 5000 link steps" in r.stdout, (r.stdout, r.stderr)
     count = sql("SELECT count(*) AS n FROM processing_steps")[0]["n"]
     assert sql("SELECT reltuples FROM pg_class WHERE oid = to_regclass('processing_steps')")[0]["reltuples"] == count
+
+
+# -- replay (API.md, "Replay") -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_every_version_of_the_demonstration_notebook_reproduces(tmp_path, database_url, sql):
+    assert run_cli(tmp_path, "demo", url=database_url).returncode == 0
+    r = run_cli(tmp_path, "replay", "NB-12@v1", "NB-12@v2", "NB-12@v3", url=database_url)
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == ["NB-12@v1", "NB-12@v2", "NB-12@v3"]
+    assert all(": reproduced (" in line and "python3" in line for line in lines[:3]), lines
+    assert lines[3] == "3 of 3 versions reproduced."
+    rows = sql("SELECT version_number, status, recorded_by FROM jupyter_artifacts_replays ORDER BY version_number")
+    assert [(row["version_number"], row["status"]) for row in rows] == [(1, "reproduced"), (2, "reproduced"),
+                                                                      (3, "reproduced")]
+    # The debate's closed chamber pins NB-12@v3 (and no other notebook): replayed from its pins.
+    chamber = sql("SELECT id::text FROM chambers WHERE closed_at IS NOT NULL")[0]["id"]
+    r = run_cli(tmp_path, "replay", "--chamber", chamber, "--timeout", "300", url=database_url)
+    assert r.returncode == 0 and r.stdout.startswith("NB-12@v3: reproduced ("), r.stdout + r.stderr
+    assert sql("SELECT timeout_s FROM jupyter_artifacts_replays ORDER BY created_at DESC LIMIT 1")[0]["timeout_s"] == 300
+    assert sql("SELECT count(*) AS n FROM artifacts WHERE artifact_id = 'NB-12'")[0]["n"] == 3  # no new version
+
+
+@pytest.mark.slow
+async def test_replay_exits_1_unless_every_version_reproduced(tmp_path, database_url, api, sql):
+    cell = {"cell_type": "code", "id": "dice", "metadata": {}, "execution_count": None,
+            "source": "import random\nprint(random.random())",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "0.5\n"}]}
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}
+    assert (await api("POST", "api/notebooks", {"id": "NB-R", "notebook": nb})).status == 201
+    r = run_cli(tmp_path, "replay", "NB-R", url=database_url)
+    assert r.returncode == 1 and r.stdout.startswith("NB-R@v1: differs in 1 of 1 code cells; first: cell 0"), r.stdout
+    r = run_cli(tmp_path, "replay", "NB-R@v1", "--kernel", "no-such-kernel", url=database_url)
+    assert r.returncode == 1 and "no-such-kernel" in r.stderr and "python3" in r.stderr
+    r = run_cli(tmp_path, "replay", url=database_url)
+    assert r.returncode == 1 and "--chamber" in r.stderr
+    r = run_cli(tmp_path, "replay", "NOPE@v1", url=database_url)
+    assert r.returncode == 1 and "NOPE" in r.stderr
+    assert [row["status"] for row in sql("SELECT status FROM jupyter_artifacts_replays")] == ["differs"]

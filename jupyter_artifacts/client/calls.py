@@ -35,6 +35,9 @@ class Call:
     # The call may run as a job (`Prefer: respond-async`): wait for it, or return the Job.
     job: bool = False
     wait: bool = True
+    # The call starts a replay (202): follow it until it finished (at most `wait_s`), or return the 202.
+    replay: bool = False
+    wait_s: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):

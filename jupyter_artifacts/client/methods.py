@@ -15,6 +15,7 @@ from ..models import chambers as c
 from ..models import debates as d
 from ..models import lineage as li
 from ..models import notebooks as nb
+from ..models import replays as rp
 from ..models.common import Version, VersionPage
 from ..models.jobs import Job, JobAccepted
 from ..models.service import Status
@@ -230,6 +231,49 @@ class Methods:
         fields = {**present(cells=cells), **fields}
         return self._send(_write("POST", api("notebooks", _head(notebook_id, fields, "from_"), "split"), b.SplitRequest, fields,
                                  Version))
+
+    # -- replays ----------------------------------------------------------------------------
+
+    def replay_version(self, notebook_id: Any, version_number: int | None = None, *, wait: bool = True,
+                       wait_s: float | None = None, **fields) -> rp.Replay | rp.ReplayAccepted:
+        """Replay one version (`NB-12@v3`, or an id and `version_number`): every code cell re-executed in a
+        fresh kernel and the outputs judged. Waits for the verdict (at most `wait_s` seconds, else the client's
+        `job_timeout`) and returns the replay, still `running` if it had not finished by then (`get_replay` it
+        later); `wait=False` returns the 202 (`replay_id`, `href`). `timeout_s=`, `kernel_name=`, `agent_id=`."""
+        artifact_id, number = _pinned(notebook_id, version_number, "replay_version")
+        call = _write("POST", api("notebooks", artifact_id, "versions", number, "replay"), rp.StartReplay, fields,
+                      rp.Replay)
+        call.replay, call.wait, call.wait_s = True, wait, wait_s
+        return self._send(call)
+
+    def get_replay(self, replay_id: Any) -> rp.Replay:
+        """A replay: `running` (with `progress`) or its verdict, per cell, with kernel and environment."""
+        replay_id = getattr(replay_id, "replay_id", replay_id)
+        return self._send(Call("GET", api("replays", replay_id), reply=rp.Replay))
+
+    def _replays(self, ref: Any, n: int | None, **kw) -> Call:
+        artifact_id, number = _pinned(ref, n, "list_replays")
+        return Call("GET", api("notebooks", artifact_id, "versions", number, "replays"),
+                    params=query(rp.ReplaysQuery, present(**kw)), reply=rp.ReplayPage)
+
+    def list_replays(self, ref: Any, n: int | None = None, limit: int | None = None,
+                     cursor: str | None = None) -> rp.ReplayPage:
+        """One page of a version's replays, newest first."""
+        return self._send(self._replays(ref, n, limit=limit, cursor=cursor))
+
+    def iter_replays(self, ref: Any, n: int | None = None, limit: int | None = None):
+        """Every replay of a version, newest first, across pages."""
+        return self._iterate(lambda cursor: self._replays(ref, n, limit=limit, cursor=cursor))
+
+    def latest_replays(self, notebook_id: Any) -> rp.LatestReplays:
+        """The newest replay of each version of a notebook."""
+        return self._send(Call("GET", api("notebooks", Ref(ref_text(notebook_id)).artifact_id, "replays"),
+                               reply=rp.LatestReplays))
+
+    def replay_diff(self, replay_id: Any) -> rp.ReplayDiff:
+        """nbdime's diff of the version's stored notebook against the replayed one."""
+        replay_id = getattr(replay_id, "replay_id", replay_id)
+        return self._send(Call("GET", api("replays", replay_id, "diff"), reply=rp.ReplayDiff))
 
     # -- chambers ---------------------------------------------------------------------------
 

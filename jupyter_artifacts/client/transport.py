@@ -27,6 +27,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from ..models.jobs import Job, JobAccepted
 from ..models.notebooks import Appended
+from ..models.replays import Replay, ReplayAccepted
 from .calls import TEXT, Call
 from .errors import ArtifactsAPIError, JobFailed, JobTimeout, error_for
 from .refs import wrap_refs
@@ -168,11 +169,34 @@ def follow(build: Callable[[Call], httpx.Request], job: JobState, retry: Retry,
     return job
 
 
+def follow_replay(build: Callable[[Call], httpx.Request], replay_id: str, retry: Retry, wait_s: float | None,
+                  job_timeout: float | None) -> Generator[Step, Any, Replay]:
+    """Poll a replay (every 0.2 s at first, then up to every 2 s) until it finished, or until
+    `wait_s` (else `job_timeout`) passed: then the replay as it stands (`running`)."""
+    limit = wait_s if wait_s is not None else job_timeout
+    deadline = None if limit is None else time.monotonic() + limit
+    interval = 0.2
+    while True:
+        reply = yield from with_retries(build(Call("GET", f"api/replays/{replay_id}")), retry)
+        raise_for(reply)
+        replay = parse(Replay, _json(reply))
+        if replay.status != "running" or (deadline is not None and time.monotonic() >= deadline):
+            return replay
+        wait = interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic()))
+        yield Sleep(wait)
+        interval = min(interval * 1.5, 2.0)
+
+
 def exchange(build: Callable[[Call], httpx.Request], call: Call, retry: Retry,
              job_timeout: float | None) -> Generator[Step, Any, Any]:
     """The whole of one call: send (retrying), map errors, follow a job, parse the reply."""
     response = yield from with_retries(build(call), retry)
     raise_for(response)
+    if call.replay:
+        accepted = ReplayAccepted.model_validate(_json(response))
+        if not call.wait:
+            return accepted
+        return (yield from follow_replay(build, accepted.replay_id, retry, call.wait_s, job_timeout))
     if call.job and response.status_code == 202:  # the call runs as a job
         accepted = JobAccepted.model_validate(_json(response))
         if not call.wait:

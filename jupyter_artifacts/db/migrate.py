@@ -34,7 +34,7 @@ VERSION_TABLE = "jupyter_artifacts_schema_version"
 # Tables a migration may fill in bulk (backfills, adoption): analyzed after any migration ran,
 # so the planner never meets millions of fresh rows with no statistics.
 TABLES = ("artifacts", "artifact_tags", "artifact_links", "processing_steps", "notebooks", "notebook_cells",
-          "chambers", "chamber_artifacts", "debate_sessions", "debate_rounds")
+          "chambers", "chamber_artifacts", "debate_sessions", "debate_rounds", "jupyter_artifacts_replays")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|py)$")
 
 

@@ -36,6 +36,9 @@ UPDATABLE = {
     "notebook_renders": ("last_used_at",),
     "idempotent_requests": ("status", "reply"),
     "jobs": ("status", "http_status", "result", "error", "finished_at", "heartbeat_at"),
+    # A running replay's progress, heartbeat and verdict (migration 0019 refuses any change once finished).
+    "jupyter_artifacts_replays": ("status", "cells", "outputs", "duration_ms", "kernel", "environment", "message",
+                                  "progress", "finished_at", "beat_at"),
 }
 # Read by a server (SELECT only beyond the two lists above).
 READABLE = (*INSERT_ONLY, *UPDATABLE, "jupyter_artifacts_schema_version", "jupyter_artifacts_adoption_report",
@@ -53,8 +56,8 @@ GUARDS = ("jupyter_artifacts_closed_chamber", "jupyter_artifacts_is_member", "ju
 # The row triggers of migration 0014. Tables whose inserts get recorded_by = session_user for
 # members; tables whose rows a member may update only if it recorded them.
 RECORDED_BY = ("artifacts", "processing_steps", "debate_sessions", "debate_rounds", "chambers", "chamber_artifacts",
-               "notebook_renders", "jobs", "idempotent_requests")
-OWN_ROWS = ("jobs", "idempotent_requests")
+               "notebook_renders", "jobs", "idempotent_requests", "jupyter_artifacts_replays")
+OWN_ROWS = ("jobs", "idempotent_requests", "jupyter_artifacts_replays")
 # Table -> the columns a member may change (as UPDATABLE grants; debate_sessions also num_rounds,
 # kept by the round-counting trigger).
 GUARDED = {
@@ -63,6 +66,7 @@ GUARDED = {
     "debate_sessions": (*UPDATABLE["debate_sessions"], "num_rounds"),
     "artifact_links": (), "processing_steps": (), "notebook_cells": (), "notebook_snapshots": (),
     "chamber_artifacts": (), "debate_rounds": (),
+    "jupyter_artifacts_replays": UPDATABLE["jupyter_artifacts_replays"],
 }
 
 
@@ -252,8 +256,12 @@ async def install_triggers(conn: psycopg.AsyncConnection) -> None:
          WHERE c.relnamespace = pg_catalog.to_regnamespace(current_schema())::oid AND c.relname = 'artifacts'""")
     owner = (await cur.fetchone())["owner"]
     gate = sql.SQL("WHEN (NOT pg_catalog.pg_has_role(session_user, {}::oid, 'MEMBER'))").format(sql.Literal(owner))
+    # Migration 0014 calls this before later migrations create their tables (0019's replays).
+    present = set(await _present(conn, (*RECORDED_BY, *GUARDED, *OWN_ROWS)))
 
     async def trigger(name: str, table: str, when: str, call: sql.Composable) -> None:
+        if table not in present:
+            return
         await conn.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(name),
                                                                              sql.Identifier(table)))
         await conn.execute(sql.SQL("CREATE TRIGGER {} " + when + " ON {} FOR EACH ROW {} EXECUTE FUNCTION {}").format(

@@ -31,6 +31,8 @@ REF = rf"^{ID_PATTERN}(@v[0-9]{{1,9}})?$"
 PATH_PARAMS = {
     "job_id": {"type": "string", "pattern": UUID, "maxLength": 36,
                "description": "A job's id (a UUID), from the 202 reply of a `Prefer: respond-async` request."},
+    "replay_id": {"type": "string", "pattern": UUID, "maxLength": 36,
+                  "description": "A replay's id (a UUID), from the 202 reply of POST .../versions/{n}/replay."},
     "ref": {"type": "string", "pattern": REF, "maxLength": 212,
             "description": "An artifact id, a version reference `<id>@v<N>`, or a version's row id."},
     "n": {"type": "string", "pattern": r"^v?[0-9]{1,9}$", "maxLength": 10,
@@ -80,7 +82,7 @@ TAGS = [
     {"name": "artifacts", "description": "Versioned artifacts (hypotheses, papers, datasets, personas, notebooks): "
                                          "immutable versions `X@vN`, tags, lifecycle, diffs and links."},
     {"name": "notebooks", "description": "Notebooks as version chains: register, read, append cells (optionally "
-                                         "executed), diff, commit, merge, split."},
+                                         "executed), diff, commit, merge, split, replay."},
     {"name": "lineage", "description": "Processing steps between exact versions, as a graph or W3C PROV-JSON."},
     {"name": "chambers", "description": "Chambers: named sets of exact versions pinned for a piece of work, "
                                         "closed with a provenance hash."},

@@ -16,7 +16,8 @@ from pydantic import BaseModel, RootModel
 from ..handlers.base import Route
 
 # A tool's path arguments, by the name the route template gives them.
-PATH_ARGS = {"ref": "ref", "notebook_id": "ref", "chamber_id": "cid", "session_id": "session_id"}
+PATH_ARGS = {"ref": "ref", "notebook_id": "ref", "chamber_id": "cid", "session_id": "session_id",
+             "replay_id": "replay_id"}
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,28 @@ class ToolSpec:
     template: str
     path_args: tuple[tuple[str, str], ...] = ()
     list_arg: str | None = None
+    extra_args: tuple[tuple[str, dict], ...] = ()  # arguments of the client method beyond the route's
 
     @property
     def read_only(self) -> bool:
         return self.method == "GET"
 
 
-def _spec(name: str, method: str, template: str, *args: str, list_arg: str | None = None) -> ToolSpec:
-    return ToolSpec(name, method, template, tuple((a, PATH_ARGS[a]) for a in args), list_arg)
+def _spec(name: str, method: str, template: str, *args: str, list_arg: str | None = None,
+          extra_args: tuple[tuple[str, dict], ...] = ()) -> ToolSpec:
+    return ToolSpec(name, method, template, tuple((a, PATH_ARGS[a]) for a in args), list_arg, extra_args)
+
+
+# replay_version waits for the verdict (an agent needs it, and polling costs it turns), at most
+# wait_s; the route's {n} is the ref's @vN or version_number.
+REPLAY_ARGS = (
+    ("version_number", {"type": "integer", "minimum": 1, "description": (
+        "The version to replay, when `notebook_id` is a bare id (else the `@vN` of `notebook_id`, e.g. `NB-12@v3`).")}),
+    ("wait_s", {"type": "number", "minimum": 0, "description": (
+        "Seconds to wait for the verdict (default: until the replay ends). If it is still running then, the reply "
+        "is the replay as it stands (`status: running`, with `progress`): call get_replay with its `replay_id` "
+        "later.")}),
+)
 
 
 TOOLS: tuple[ToolSpec, ...] = (
@@ -65,6 +80,9 @@ TOOLS: tuple[ToolSpec, ...] = (
     _spec("fork_artifact", "POST", "/api/artifacts/{ref}/fork", "ref"),
     _spec("merge_notebook", "POST", "/api/notebooks/{ref}/merge", "notebook_id"),
     _spec("split_notebook", "POST", "/api/notebooks/{ref}/split", "notebook_id"),
+    _spec("replay_version", "POST", "/api/notebooks/{ref}/versions/{n}/replay", "notebook_id",
+          extra_args=REPLAY_ARGS),
+    _spec("get_replay", "GET", "/api/replays/{replay_id}", "replay_id"),
 )
 
 
@@ -123,6 +141,8 @@ def input_schema(spec: ToolSpec, op: Operation) -> dict[str, Any]:
             continue
         props.update(schema.get("properties", {}))
         required.extend(schema.get("required", []))
+    for arg, schema in spec.extra_args:
+        props[arg] = dict(schema)
     if spec.method != "GET" and spec.list_arg is None and "idempotency_key" not in props:
         # The client sends it as the Idempotency-Key header, which the document describes so.
         props["idempotency_key"] = {**IDEMPOTENCY_KEY["schema"], "description": IDEMPOTENCY_KEY["description"]}

@@ -27,7 +27,9 @@ NB_CELLS = [
      "source": "ad = {'TREM2': [5.1, 6.3, 7.2, 6.8], 'APOE': [4.0, 4.2, 3.9, 4.4], 'CD33': [2.2, 2.9, 2.4, 2.6]}\n"
                "ctrl = {'TREM2': [3.2, 3.9, 4.1, 3.5], 'APOE': [4.1, 4.0, 4.3, 4.2], 'CD33': [2.1, 2.5, 2.2, 2.4]}"},
     {"id": "qc", "cell_type": "markdown", "metadata": {}, "source": "## Microglial expression, AD vs control"},
-    {"id": "fork", "cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+    # Stored with what the code prints, so that the version replays as `reproduced` (API.md, "Replay").
+    {"id": "fork", "cell_type": "code", "metadata": {}, "execution_count": None,
+     "outputs": [{"output_type": "stream", "name": "stdout", "text": "3 genes\n"}],
      "source": "import statistics\nmean = statistics.mean\nprint(len(ad), 'genes')"},
 ]
 

@@ -6,8 +6,6 @@ a change announcement (kind `job`) marks the end for live clients."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -15,47 +13,29 @@ from collections.abc import Awaitable, Callable
 from pydantic import ValidationError
 
 from ..db import jobs as store
-from ..db.idempotency import CURRENT
 from ..db.pool import Database
-from ..errors import ArtifactsError, NotFound, Unavailable
+from ..errors import ArtifactsError, NotFound
 from ..json_limits import load
 from ..models.jobs import Job, JobAccepted
+from .background import Running, is_uuid, write_patiently
 
 log = logging.getLogger("jupyter_artifacts")
-
-BEAT_EVERY_S = 15.0
-# How long a finished job keeps trying to record its end while the database is down.
-RECORD_FOR_S = 600.0
 
 # The work of a job: the synchronous call's (status, JSON reply text).
 Work = Callable[[], Awaitable[tuple[int, str]]]
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
 class Jobs:
     def __init__(self, db: Database):
         self.db = db
-        self._tasks: dict[str, asyncio.Task] = {}
-        self._beat: asyncio.Task | None = None
+        self.running = Running(db, store.beat)
 
     async def start(self, principal: str, kind: str, method: str, path: str, href: Callable[[str], str],
                     work: Work) -> JobAccepted:
         job_id = str(uuid.uuid4())
         # The job's row is the write a keyed request claims its Idempotency-Key with.
         await self.db.run(lambda conn: store.insert(conn, job_id, principal, kind, method, path))
-        # The work runs outside this request's idempotency claim: it is the job's, not the key's.
-        ctx = contextvars.copy_context()
-        ctx.run(CURRENT.set, None)
-        self._tasks[job_id] = ctx.run(asyncio.get_running_loop().create_task, self._run(job_id, work))
-        if self._beat is None or self._beat.done():
-            self._beat = asyncio.ensure_future(self._heartbeat())
+        self.running.spawn(job_id, self._run(job_id, work))
         return JobAccepted(job_id=job_id, status="running", href=href(job_id))
 
     async def _run(self, job_id: str, work: Work) -> None:
@@ -75,39 +55,20 @@ class Jobs:
             log.exception("jupyter_artifacts: job %s failed", job_id)
             outcome = ("failed", 500, None, {"message": "The job failed; the error is in the server's log.",
                                              "reason": "error"})
-        try:
-            await self._record(job_id, *outcome)
-        finally:
-            self._tasks.pop(job_id, None)
+        await self._record(job_id, *outcome)
 
     async def _record(self, job_id: str, status: str, http_status: int, result: str | None,
                       error: dict | None) -> None:
-        loop = asyncio.get_running_loop()
-        deadline, delay = loop.time() + RECORD_FOR_S, 0.5
-        while True:
-            try:
-                await self.db.run(lambda conn: store.finish(conn, job_id, status, http_status, result, error))
-                return
-            except Unavailable:
-                if loop.time() > deadline:
-                    log.error("jupyter_artifacts: job %s ended (%s) but the database never came back to "
-                              "record it", job_id, status)
-                    return
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+        def gave_up():
+            log.error("jupyter_artifacts: job %s ended (%s) but the database never came back to record it",
+                      job_id, status)
 
-    async def _heartbeat(self) -> None:
-        """Tells other servers (and later readers) that this server still runs its jobs."""
-        while self._tasks:
-            await asyncio.sleep(BEAT_EVERY_S)
-            with contextlib.suppress(ArtifactsError):
-                ids = list(self._tasks)
-                if ids:
-                    await self.db.run(lambda conn, ids=ids: store.beat(conn, ids))
+        await write_patiently(self.db, lambda conn: store.finish(conn, job_id, status, http_status, result, error),
+                              gave_up)
 
     async def get(self, job_id: str, principal: str) -> Job:
         row = None
-        if _is_uuid(job_id):
+        if is_uuid(job_id):
             async with self.db.connection() as conn:
                 row = await store.get(conn, job_id, principal)
         if row is None:
@@ -125,10 +86,4 @@ class Jobs:
 
     async def close(self) -> None:
         """Server stop: running jobs end as failed (recorded if the database still answers)."""
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=5)
-        if self._beat is not None:
-            self._beat.cancel()
+        await self.running.close(timeout=5)

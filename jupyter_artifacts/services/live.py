@@ -21,7 +21,8 @@ from collections.abc import Callable
 log = logging.getLogger("jupyter_artifacts")
 
 SCHEMA_ID = "https://events.jupyter.org/jupyter_artifacts/change/v1"
-FIELDS = ("kind", "action", "artifact_id", "version_number", "ref", "chamber_id", "session_id", "tag", "job_id")
+FIELDS = ("kind", "action", "artifact_id", "version_number", "ref", "chamber_id", "session_id", "tag", "job_id",
+          "replay_id")
 
 
 def coalesce_key(event: dict) -> tuple:
@@ -38,6 +39,8 @@ def coalesce_key(event: dict) -> tuple:
         return kind, event.get("session_id"), event.get("action")
     if kind == "job":
         return kind, event.get("job_id")
+    if kind == "replay":
+        return kind, event.get("replay_id"), event.get("action")
     return (kind, json.dumps(event, sort_keys=True))
 
 

@@ -72,6 +72,11 @@ class NotebookService:
         self.renderer = RenderPool()
         self.appends = CellAppends(db)
 
+    @property
+    def executions(self) -> asyncio.Semaphore:
+        """The kernels this server runs at once (executed appends and replays share it)."""
+        return self._executions
+
     # -- registration ------------------------------------------------------------------------
 
     async def register(self, body: m.RegisterNotebook, actor: Actor, contents_manager=None) -> m.Registered:

@@ -13,12 +13,13 @@ from .jobs import Jobs
 from .lineage import LineageService, check_steps
 from .merges import MergeService
 from .notebooks import NotebookService, NotebookSettings
+from .replays import ReplayService, ReplaySettings
 from .status import StatusService
 
 
 class Services:
     def __init__(self, db: Database, notebook_settings: NotebookSettings | None = None,
-                 lineage_max_edges: int = 2000):
+                 lineage_max_edges: int = 2000, replay_settings: ReplaySettings | None = None):
         self.db = db
         db.on_ready.append(check_steps)
         self.artifacts = ArtifactService(db)
@@ -26,6 +27,7 @@ class Services:
         self.chambers = ChamberService(db)
         self.debates = DebateService(db)
         self.notebooks = NotebookService(db, notebook_settings)
+        self.replays = ReplayService(db, self.notebooks, replay_settings)
         self.status = StatusService(db)
         self.commits = CommitService(db)
         self.merges = MergeService(db)

@@ -11,7 +11,8 @@ from jupyter_artifacts.app import JupyterArtifactsApp
 from jupyter_artifacts.handlers.openapi import METHODS
 
 SAMPLE = {"ref": "H-1", "n": "1", "cid": "00000000-0000-4000-8000-000000000000", "persona_id": "H-1",
-          "session_id": "deb-1", "job_id": "00000000-0000-4000-8000-000000000001"}
+          "session_id": "deb-1", "job_id": "00000000-0000-4000-8000-000000000001",
+          "replay_id": "00000000-0000-4000-8000-000000000002"}
 
 
 def operations():
@@ -90,7 +91,8 @@ async def test_read_only_user_cannot_write_and_nothing_changes(api, sql):
                                                           "cells": []}},
               "api/notebooks/H-1/merge": {"other": "H-1"},
               "api/notebooks/H-1/split": {"cells": [0]},
-              "api/artifacts/H-1/fork": {}}
+              "api/artifacts/H-1/fork": {},
+              "api/notebooks/H-1/versions/1/replay": {}}
     for method, path in writes:
         r = await api(method, path, bodies[path])
         assert r.status == 403, (method, path, r)

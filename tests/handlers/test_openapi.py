@@ -32,6 +32,8 @@ CONTRACT = {
     ("get", "/api/debate/{session_id}/artifacts"),
     ("post", "/api/notebooks"), ("get", "/api/notebooks/{ref}"), ("get", "/api/notebooks/{ref}/versions/{n}"),
     ("post", "/api/notebooks/{ref}/cells"), ("get", "/api/notebooks/{ref}/diff"),
+    ("post", "/api/notebooks/{ref}/versions/{n}/replay"), ("get", "/api/replays/{replay_id}"),
+    ("get", "/api/notebooks/{ref}/versions/{n}/replays"), ("get", "/api/replays/{replay_id}/diff"),
 }
 
 

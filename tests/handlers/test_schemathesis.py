@@ -64,8 +64,11 @@ def test_schemathesis_finds_nothing(tmp_path, database_url):
         status, debate = server.call("POST", "/api/debates", {"target_artifact_id": "hypothesis-H-89",
                                                               "topic": "open for schemathesis"})
         assert status == 201
+        status, replay = server.call("POST", "/api/notebooks/NB-12/versions/2/replay", {})
+        assert status == 202, replay
         ids = {"artifact": "hypothesis-H-89@v2", "notebook": "NB-12", "n": "2", "cid": chamber["id"],
-               "session_id": debate["id"], "persona_id": "ed-lein", "job_id": start_job(server, "NB-12")}
+               "session_id": debate["id"], "persona_id": "ed-lein", "job_id": start_job(server, "NB-12"),
+               "replay_id": replay["replay_id"]}
         status, doc = server.call("GET", "/api/jupyter_artifacts/openapi.json")
         assert status == 200
         schema = tmp_path / "openapi.json"
