@@ -145,6 +145,18 @@ def test_a_generated_client_runs_every_operation(tmp_path, database_url):
         call("commitNotebook", "NB-13", body=call.body("CommitNotebook", ex["commitNotebook"]["notebook"]),
              idempotency_key=key(), expect="Committed", status=201)
 
+        # Replay NB-12@v3 (the demonstration's executed append): reproduced, and read back every way.
+        started = call("replayVersion", "NB-12", "3", body=call.body("StartReplay", ex["replayVersion"]["bounded"]),
+                       idempotency_key=key(), expect="ReplayAccepted", status=202)
+        deadline = time.time() + 120
+        while (replay := call("getReplay", started.replay_id, expect="Replay")).status == "running":
+            assert time.time() < deadline, "the replay did not end"
+            time.sleep(0.5)
+        assert replay.status == "reproduced", replay.to_dict()
+        assert call("listReplays", "NB-12", "3", expect="ReplayPage").items[0].replay_id == started.replay_id
+        assert call("latestReplays", "NB-12", expect="LatestReplays").items[0].ref == "NB-12@v3"
+        call("diffReplay", started.replay_id, expect="ReplayDiff")
+
         # Fork, merge and split NB-12 as the examples tell it.
         call("forkArtifact", "NB-12", body=call.body("ForkRequest", ex["forkArtifact"]["fork"]), expect="Version",
              status=201)
