@@ -16,20 +16,17 @@ Decisions
 * Cells marked for nbval as skipped (`nbval-skip` tag, `# NBVAL_SKIP` first line) are not run.
 * A notebook with no code cell to run needs no kernel: status "ok" at once, and the environment
   is the server's.
-* The environment is the kernel's own for an IPython kernel (one silent user expression, no
-  history, after the cells), the server's interpreter otherwise (`source` says which).
+* The environment is the kernel's own for an IPython kernel (fingerprint.py: its Python and the
+  distributions on its sys.path, asked before the cells), the server's interpreter otherwise
+  (`source` says which).
+* The kernel is killed at once after the last cell, not asked to shut down: nothing it does
+  after the last cell is part of the replay.
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import functools
-import hashlib
-import importlib.metadata
 import json
-import platform
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +35,7 @@ import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .capture import CappedClient
+from .fingerprint import KernelEnvironment, environment, server_environment
 from .kernel_env import kernel_environment
 from .kernels import (
     DEFAULT_KERNEL,
@@ -56,16 +54,6 @@ from .outputs import cap_outputs, too_deep, too_deep_notice
 
 __all__ = ["ReplayRun", "replay_notebook"]
 
-ENV_QUERY_TIMEOUT_S = 20.0
-# Evaluated in the kernel as a user expression: no output, no history, no variable left behind.
-_ENV_EXPRESSION = (
-    "__import__('json').dumps({'python': __import__('platform').python_version(), 'packages': "
-    "sorted({__import__('re').sub(r'[-_.]+', '-', d.metadata['Name']).lower() + '==' + d.version "
-    "for d in __import__('importlib.metadata', fromlist=['distributions']).distributions() "
-    "if d.metadata['Name']})})"
-)
-
-
 @dataclass
 class ReplayRun:
     status: str  # "ok" (every code cell ran, some may have raised) | "timeout" | "kernel_error"
@@ -76,32 +64,6 @@ class ReplayRun:
     message: str | None  # a sentence for timeout / kernel_error
     kernel: dict  # {"name", "language", "language_version"}
     environment: dict  # {"python", "packages_hash", "packages", "source": "kernel"|"server"}
-
-
-def packages_hash(packages: list[str]) -> str | None:
-    if not packages:
-        return None
-    return "sha256:" + hashlib.sha256("\n".join(sorted(packages)).encode()).hexdigest()
-
-
-def _environment(python: str | None, packages: list[str], source: str) -> dict:
-    packages = sorted(set(packages))
-    return {"python": python, "packages_hash": packages_hash(packages), "packages": packages,
-            "source": source}  # fmt: skip
-
-
-@functools.lru_cache(maxsize=1)
-def _server_packages() -> tuple[str, ...]:
-    found = set()
-    for d in importlib.metadata.distributions():
-        name = d.metadata["Name"]
-        if name:
-            found.add(re.sub(r"[-_.]+", "-", name).lower() + "==" + d.version)
-    return tuple(sorted(found))
-
-
-def server_environment() -> dict:
-    return _environment(platform.python_version(), list(_server_packages()), "server")
 
 
 def _prepare(nb: dict) -> tuple[nbformat.NotebookNode, list[int]]:
@@ -117,20 +79,6 @@ def _kernel_info(reply: dict | None, name: str, nb: dict) -> dict:
     if not info:
         info = (nb.get("metadata") or {}).get("language_info") or {}
     return {"name": name, "language": info.get("name"), "language_version": info.get("version")}
-
-
-async def _kernel_environment(kc, language_version: str | None) -> dict:
-    """The IPython kernel's interpreter and installed distributions, asked of the kernel."""
-    try:
-        reply = await kc.execute("", silent=True, store_history=False, reply=True,
-                                 user_expressions={"env": _ENV_EXPRESSION},
-                                 timeout=ENV_QUERY_TIMEOUT_S)  # fmt: skip
-        value = reply["content"]["user_expressions"]["env"]
-        found = json.loads(ast.literal_eval(value["data"]["text/plain"]))
-        return _environment(found.get("python"), list(found.get("packages") or []), "kernel")
-    except Exception as e:  # noqa: BLE001 - an environment we cannot read is reported as unknown
-        log.info("replay: the kernel did not report its environment (%s: %s)", type(e).__name__, e)
-        return _environment(language_version, [], "kernel")
 
 
 def _stored_outputs(cell) -> list[dict]:
@@ -169,14 +117,14 @@ async def _replay(nb, runnable: list[int], *, kernel_name, ksm, spec, timeout_s:
         on_cell_executed=on_cell_executed, log=kernel_log,
     )  # fmt: skip
 
-    def run(status: str, kernel_meta: dict, environment: dict, failed: int | None = None,
+    def run(status: str, kernel_meta: dict, env_info: dict, failed: int | None = None,
             message: str | None = None) -> ReplayRun:  # fmt: skip
         for i in runnable:
             if replies[i] is not None or i == failed:
                 outputs[i] = cap_outputs(_stored_outputs(nb.cells[i]), limits.output_cap_bytes,
                                          dropped_bytes=client.dropped_bytes[i])  # fmt: skip
         return ReplayRun(status, ms(started), outputs, replies, failed, message, kernel_meta,
-                         environment)  # fmt: skip
+                         env_info)  # fmt: skip
 
     try:
         failure = await kernel.start(client)
@@ -190,11 +138,15 @@ async def _replay(nb, runnable: list[int], *, kernel_name, ksm, spec, timeout_s:
             log.info("replay: no kernel_info reply", exc_info=True)
         kernel_meta = _kernel_info(info, kernel_name, nb)
         ipython = ((info or {}).get("content") or {}).get("implementation") == "ipython"
+        if ipython:
+            kernel_env = KernelEnvironment(kernel_meta["language_version"])
+            await kernel_env.ask(client.kc)
 
         def unknown_env() -> dict:  # a stopped kernel cannot be asked: its interpreter only
             if not ipython:
                 return server_environment()
-            return _environment(kernel_meta["language_version"], [], "kernel")
+            kernel_env.cancel()
+            return environment(kernel_env.python, [], "kernel")
 
         index, done = None, 0
         try:
@@ -228,12 +180,9 @@ async def _replay(nb, runnable: list[int], *, kernel_name, ksm, spec, timeout_s:
             replies[index] = None
             return run("kernel_error", kernel_meta, unknown_env(), index,
                        f"Kernel failure in cell {index}: {e}")
-        kernel.graceful = True
-        if ipython:
-            environment = await _kernel_environment(client.kc, kernel_meta["language_version"])
-        else:
-            environment = server_environment()
-        return run("ok", kernel_meta, environment)
+        # Not kernel.graceful: nothing the kernel does after the last cell is looked at, and files
+        # it writes are no part of a replay; killing it at once saves its shutdown's time.
+        return run("ok", kernel_meta, await kernel_env.result() if ipython else server_environment())
     finally:
         await kernel.close()
 

@@ -5,6 +5,7 @@ would have), then replayed again and judged."""
 from __future__ import annotations
 
 import base64
+import importlib.metadata
 import io
 import json
 import time
@@ -51,7 +52,7 @@ def test_deterministic_cells_reproduce_and_the_run_says_where_it_ran():
     assert run.kernel["name"] == "python3" and run.kernel["language"] == "python"
     env = run.environment
     assert env["source"] == "kernel" and env["python"] == run.kernel["language_version"]
-    assert any(p.startswith("ipykernel==") for p in env["packages"])
+    assert f"ipykernel=={importlib.metadata.version('ipykernel')}" in env["packages"]
     assert env["packages"] == sorted(env["packages"])
     assert env["packages_hash"].startswith("sha256:") and len(env["packages_hash"]) == 7 + 64
     assert run.duration_ms > 0
@@ -195,3 +196,13 @@ def test_unknown_kernel_and_bad_arguments_raise():
         replay_notebook(notebook("1"), timeout_s=0)
     with pytest.raises(ValueError, match="cells"):
         replay_notebook({"cells": "x"})
+
+
+def test_a_kernel_that_dies_fails_the_replay_naming_the_cell():
+    nb = notebook("x = 1", "import os; os._exit(3)", "print('never')")
+    run = replay_notebook(nb)
+    assert (run.status, run.failed_cell_index) == ("kernel_error", 1)
+    assert run.message.startswith("The kernel died while running cell 1")
+    status, cells = judge(nb, run)
+    assert status == "failed"
+    assert [c.verdict for c in cells] == ["same", "error", "skipped"]
