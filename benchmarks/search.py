@@ -13,12 +13,16 @@ number of matches. Then the same queries in a tied world: the same rows with eve
 size per million versions, and the cost of one insert (`ArtifactService.create`, and a cell
 with plain SQL) with the search tables kept up to date and without.
 
-    python benchmarks/search.py [--scale 1] [--versions 4] [--repeat 15]
+    python benchmarks/search.py [--scale 1] [--versions 4] [--repeat 15] [--keep SCHEMA]
+                                [--worlds distinct,tied] [--query Q ...]
 
 `--scale 10`: 2,500,000 artifacts, 10 M versions (DESIGN.md: "at 10x the seed ... still hold").
 
 Uses $JUPYTER_ARTIFACTS_TEST_DATABASE_URL (a fresh schema in it, dropped at the end) when
-set, else an embedded PostgreSQL in a temporary directory.
+set, else an embedded PostgreSQL in a temporary directory. `--keep SCHEMA` loads into that
+schema of $JUPYTER_ARTIFACTS_TEST_DATABASE_URL and keeps it; a run on a schema already filled
+migrates it and reuses its rows (and its tied timestamps, if a run left them), to iterate on
+the queries without generating again (drop the schema by hand when done).
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import hashlib
 import json
+import os
 import random
 import statistics
 import sys
@@ -44,6 +50,7 @@ from report import figure  # noqa: E402
 
 from jupyter_artifacts.db.pool import Database  # noqa: E402
 from jupyter_artifacts.models.artifacts import CreateArtifact, ListArtifacts  # noqa: E402
+from jupyter_artifacts.pytest_plugin import url_with_schema  # noqa: E402
 from jupyter_artifacts.services.actors import Actor  # noqa: E402
 from jupyter_artifacts.services.artifacts import ArtifactService  # noqa: E402
 
@@ -268,6 +275,9 @@ def bulk_load(url: str, artifacts: int, versions: int) -> dict:
         out["load_s"] = time.perf_counter() - t0
         conn.execute("SET session_replication_role = origin")
         t0 = time.perf_counter()
+        # Statistics of the loaded rows first: planned with the empty tables' (the migrations
+        # ANALYZE them), the refresh walks every notebook cell once per notebook version.
+        conn.execute("ANALYZE artifacts, notebooks, notebook_cells")
         conn.execute("SELECT jupyter_artifacts_search_refresh()")
         out["fill_s"] = time.perf_counter() - t0
         conn.execute("SET maintenance_work_mem = '256MB'")
@@ -277,6 +287,37 @@ def bulk_load(url: str, artifacts: int, versions: int) -> dict:
         out["index_s"] = time.perf_counter() - t0
         conn.execute("VACUUM ANALYZE")
     return out
+
+
+@contextlib.contextmanager
+def kept_database(schema: str):
+    """A URL whose search_path is `schema` of $JUPYTER_ARTIFACTS_TEST_DATABASE_URL, created if
+    missing and kept at exit."""
+    base = os.environ.get("JUPYTER_ARTIFACTS_TEST_DATABASE_URL")
+    if not base:
+        sys.exit("--keep needs $JUPYTER_ARTIFACTS_TEST_DATABASE_URL")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    yield url_with_schema(base, schema)
+
+
+def loaded(url: str, artifacts: int, versions: int) -> dict | None:
+    """The counts of a kept schema that already holds the rows (migrated first, so newer
+    migrations apply to it), None when it is empty."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        if (conn.execute("SELECT to_regclass('artifacts') IS NULL").fetchone()[0]
+                or not conn.execute("SELECT EXISTS (SELECT FROM artifacts)").fetchone()[0]):
+            return None
+    migrate_schema(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        count = lambda t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: E731
+        return {"versions": count("artifacts"), "artifacts": artifacts, "notebooks": count("notebooks"),
+                "cells": count("notebook_cells"), "load_s": 0.0, "fill_s": 0.0, "index_s": 0.0}
+
+
+def tied(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT min(created_at) = max(created_at) FROM jupyter_artifacts_search").fetchone()[0]
 
 
 def pick_words(url: str, shares: tuple[float, ...], sample: float = 100.0) -> dict[float, tuple[str, int]]:
@@ -524,11 +565,14 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--inserts", type=int, default=200)
+    parser.add_argument("--keep", metavar="SCHEMA", help="load into this schema and keep it; reuse it if filled")
+    parser.add_argument("--worlds", default="distinct,tied", help="which worlds to time (distinct, tied)")
+    parser.add_argument("--query", action="append", help="time only these queries (repeatable)")
     args = parser.parse_args()
     artifacts = args.artifacts or 250_000 * args.scale
-    with database() as url:
+    with (kept_database(args.keep) if args.keep else database()) as url:
         t0 = time.perf_counter()
-        made = bulk_load(url, artifacts, args.versions)
+        made = (args.keep and loaded(url, artifacts, args.versions)) or bulk_load(url, artifacts, args.versions)
         total = time.perf_counter() - t0
         millions = made["versions"] / 1e6
         print(f"search over {made['versions']:,} versions ({made['artifacts']:,} artifacts x {args.versions}; "
@@ -578,12 +622,18 @@ def main() -> None:
             ("no match", "zyxwvut", None),
             ("no word at all", "%_", None),
         ]
+        if args.query:
+            queries = [x for x in queries if x[1] in args.query] + [("no word at all", "%_", None)] * ("%_" not in args.query)
         # (Counting every match of every query scans the table: at 10x, minutes; left out there.)
         counts = asyncio.run(count_matches(url, queries)) if args.scale == 1 else [None] * len(queries)
         disk = sizes(url)  # before the tied world rewrites the search table
         worlds = {}
-        for world in ("distinct", "tied"):
-            if world == "tied":
+        was_tied = tied(url)
+        for world in args.worlds.split(","):
+            if world == "distinct" and was_tied:
+                print("distinct world skipped: this kept schema's timestamps are tied already", flush=True)
+                continue
+            if world == "tied" and not was_tied:
                 print(f"tied world: every created_at set equal, indexes rebuilt in {tie_timestamps(url):.0f} s",
                       flush=True)
             timings = asyncio.run(time_queries(url, queries, args.repeat))
@@ -595,7 +645,8 @@ def main() -> None:
                                          "`match` (snippets) included; 'no match' = without computing `match`",
                                          queries, timings, bare, counts)
         rank_ms = ts_rank_ms(url, word, args.repeat)
-        costs = asyncio.run(insert_costs(url, args.inserts))
+        # (A kept schema is left without the inserted rows: they would end its tied timestamps.)
+        costs = asyncio.run(insert_costs(url, args.inserts)) if args.inserts and not args.keep else None
 
     scale = f"{millions:.0f} M versions"
     for world, worst in worlds.items():
@@ -609,6 +660,9 @@ def main() -> None:
         print(f"  {name:<44} {size / millions / 2**20:8.1f} MiB")
     print(f"  {'all of the above tables':<44} "
           f"{sum(disk[t] for t in SEARCH_TABLES) / millions / 2**20:8.1f} MiB")
+
+    if costs is None:
+        return
 
     def med(values):
         return statistics.median(values) * 1000

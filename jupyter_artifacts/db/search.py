@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from . import search_stats
 from .artifacts import _FROM, _all, _read
 
 # A query is its whitespace-separated chunks (jupyter_artifacts_search_chunks(), migration
@@ -56,6 +57,7 @@ class Chunk:
     fragment: str | None  # lower-cased, when it has 3 or more characters
     grams: list[int] | None
     lead: int | None = None  # a chunk with words: its first trigram inside a word (migration 0016)
+    shares: dict | None = None  # the share of rows its words match, per vector (search_stats)
 
 
 async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
@@ -64,15 +66,25 @@ async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
     rows = await _all(conn, """
         SELECT n, term::text AS term, fragment, grams,
                CASE WHEN term IS NOT NULL AND fragment IS NOT NULL
-                    THEN hashtext(E'\\x01' || left(fragment, 3)) END AS lead
+                    THEN hashtext(E'\\x01' || left(fragment, 3)) END AS lead, NULL::oid AS relid, NULL AS analyzed
           FROM jupyter_artifacts_search_chunks(%(q)s)
         UNION ALL
         SELECT 0, NULL, lower(%(q)s), CASE WHEN char_length(%(q)s) >= 3
-                                           THEN jupyter_artifacts_search_grams(lower(%(q)s)) END, NULL
+                                           THEN jupyter_artifacts_search_grams(lower(%(q)s)) END, NULL, t.relid,
+               greatest(pg_stat_get_last_analyze_time(t.relid), pg_stat_get_last_autoanalyze_time(t.relid))
+          FROM (SELECT to_regclass('jupyter_artifacts_search')::oid AS relid) t
          ORDER BY 1""", {"q": q})
-    chunks = [Chunk(**r) for r in rows]
+    key = (rows[0]["relid"], rows[0]["analyzed"])
+    chunks = [Chunk(**{k: v for k, v in r.items() if k not in ("relid", "analyzed")}) for r in rows]
     whole, chunks = chunks[0], chunks[1:]
-    return (chunks if any(c.term for c in chunks) else []), whole
+    if sum(1 for c in chunks if c.term) < 2:
+        return (chunks if any(c.term for c in chunks) else []), whole
+    # Several chunks with words: how common each is, for tier_parts() to leave a common prefix
+    # out of a GIN read (search_stats).
+    found = await search_stats.shares(conn, key, [c.term or "" for c in chunks])
+    if found:
+        chunks = [replace(c, shares=f) for c, f in zip(chunks, found)]
+    return chunks, whole
 
 
 def _fragment(c: Chunk) -> str:
@@ -127,7 +139,9 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[str]:
     vector = {HEAD: "head", FRAGMENT: "head", DOC: "doc", CELLS: "whole"}[tier]
     parts = []
     if tier != FRAGMENT and all(c.term for c in chunks):  # (the fragment tier lacks a word by definition)
-        parts.append(" AND ".join(f"s.{vector} @@ %(w{c.n})s::tsquery" for c in chunks))
+        # (A common prefix is left out: checked on the rows the others find, search_stats.)
+        parts.append(" AND ".join(f"s.{vector} @@ %(w{c.n})s::tsquery"
+                                  for c in search_stats.indexed(chunks, vector)))
     if tier == HEAD:
         return parts
     for k, c in enumerate(chunks):

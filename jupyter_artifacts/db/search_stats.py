@@ -1,0 +1,99 @@
+"""How common a query chunk's words are in the search vectors, from PostgreSQL's own column
+statistics (pg_stats' most common elements of `head`, `doc` and `whole`), for db/search.py to
+pick the chunks a GIN read looks up.
+
+Why: GIN reads a prefix (`microglia:*`, the last word of every chunk) by collecting every row of
+every word it begins into a bitmap before it returns anything, even when another chunk of the
+same condition has no row at all. `microglia TREM2 adata` spent ~25 ms of its 60 at 1 M versions
+(and 10x that at 10 M) building the bitmaps of `microglia:*` and `trem2:*` in `doc`, where
+`adata` (a word of cells) never occurs. Whole words are read lazily, skipping along the rarest.
+
+The statistics are read once per table and ANALYZE, never per search (the key query_chunks()
+returns: the table and the time of its last analysis)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from itertools import accumulate
+
+VECTORS = ("head", "doc", "whole")
+# A chunk's words go in the GIN condition when they are no prefix (read lazily) or when they hold
+# at most this many times the rows of the rarest chunk: past that, building their bitmap costs
+# more than checking them on the rarest chunk's rows (~10x a bitmap entry's cost per row).
+PREFIX_SPREAD = 10.0
+_CACHE_SIZE = 32
+_LEXEME = re.compile(r"'((?:[^']|'')*)'(:\*)?")
+
+
+@dataclass(frozen=True)
+class Elements:
+    """One vector's most common lexemes in code-point order, the running sum of their shares
+    of the rows, and the least share (a lexeme not among them holds less)."""
+    lexemes: list[str]
+    upto: list[float]
+    least: float
+
+    def share(self, lexeme: str, prefix: bool) -> float:
+        lo = bisect.bisect_left(self.lexemes, lexeme)
+        if prefix:
+            hi = bisect.bisect_left(self.lexemes, lexeme + "\U0010ffff")
+            total = self.upto[hi] - self.upto[lo]
+        else:
+            found = lo < len(self.lexemes) and self.lexemes[lo] == lexeme
+            total = self.upto[lo + 1] - self.upto[lo] if found else 0.0
+        return total if total > 0 else self.least / 2
+
+
+_stats: dict[tuple, dict[str, Elements]] = {}
+
+
+def lexemes(term: str) -> list[tuple[str, bool]]:
+    """The lexemes of a tsquery's text, each with whether it is a prefix (`:*`)."""
+    return [(m.group(1).replace("''", "'").replace("\\\\", "\\"), bool(m.group(2)))
+            for m in _LEXEME.finditer(term)]
+
+
+async def _elements(conn, key: tuple) -> dict[str, Elements]:
+    if key not in _stats:
+        if len(_stats) >= _CACHE_SIZE:
+            _stats.clear()
+        cur = await conn.execute("""
+            SELECT p.attname::text AS v, p.most_common_elems::text::text[] AS e, p.most_common_elem_freqs AS f
+              FROM pg_catalog.pg_stats p JOIN pg_catalog.pg_class c ON c.relname = p.tablename
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname
+             WHERE c.oid = %(relid)s AND p.attname = ANY(%(vectors)s) AND p.most_common_elems IS NOT NULL""",
+                                 {"relid": key[0], "vectors": list(VECTORS)})
+        found = {}
+        for row in await cur.fetchall():
+            row = row if isinstance(row, dict) else dict(zip(("v", "e", "f"), row))
+            pairs = sorted(zip(row["e"], row["f"]))
+            found[row["v"]] = Elements([e for e, _ in pairs], [0.0, *accumulate(f for _, f in pairs)],
+                                       min((f for _, f in pairs), default=0.0))
+        _stats[key] = found
+    return _stats[key]
+
+
+async def shares(conn, key: tuple | None, terms: list[str]) -> list[dict[str, float]] | None:
+    """For each term (a chunk's words): the share of rows its words match in each vector that
+    has statistics (an estimate: the most common of its lexemes; a prefix sums the lexemes it
+    begins). None without a key or statistics."""
+    if key is None or key[0] is None:
+        return None
+    stats = await _elements(conn, key)
+    if not stats:
+        return None
+    return [{v: max((e.share(lex, prefix) for lex, prefix in lexemes(term)), default=0.0)
+             for v, e in stats.items()} for term in terms]
+
+
+def indexed(chunks: list, vector: str) -> list:
+    """The chunks (each with `term`, `shares` and its lexemes) whose words a GIN read of
+    `vector` looks up: all of them, but a prefix many times as common as the rarest chunk."""
+    known = [c.shares[vector] for c in chunks if c.shares and vector in c.shares]
+    if len(chunks) < 2 or len(known) < len(chunks):
+        return chunks
+    rarest = min(known)
+    return [c for c in chunks if c.shares[vector] <= PREFIX_SPREAD * rarest
+            or not any(prefix for _, prefix in lexemes(c.term))]

@@ -1,0 +1,57 @@
+"""db/search_stats.py: a common prefix is left out of a GIN read, from the column statistics,
+and the search finds the same rows either way."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from jupyter_artifacts.db import search as search_store
+from jupyter_artifacts.db import search_stats
+from jupyter_artifacts.db.search_stats import Elements, indexed, lexemes
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers"))
+from test_search_across import create, refs, tier_reading  # noqa: E402,F401
+
+
+def test_lexemes_of_a_tsquery_text():
+    assert lexemes("'microglia':*") == [("microglia", True)]
+    assert lexemes("'-7':* & 'p' | '7':* & 'p'") == [("-7", True), ("p", False), ("7", True), ("p", False)]
+    assert lexemes("'it''s' & 'a\\\\b':*") == [("it's", False), ("a\\b", True)]
+
+
+def test_shares_sum_a_prefix_and_halve_the_least_for_an_unknown_word():
+    e = Elements(["micro", "microglia", "microglial", "tau"], [0.0, 0.1, 0.6, 0.75, 0.95], least=0.1)
+    assert abs(e.share("microglia", True) - 0.65) < 1e-9
+    assert abs(e.share("microglia", False) - 0.5) < 1e-9
+    assert abs(e.share("tau", True) - 0.2) < 1e-9
+    assert e.share("adata", True) == 0.05 and e.share("microglias", False) == 0.05
+
+
+def test_a_common_prefix_is_left_out_but_never_every_chunk():
+    def chunk(term, doc):
+        return search_store.Chunk(n=0, term=term, fragment=None, grams=None, shares={"doc": doc})
+
+    common, rare, word = chunk("'microglia':*", 0.5), chunk("'adata':*", 0.006), chunk("'the'", 0.9)
+    assert indexed([common, rare, word], "doc") == [rare, word]  # a whole word is read lazily: kept
+    assert indexed([common, chunk("'plaque':*", 0.2)], "doc") == [common, chunk("'plaque':*", 0.2)]
+    assert indexed([common, common], "doc") == [common, common]
+    assert indexed([common, rare], "head") == [common, rare]     # no statistics of `head`
+    assert indexed([common], "doc") == [common]
+
+
+async def test_search_with_statistics_finds_what_it_finds_without(api, sql, db):
+    for i in range(30):
+        await create(api, f"M-{i}", f"Microglia study {i}", {"statement": "microglia and microglial cells"})
+    await create(api, "Z-1", "Zebrafish microglia", {"statement": "microglia in zebrafish larvae"})
+    await create(api, "Z-2", "Other", {"statement": "zebrafish only"})
+    expected = {q: await refs(api, q) for q in ("microglia zebrafish", "zebrafish microglia", "microgl zebraf")}
+    assert expected["microglia zebrafish"] == ["Z-1@v1"] and expected["microgl zebraf"] == ["Z-1@v1"]
+
+    sql("ANALYZE jupyter_artifacts_search")
+    search_stats._stats.clear()
+    async with db.connection() as conn:
+        chunks, _ = await search_store.query_chunks(conn, "microglia zebrafish")
+    assert chunks[0].shares["doc"] > 10 * chunks[1].shares["doc"]
+    assert [c.n for c in indexed(chunks, "doc")] == [2]
+    assert {q: await refs(api, q) for q in expected} == expected
