@@ -366,6 +366,10 @@ def run_in_private_loop(coro):
     """Run `coro` to completion on a new event loop, without touching the calling thread's
     current loop (unlike `asyncio.run`, which resets it to None afterwards)."""
     loop = asyncio.new_event_loop()
+    # nbclient's output poller, cut off when a kernel is killed mid-cell, ends in an exception
+    # nobody retrieves: the user's timeout, not the server's error.
+    loop.set_exception_handler(lambda _loop, context: kernel_log.debug(
+        "kernel task ended: %s", context.get("exception") or context.get("message")))
     try:
         return loop.run_until_complete(coro)
     finally:

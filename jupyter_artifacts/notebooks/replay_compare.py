@@ -3,7 +3,7 @@
 `judge(stored_nb, run)` compares, cell by cell, the stored outputs of a notebook version with the
 outputs of its replay (replay_run.ReplayRun), after normalisation (normalise.py): streams of one
 name merged, text normalised, execution counts, output metadata, `transient` and display ids
-ignored, images compared by pixels when their bytes differ (images.py). A stored error counts as
+ignored, a cell's result and a display() of the same data alike, images compared by pixels when their bytes differ (images.py). A stored error counts as
 the same when the same error (name and normalised message) recurs.
 
 Verdicts per code cell: "same", "differs", "error" (the cell raised, or timed out, or the kernel
@@ -68,7 +68,8 @@ def _canonical(outputs: list[dict], declared) -> list[tuple]:
                 else:
                     dumped = json.dumps(value, sort_keys=True, ensure_ascii=False)
                     data[mime] = ("text", normalise_text(dumped, declared))
-            merged.append(["display_data" if kind == "update_display_data" else kind, None, data])
+            # A value shown as the cell's result or through display() reads the same: one kind.
+            merged.append(["display", None, data])
         elif kind == "error":
             merged.append(["error", out.get("ename"), normalise_text(str(out.get("evalue", "")), declared)])
         else:
@@ -87,8 +88,8 @@ def _label(item: tuple) -> str:
     kind, key, value = item
     if kind == "stream":
         return f"{key} text"
-    if kind in ("display_data", "execute_result"):
-        return f"{kind} ({', '.join(sorted(value)) or 'no data'})"
+    if kind == "display":
+        return f"display ({', '.join(sorted(value)) or 'no data'})"
     return kind
 
 
@@ -101,7 +102,7 @@ def _compare_one(a: tuple, b: tuple) -> list[str]:
         return [] if a[2] == b[2] else [f"text differs ({a[1]})"]
     if kind == "error":
         return [] if a[1:] == b[1:] else [f"error differs ({a[1]} stored, {b[1]} replayed)"]
-    if kind in ("display_data", "execute_result"):
+    if kind == "display":
         da, db = a[2], b[2]
         if set(da) != set(db):
             why = f"output kind differs ({', '.join(sorted(da))} stored, {', '.join(sorted(db))} replayed)"

@@ -353,3 +353,10 @@ def test_a_corpus_notebook_judged_against_itself_reproduces_and_one_change_diffe
     status, cells = judge(nb, run)
     assert status == "differs"
     assert [c.index for c in cells if c.verdict != "same"] == [target]
+
+
+def test_a_result_and_a_display_of_the_same_data_are_the_same():
+    shown = new_output("display_data", data={"text/plain": "3"})
+    assert compare_outputs([result("3")], [shown]) is None
+    assert compare_outputs([result("3")], [new_output("display_data", data={"text/plain": "4"})]) == \
+        "text differs (text/plain)"
