@@ -82,11 +82,11 @@ class KernelEnvironment:
         self.python = language_version
         self.scan: asyncio.Future | None = None
 
-    async def ask(self, kc) -> None:
+    async def ask(self, kc, timeout: float = QUERY_TIMEOUT_S) -> None:
         try:
             reply = await kc.execute("", silent=True, store_history=False, reply=True,
                                      user_expressions={"env": _EXPRESSION},
-                                     timeout=QUERY_TIMEOUT_S)  # fmt: skip
+                                     timeout=min(timeout, QUERY_TIMEOUT_S))  # fmt: skip
             value = reply["content"]["user_expressions"]["env"]
             found = json.loads(ast.literal_eval(value["data"]["text/plain"]))
         except Exception as e:  # noqa: BLE001 - an environment we cannot read is reported as unknown
@@ -102,7 +102,7 @@ class KernelEnvironment:
         if self.scan is not None:
             try:
                 packages = await self.scan
-            except Exception:  # noqa: BLE001 - unreadable metadata: no package list rather than no replay
+            except Exception:  # unreadable metadata: no package list rather than no replay
                 log.warning("replay: reading the kernel's distributions failed", exc_info=True)
         return environment(self.python, packages, "kernel")
 

@@ -140,7 +140,7 @@ async def _replay(nb, runnable: list[int], *, kernel_name, ksm, spec, timeout_s:
         ipython = ((info or {}).get("content") or {}).get("implementation") == "ipython"
         if ipython:
             kernel_env = KernelEnvironment(kernel_meta["language_version"])
-            await kernel_env.ask(client.kc)
+            await kernel_env.ask(client.kc, max(left(), 0.1))
 
         def unknown_env() -> dict:  # a stopped kernel cannot be asked: its interpreter only
             if not ipython:
@@ -159,7 +159,10 @@ async def _replay(nb, runnable: list[int], *, kernel_name, ksm, spec, timeout_s:
                     replies[index] = {"status": "ok", "execution_count": None}
                 done += 1
                 if on_progress is not None:
-                    on_progress(done, len(runnable))
+                    try:
+                        on_progress(done, len(runnable))
+                    except Exception:  # noqa: BLE001 - a progress report never stops a replay
+                        log.warning("replay: on_progress failed", exc_info=True)
         except CellTimeoutError:
             if left() <= 0:
                 msg = (f"The replay did not finish within {timeout_s:g} s (cell {index} was "

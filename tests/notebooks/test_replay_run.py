@@ -206,3 +206,11 @@ def test_a_kernel_that_dies_fails_the_replay_naming_the_cell():
     status, cells = judge(nb, run)
     assert status == "failed"
     assert [c.verdict for c in cells] == ["same", "error", "skipped"]
+
+
+def test_a_failing_progress_callback_does_not_stop_the_replay():
+    def progress(done, total):
+        raise RuntimeError("the caller's bug")
+
+    run = replay_notebook(notebook("print(1)", "print(2)"), on_progress=progress)
+    assert run.status == "ok" and text(run.outputs[1]) == "2\n"
