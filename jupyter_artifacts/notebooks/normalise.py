@@ -65,8 +65,18 @@ BUILTIN: tuple[Normaliser, ...] = (
 )
 
 
-def normalise_text(text: str, declared: tuple[Normaliser, ...] | list[Normaliser] = ()) -> str:
-    """`text` with every built-in normaliser applied in order, then the declared ones."""
+# Markup only (image/svg+xml, text/html): matplotlib names an SVG's clip paths and markers with a
+# salted hash ("p3c1b2a4f5e", "m9170149d4a") that changes from run to run.
+MARKUP = _n("SVG element ids", r"(?<=[\"#])([pm])[0-9a-f]{10}(?=[\")])", r"\1<ID>")
+MARKUP_MIMES = frozenset({"image/svg+xml", "text/html"})
+
+
+def normalise_text(text: str, declared: tuple[Normaliser, ...] | list[Normaliser] = (), *,
+                   markup: bool = False) -> str:  # fmt: skip
+    """`text` with every built-in normaliser applied in order (MARKUP first when `markup`), then
+    the declared ones."""
+    if markup:
+        text = MARKUP.pattern.sub(MARKUP.replace, text)
     for n in BUILTIN:
         text = n.pattern.sub(n.replace, text)
     for n in declared:

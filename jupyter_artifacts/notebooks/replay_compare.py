@@ -3,8 +3,9 @@
 `judge(stored_nb, run)` compares, cell by cell, the stored outputs of a notebook version with the
 outputs of its replay (replay_run.ReplayRun), after normalisation (normalise.py): streams of one
 name merged, text normalised, execution counts, output metadata, `transient` and display ids
-ignored, a cell's result and a display() of the same data alike, images compared by pixels when their bytes differ (images.py). A stored error counts as
-the same when the same error (name and normalised message) recurs.
+ignored, a cell's result and a display() of the same data alike, images compared by pixels when
+their bytes differ (images.py). A stored error counts as the same when the same error (name and
+normalised message) recurs.
 
 Verdicts per code cell: "same", "differs", "error" (the cell raised, or timed out, or the kernel
 died in it, where the stored outputs hold no such error), "skipped" (not run: nbval-skip, or after
@@ -18,7 +19,14 @@ import json
 from dataclasses import asdict, dataclass
 
 from .images import compare_images
-from .normalise import Normaliser, compile_declared, declared_in, nbval_marker, normalise_text
+from .normalise import (
+    MARKUP_MIMES,
+    Normaliser,
+    compile_declared,
+    declared_in,
+    nbval_marker,
+    normalise_text,
+)
 from .outputs import apply_control_chars
 
 __all__ = ["CellVerdict", "declared_normalisers", "judge", "replayed_notebook"]
@@ -64,7 +72,7 @@ def _canonical(outputs: list[dict], declared) -> list[tuple]:
                 if mime in IMAGE_MIMES:
                     data[mime] = ("image", value)
                 elif isinstance(value, str | list):
-                    data[mime] = ("text", normalise_text(_text(value), declared))
+                    data[mime] = ("text", normalise_text(_text(value), declared, markup=mime in MARKUP_MIMES))
                 else:
                     dumped = json.dumps(value, sort_keys=True, ensure_ascii=False)
                     data[mime] = ("text", normalise_text(dumped, declared))

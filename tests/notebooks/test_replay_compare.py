@@ -360,3 +360,11 @@ def test_a_result_and_a_display_of_the_same_data_are_the_same():
     assert compare_outputs([result("3")], [shown]) is None
     assert compare_outputs([result("3")], [new_output("display_data", data={"text/plain": "4"})]) == \
         "text differs (text/plain)"
+
+
+def test_svg_element_ids_are_masked_in_markup_only():
+    a = '<path id="m9170149d4a"/><use xlink:href="#m9170149d4a"/><g clip-path="url(#p3c1b2a4f5e)"/>'
+    b = '<path id="mf5ffc947c8"/><use xlink:href="#mf5ffc947c8"/><g clip-path="url(#p0123456789)"/>'
+    assert normalise_text(a, markup=True) == normalise_text(b, markup=True)
+    assert normalise_text(a) != normalise_text(b)
+    assert compare_outputs([result("F", **{"image/svg+xml": a})], [result("F", **{"image/svg+xml": b})]) is None

@@ -214,3 +214,12 @@ def test_a_failing_progress_callback_does_not_stop_the_replay():
 
     run = replay_notebook(notebook("print(1)", "print(2)"), on_progress=progress)
     assert run.status == "ok" and text(run.outputs[1]) == "2\n"
+
+
+def test_an_svg_figure_reproduces_though_matplotlib_renames_its_elements():
+    nb = notebook("%config InlineBackend.figure_formats = ['svg']\n" + FIGURE.replace(
+        'matplotlib.use("module://matplotlib_inline.backend_inline")\n', ""))
+    first = stored(nb)
+    run = replay_notebook(first)
+    assert first["cells"][0]["outputs"] != run.outputs[0]  # other element ids, another date
+    assert judge(first, run)[0] == "reproduced"
