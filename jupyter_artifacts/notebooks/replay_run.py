@@ -66,11 +66,11 @@ class ReplayRun:
     environment: dict  # {"python", "packages_hash", "packages", "source": "kernel"|"server"}
 
 
-def _prepare(nb: dict) -> tuple[nbformat.NotebookNode, list[int]]:
+def _prepare(nb: dict) -> tuple[nbformat.NotebookNode, set[int]]:
     """A copy to run (code cells emptied) and the indices of the code cells to run."""
     prepared = runnable_copy(nb)
-    runnable = [i for i, cell in enumerate(nb["cells"])
-                if cell["cell_type"] == "code" and nbval_marker(cell) != "skip"]  # fmt: skip
+    runnable = {i for i, cell in enumerate(nb["cells"])
+                if cell["cell_type"] == "code" and nbval_marker(cell) != "skip"}  # fmt: skip
     return prepared, runnable
 
 
@@ -87,7 +87,7 @@ def _stored_outputs(cell) -> list[dict]:
     return json.loads(json.dumps(outputs))
 
 
-async def _replay(nb, runnable: list[int], *, kernel_name, ksm, spec, timeout_s: float,
+async def _replay(nb, runnable: set[int], *, kernel_name, ksm, spec, timeout_s: float,
                   limits: ExecutionLimits, cwd: str, env: dict, workdir: str,
                   on_progress) -> ReplayRun:  # fmt: skip
     started = time.monotonic()
@@ -148,19 +148,20 @@ async def _replay(nb, runnable: list[int], *, kernel_name, ksm, spec, timeout_s:
             kernel_env.cancel()
             return environment(kernel_env.python, [], "kernel")
 
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         index, done = None, 0
         try:
-            for index in runnable:
-                if left() <= 0:
-                    raise CellTimeoutError(f"no time left for cell {index}")
-                cell = nb.cells[index]
-                await client.async_execute_cell(cell, index)
-                if replies[index] is None:  # an empty cell: nbclient does not send it
-                    replies[index] = {"status": "ok", "execution_count": None}
-                done += 1
+            for index in code:
+                if index in runnable:
+                    if left() <= 0:
+                        raise CellTimeoutError(f"no time left for cell {index}")
+                    await client.async_execute_cell(nb.cells[index], index)
+                    if replies[index] is None:  # an empty cell: nbclient does not send it
+                        replies[index] = {"status": "ok", "execution_count": None}
+                done += 1  # an nbval-skip cell is done when passed
                 if on_progress is not None:
                     try:
-                        on_progress(done, len(runnable))
+                        on_progress(done, len(code))
                     except Exception:  # noqa: BLE001 - a progress report never stops a replay
                         log.warning("replay: on_progress failed", exc_info=True)
         except CellTimeoutError:
@@ -205,7 +206,8 @@ def replay_notebook(
     The kernel is `kernel_name`, else the notebook's metadata.kernelspec.name, else "python3"; its
     working directory `cwd`, else an empty private temporary directory removed afterwards; its
     environment `kernel_environment(extra_env)`. `on_progress(done, total)` is called from this
-    thread after each code cell. The kernel and all its processes are gone when this returns.
+    thread after each code cell (total: every code cell; an nbval-skip cell counts when passed).
+    The kernel and all its processes are gone when this returns.
 
     Raises UnknownKernel (a ValueError) for a kernel with no kernelspec, ValueError / TypeError for
     malformed arguments; never for what the notebook's code does.

@@ -175,8 +175,10 @@ def test_a_figure_reproduces_through_pixels_when_only_png_metadata_differs():
 def test_nbval_skip_cells_are_not_run():
     nb = notebook("# NBVAL_SKIP\nraise SystemExit('not run')", "print(1)")
     nb["cells"].append(json.loads(json.dumps(new_code_cell("1/0", metadata={"tags": ["nbval-skip"]}))))
-    run = replay_notebook(nb)
+    progress = []
+    run = replay_notebook(nb, on_progress=lambda done, total: progress.append((done, total)))
     assert run.outputs[0] is None and run.outputs[2] is None and run.replies[0] is None
+    assert progress == [(1, 3), (2, 3), (3, 3)]
     status, cells = judge(stored(nb), run)
     assert status == "reproduced"
     assert [c.verdict for c in cells] == ["skipped", "same", "skipped"]
