@@ -71,6 +71,8 @@ test-browser: install browser-deps
 
 # Every benchmark, then one table of every figure against its goal (DESIGN.md's targets).
 bench: install browser-deps
+	# The replay study's notebooks import these (from PyPI; nothing is fetched while they run).
+	$(PY) -m pip install --quiet numpy pandas matplotlib sympy scipy ipywidgets
 	$(PY) benchmarks/run_all.py
 
 # Lineage, search and append at 10x the seed (13.5 M steps, 10 M versions): hours, and tens of GB.

@@ -26,7 +26,7 @@ import psutil
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["citations", "append", "branches", "merge_base", "concurrency", "lineage", "search", "live", "outage", "diff_view", "dag_view", "memory", "team",
-         "migrations"]
+         "migrations", "replay"]
 # The benchmarks that take `--scale N` (DESIGN.md: at 10x the seed, 13.5 M steps and 10 M
 # versions, their ratios still hold); `--scale` runs only these.
 SCALED = ["lineage", "search", "append"]
