@@ -42,6 +42,7 @@ import nbformat
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bulk  # noqa: E402
 from diff_speed import build_notebook  # noqa: E402
 from report import figure  # noqa: E402
 
@@ -195,6 +196,9 @@ SELECT target_artifact_id, 1, split_part(source_artifact_id, '@', 1), split_part
 """
 
 
+LOADED = ("artifacts", "notebooks", "notebook_cells", "artifact_links", "processing_steps")
+
+
 def migrate_schema(url: str) -> None:
     """Every migration, applied to the database at `url` (the benchmarks that bulk-load after)."""
     import asyncio
@@ -211,28 +215,31 @@ def migrate_schema(url: str) -> None:
     asyncio.run(migrate())
 
 
-def fill(url: str, scale: int) -> dict:
-    """Migrate, then write `scale` M versions as a bulk import would (triggers off, set-based),
-    the search tables filled by the migrations' own refresh, statistics current. Returns counts."""
+def fill(url: str, scale: float) -> dict:
+    """Migrate, then write `scale` M versions as a bulk import would (triggers off, set-based, the
+    tables' secondary indexes rebuilt after), the search tables filled by the migrations' own
+    refresh, statistics current. Returns counts, seconds and sizes."""
     migrate_schema(url)
     t0 = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET statement_timeout = 0")
         conn.execute("SET maintenance_work_mem = '256MB'")
-        conn.execute("SET session_replication_role = replica")  # no triggers (needs a superuser)
-        counts = {"others": 125_000 * scale, "notebooks": 25_000 * scale, "citations": 500_000 * scale}
-        with conn.transaction():
-            for statement in FILL.split(";\n"):
-                if statement.strip():
-                    conn.execute(statement, counts)
-        conn.execute("SET session_replication_role = origin")
+        counts = {"others": int(125_000 * scale), "notebooks": int(25_000 * scale),
+                  "citations": int(500_000 * scale)}
+        with bulk.indexes_dropped(conn, LOADED):
+            conn.execute("SET session_replication_role = replica")  # no triggers (needs a superuser)
+            with conn.transaction():
+                for statement in FILL.split(";\n"):
+                    if statement.strip():
+                        conn.execute(statement, counts)
+            conn.execute("SET session_replication_role = origin")
         loaded = time.perf_counter() - t0
-        conn.execute("SELECT jupyter_artifacts_search_refresh()")
-        searched = time.perf_counter() - t0 - loaded
+        searched = bulk.fill_search(conn)
         conn.execute("VACUUM ANALYZE")
         rows = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("artifacts", "notebook_cells", "processing_steps", "artifact_links")}
-    return {**rows, "load_s": loaded, "search_s": searched, "total_s": time.perf_counter() - t0}
+        sizes = bulk.megabytes(conn, LOADED + bulk.SEARCH_TABLES)
+    return {**rows, "load_s": loaded, "search_s": searched, "total_s": time.perf_counter() - t0, "mb": sizes}
 
 
 def growth(args) -> None:
@@ -243,6 +250,10 @@ def growth(args) -> None:
         print(f"filled: {made['artifacts']:,} versions, {made['notebook_cells']:,} cells, "
               f"{made['processing_steps']:,} steps, {made['artifact_links']:,} links in {made['total_s']:.0f} s "
               f"(rows {made['load_s']:.0f} s, search tables {made['search_s']:.0f} s)", flush=True)
+        total_mb, per_million = sum(made["mb"].values()), 1e6 / made["artifacts"]
+        print(f"disk: {total_mb:,.0f} MB, {total_mb * per_million:,.0f} MB per million versions "
+              f"(pg_total_relation_size: " + ", ".join(f"{t} {mb * per_million:,.0f}" for t, mb in made["mb"].items())
+              + ")", flush=True)
         with jupyter_server(small_url) as small, jupyter_server(large_url) as large:
             for client in (small, large):
                 status, body, _ = client.call("POST", "/api/notebooks", {"id": "bench-nb", "notebook": nb})
@@ -262,7 +273,8 @@ def growth(args) -> None:
     print(f"append median, small database     {s:8.2f} ms")
     print(f"  ratio                           {g / s:8.3f}   (goal <= 1.2)")
     figure(f"append growth: {made['artifacts'] / 1e6:.1f} M versions / small database", g / s, "<= 1.2", g / s <= 1.2,
-           f"{g:.2f} ms vs {s:.2f} ms, {made['processing_steps'] / 1e6:.1f} M steps")
+           f"{g:.2f} ms vs {s:.2f} ms, {made['processing_steps'] / 1e6:.1f} M steps, "
+           f"{total_mb * per_million:,.0f} MB per million versions")
 
 
 def main() -> None:

@@ -14,20 +14,39 @@
 -- '*'  the next latest version inserted waits (the append statement sets it, below);
 -- id   that version's row waits for the next insert of cells (0008's trigger noted it);
 -- ''   (or unset) nothing waits.
+-- While it is '*', the first demotion of a latest version keeps that version's row (its id in
+-- `jupyter_artifacts.search_reuses`): the waiting version takes it over (see search_put).
 
 -- One version's search row, as 0012's trigger writes it (its `whole` from the notebook's cell
--- words). Called by the triggers below, as their owner, with their search path (no SET of its own:
--- it runs once a row of a bulk insert).
-CREATE OR REPLACE FUNCTION jupyter_artifacts_search_put(v artifacts) RETURNS VOID
+-- words). With `reuse`, the row of the head it replaces (kept by the trigger below) becomes this
+-- version's when their ids and titles fold alike: its `folded` and `grams` stay as they are (the
+-- fold trigger of 0016 runs on a write of `head` only), where computing them again costs more
+-- than the rest of the row. Called by the triggers below, as their owner, with their search
+-- path (no SET of its own: it runs once a row of a bulk insert).
+DROP FUNCTION IF EXISTS jupyter_artifacts_search_put(artifacts);  -- (this migration's first form, one argument)
+CREATE OR REPLACE FUNCTION jupyter_artifacts_search_put(v artifacts, reuse TEXT DEFAULT NULL) RETURNS VOID
 LANGUAGE plpgsql AS $$
 DECLARE
     new_doc    tsvector := jupyter_artifacts_search_doc(v.artifact_id, v.title, v.content);
+    new_head   tsvector := jupyter_artifacts_search_head(v.artifact_id, v.title);
     cell_words tsvector;
+    new_whole  tsvector;
 BEGIN
     SELECT w.words INTO cell_words FROM jupyter_artifacts_search_cellwords w WHERE w.artifact_id = v.artifact_id;
+    new_whole := CASE WHEN cell_words IS NULL THEN NULL ELSE jupyter_artifacts_search_join(new_doc, cell_words) END;
+    IF reuse IS NOT NULL THEN
+        UPDATE jupyter_artifacts_search s
+           SET id = v.id, artifact_id = v.artifact_id, artifact_type = v.artifact_type, created_at = v.created_at,
+               doc = new_doc, whole = new_whole
+         WHERE s.id = reuse AND s.head = new_head AND s.folded = jupyter_artifacts_search_folded(v.artifact_id, v.title)
+           AND NOT EXISTS (SELECT 1 FROM jupyter_artifacts_search x WHERE x.id = v.id);
+        IF FOUND THEN
+            RETURN;
+        END IF;
+        DELETE FROM jupyter_artifacts_search WHERE id = reuse;
+    END IF;
     INSERT INTO jupyter_artifacts_search (id, artifact_id, artifact_type, created_at, head, doc, whole)
-    VALUES (v.id, v.artifact_id, v.artifact_type, v.created_at, jupyter_artifacts_search_head(v.artifact_id, v.title),
-            new_doc, CASE WHEN cell_words IS NULL THEN NULL ELSE jupyter_artifacts_search_join(new_doc, cell_words) END)
+    VALUES (v.id, v.artifact_id, v.artifact_type, v.created_at, new_head, new_doc, new_whole)
     ON CONFLICT (id) DO UPDATE SET artifact_id = EXCLUDED.artifact_id, artifact_type = EXCLUDED.artifact_type,
                                    created_at = EXCLUDED.created_at, head = EXCLUDED.head, doc = EXCLUDED.doc,
                                    whole = EXCLUDED.whole;
@@ -40,6 +59,13 @@ LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         TRUNCATE jupyter_artifacts_search;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.is_latest AND NOT NEW.is_latest AND OLD.id = NEW.id
+       AND current_setting('jupyter_artifacts.search_after_cells', true) = '*'
+       AND COALESCE(current_setting('jupyter_artifacts.search_reuses', true), '') = '' THEN
+        -- The append statement's demotion of the head: its row is kept for the new version.
+        PERFORM set_config('jupyter_artifacts.search_reuses', OLD.id, true);
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' THEN
@@ -63,6 +89,7 @@ LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     r       RECORD;
     waiting TEXT := NULLIF(current_setting('jupyter_artifacts.search_after_cells', true), '*');
+    reuse   TEXT;
 BEGIN
     FOR r IN SELECT c.artifact_id, sum(pg_catalog.octet_length(l.lexeme)) AS bytes,
                     pg_catalog.array_agg(DISTINCT n.notebook_artifact_id) AS owners,
@@ -96,8 +123,13 @@ BEGIN
         END IF;
     END LOOP;
     IF waiting <> '' THEN
+        reuse := NULLIF(current_setting('jupyter_artifacts.search_reuses', true), '');
         PERFORM set_config('jupyter_artifacts.search_after_cells', '', true);
-        PERFORM jupyter_artifacts_search_put(a) FROM artifacts a WHERE a.id = waiting AND a.is_latest;
+        PERFORM set_config('jupyter_artifacts.search_reuses', '', true);
+        PERFORM jupyter_artifacts_search_put(a, reuse) FROM artifacts a WHERE a.id = waiting AND a.is_latest;
+        IF NOT FOUND THEN
+            DELETE FROM jupyter_artifacts_search WHERE id = reuse;
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -131,9 +163,11 @@ BEGIN
                                                p_want_head, p_cell, p_output, p_hash, p_changelog, p_actor_type,
                                                p_actor_id, p_recorded_by, p_method, p_parameters, p_chamber,
                                                p_request_key, p_reply, p_check_cell_id);
-    IF current_setting('jupyter_artifacts.search_after_cells', true) NOT IN ('', '*') THEN
-        RAISE EXCEPTION 'jupyter_artifacts_append_cell: the search row of % was not written',
-            current_setting('jupyter_artifacts.search_after_cells', true);
+    IF current_setting('jupyter_artifacts.search_after_cells', true) NOT IN ('', '*')
+       OR COALESCE(current_setting('jupyter_artifacts.search_reuses', true), '') <> '' THEN
+        RAISE EXCEPTION 'jupyter_artifacts_append_cell: the search row of % was not written (head %)',
+            current_setting('jupyter_artifacts.search_after_cells', true),
+            current_setting('jupyter_artifacts.search_reuses', true);
     END IF;
     PERFORM set_config('jupyter_artifacts.search_after_cells', '', true);
     RETURN done;
