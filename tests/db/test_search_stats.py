@@ -11,7 +11,7 @@ from jupyter_artifacts.db import search_stats
 from jupyter_artifacts.db.search_stats import Elements, indexed, lexemes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers"))
-from test_search_across import create, refs, tier_reading  # noqa: E402,F401
+from test_search_across import create, refs, tier_reading  # noqa: F401
 
 
 def test_lexemes_of_a_tsquery_text():
