@@ -56,6 +56,14 @@ class _Target:
     total: int
 
 
+def _done(nb: dict, run) -> int:
+    """Code cells passed: all of them unless the run stopped in one (nbval-skip cells, never run,
+    are passed too)."""
+    if run.failed_cell_index is None:
+        return code_cell_count(nb)
+    return code_cell_count({"cells": (nb.get("cells") or [])[: run.failed_cell_index + 1]})
+
+
 def code_cell_count(nb: dict) -> int:
     return sum(1 for c in nb.get("cells") or [] if isinstance(c, dict) and c.get("cell_type") == "code")
 
@@ -153,7 +161,7 @@ class ReplayService:
             outcome = {"status": status, "cells": every_cell(target.nb, verdicts),
                        "outputs": {"outputs": run.outputs, "replies": run.replies}, "duration_ms": run.duration_ms,
                        "kernel": run.kernel, "environment": run.environment, "message": run.message,
-                       "progress": {"done": sum(1 for r in run.replies if r is not None), "total": target.total}}
+                       "progress": {"done": _done(target.nb, run), "total": target.total}}
         except asyncio.CancelledError:
             outcome = _failed("The server stopped before the replay finished. Start the replay again.")
             with contextlib.suppress(ArtifactsError, asyncio.TimeoutError):

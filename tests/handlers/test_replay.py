@@ -147,8 +147,18 @@ async def test_a_replay_past_its_timeout_is_killed(api):
     assert done["message"] and done["timeout_s"] == 3
     verdicts = {c["cell_id"]: c["verdict"] for c in done["cells"]}
     assert verdicts["slow"] == "error" and verdicts["never"] == "skipped"
+    assert done["progress"] == {"done": 2, "total": 3}  # the cell it stopped in counts as passed
     # A timed-out replay ran cells: its diff exists.
     assert (await api("GET", f"api/replays/{done['replay_id']}/diff")).status == 200
+
+
+async def test_an_nbval_skip_cell_is_skipped_and_counted_as_passed(api):
+    skip = code("# NBVAL_SKIP\nraise SystemExit('not run')", [], "skipme")
+    await register(api, "NB-S", nb(code("print(1)", [stdout("1\n")], "one"), skip))
+    done = await replay(api, "NB-S")
+    assert done["status"] == "reproduced", done
+    assert [c["verdict"] for c in done["cells"]] == ["same", "skipped"]
+    assert done["progress"] == {"done": 2, "total": 2}
 
 
 async def test_replays_list_newest_first_a_page_at_a_time(api):
