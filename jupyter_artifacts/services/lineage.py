@@ -97,7 +97,10 @@ async def check_steps(conn) -> int:
     seen = await store.watermark(conn)
     if upto <= seen:
         return 0
-    made = await store.link_steps(conn, seen, upto)
+    # Not bound by the request timeout: links bulk-loaded with triggers off (2.7 M took 28 s
+    # here) would otherwise cancel the check on every first request, and the server would
+    # never become ready. It runs once; the watermark then moves past them.
+    made = await store.link_steps(conn, seen, upto, bulk=True)
     await store.set_watermark(conn, upto)
     if made > 10_000:  # a bulk of links written while the trigger did not exist
         await store.analyze_steps(conn)
