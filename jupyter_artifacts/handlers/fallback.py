@@ -11,7 +11,7 @@ from ..errors import NotFound
 from .base import ArtifactsHandler
 
 PREFIXES = ("artifacts", "artifact-links", "artifact-types", "notebooks", "chambers", "debates", "debate",
-            "personas", "jupyter_artifacts")
+            "personas", "replays", "jupyter_artifacts")
 # Registered after every real route, so it only sees what none of them matched.
 PATTERN = rf"/api/(?:{'|'.join(re.escape(p) for p in PREFIXES)})(?:/.*)?"
 

@@ -46,7 +46,8 @@ async def test_every_route_refuses_unauthenticated_requests(api):
 async def test_unknown_routes_under_the_prefixes_are_json_404s(api):
     for method, path in [("GET", "api/artifacts/H-1/nope"), ("POST", "api/notebooks/x/y/z"),
                          ("GET", "api/jupyter_artifacts/nope"), ("DELETE", "api/chambers"),
-                         ("GET", "api/personas"), ("PUT", "api/debates/d/rounds/1")]:
+                         ("GET", "api/personas"), ("PUT", "api/debates/d/rounds/1"),
+                         ("GET", "api/replays"), ("GET", "api/replays/x/outputs")]:
         r = await api(method, path, {} if method in ("POST", "PUT") else None)
         if (method, path) == ("DELETE", "api/chambers"):
             assert r.status == 405, r  # a real route, another method
