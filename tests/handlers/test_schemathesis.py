@@ -80,6 +80,9 @@ def test_schemathesis_finds_nothing(tmp_path, database_url):
              "-H", f"Authorization: token {server.token}",
              "--phases", "examples,coverage,fuzzing", "--mode", "all", "--checks", CHECKS,
              "--max-examples", str(MAX_EXAMPLES), "--workers", "1", "--request-timeout", "60",
+             # A fixed seed: the same inputs every run. Unseeded, 1 run in 4 today stopped on a generator
+             # error of its own ("Cannot generate an array with 1 demanded elements", merge-preview's body).
+             "--seed", os.environ.get("SCHEMATHESIS_SEED", "20261206"),
              "--no-shrink", "--report", "junit", "--report-dir", str(tmp_path / "report")],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, f"schemathesis found problems:\n{run.stdout[:20000]}\n{run.stderr[-3000:]}"
