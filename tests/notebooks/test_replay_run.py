@@ -134,8 +134,8 @@ def test_the_whole_replay_is_bounded_by_timeout_s():
     nb = notebook("import time", "time.sleep(3)", "time.sleep(3)", "time.sleep(3)")
     run = replay_notebook(nb, timeout_s=5.0, limits=ExecutionLimits(cell_timeout_s=60))
     assert run.status == "timeout" and run.failed_cell_index == 2
+    # Cell 2 was stopped by the replay's 5 s, not its own 60 s: the bound is the whole replay's.
     assert "did not finish within 5 s" in run.message
-    assert run.duration_ms < 60_000
 
 
 FIGURE = """
