@@ -10,6 +10,7 @@ import { InputDialog, Notification } from '@jupyterlab/apputils';
 import type * as nbformat from '@jupyterlab/nbformat';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { MessageLoop } from '@lumino/messaging';
 
 import { getNotebookVersion, LineageDirection } from './api';
 import { LiveUpdates } from './events';
@@ -56,24 +57,35 @@ export async function argOrAsk(args: Args, name: string, title: string, placehol
 }
 
 /**
- * Focus the sidebar's search box (rendered by React: it may take a moment to appear). Run from
- * the command palette, the palette closing hands focus back to where it was, sometimes after
- * this ran: focus again until the box has kept it for a few checks.
+ * Focus the sidebar's search box (rendered by React: it may take a moment to appear), again
+ * until the box has kept it for a few checks in case something else hands focus back. The
+ * first key or pointer press ends that: from then on focus goes where the user sends it.
  */
 async function focusSearch(): Promise<void> {
-  let kept = 0;
-  for (let tries = 0; tries < 60 && kept < 3; tries++) {
-    const input = document.querySelector<HTMLInputElement>(`#${SIDEBAR_ID} .jp-Artifacts-search-input`);
-    if (input !== null && input.offsetParent !== null) {
-      if (document.activeElement === input) {
-        kept++;
-      } else {
-        input.focus();
-        input.select();
-        kept = 0;
+  let userActed = false;
+  const acted = (): void => {
+    userActed = true;
+  };
+  document.addEventListener('keydown', acted, true);
+  document.addEventListener('pointerdown', acted, true);
+  try {
+    let kept = 0;
+    for (let tries = 0; tries < 60 && kept < 3 && !userActed; tries++) {
+      const input = document.querySelector<HTMLInputElement>(`#${SIDEBAR_ID} .jp-Artifacts-search-input`);
+      if (input !== null && input.offsetParent !== null) {
+        if (document.activeElement === input) {
+          kept++;
+        } else {
+          input.focus();
+          input.select();
+          kept = 0;
+        }
       }
+      await new Promise(resolve => window.setTimeout(resolve, 50));
     }
-    await new Promise(resolve => window.setTimeout(resolve, 50));
+  } finally {
+    document.removeEventListener('keydown', acted, true);
+    document.removeEventListener('pointerdown', acted, true);
   }
 }
 
@@ -84,6 +96,11 @@ export function addSidebarCommands(app: JupyterFrontEnd, live: LiveUpdates): voi
     icon: artifactsIcon,
     execute: async () => {
       app.shell.activateById(SIDEBAR_ID);
+      // Run from the palette, the palette's closing re-activates the main area's current widget
+      // once this returns (a posted activate-request, which a busy page may process much later
+      // and which then takes focus from wherever the user went): process it first, then focus.
+      await Promise.resolve();
+      MessageLoop.flush();
       await focusSearch();
     }
   });

@@ -186,6 +186,11 @@ def open_lab(page, lab: Lab) -> None:
     page.goto(f"{lab.url}lab?token={lab.token}")
     page.wait_for_function("() => !!window.jupyterapp", timeout=60_000)
     page.evaluate("async () => { await window.jupyterapp.restored; }")
+    # After its layout is restored, JupyterLab opens the Launcher in an empty main area and
+    # activates it, which takes the focus, in a fresh page up to seconds later: a key pressed
+    # before that may land in the sidebar and the next one in the Launcher.
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget !== null", timeout=60_000)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def run(page, command: str, args: dict | None = None):

@@ -30,6 +30,16 @@ def test_find_and_open_a_version_with_the_keyboard_only(demo_lab: Lab) -> None:
             page.keyboard.press("Enter")
             search = page.locator(f"#{SIDEBAR_ID} .jp-Artifacts-search-input")
             expect(search).to_be_focused(timeout=10_000)
+            # A quick Tab goes where it is sent and focus stays there: Show Artifacts lets the palette
+            # hand focus back to the main area first, then focuses the box, and stops re-focusing it
+            # at the user's first key.
+            page.keyboard.press("Tab")
+            kind = page.locator(f"#{SIDEBAR_ID} select").first
+            expect(kind).to_be_focused()
+            page.wait_for_timeout(1_000)
+            expect(kind).to_be_focused()
+            page.keyboard.press("Shift+Tab")
+            expect(search).to_be_focused()
 
             # A query typed there, then Tab to the first hit's latest-version chip.
             page.keyboard.type("plaque microglia")
