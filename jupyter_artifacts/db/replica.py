@@ -41,6 +41,8 @@ from .routing import ReplicaLost, parse_lsn
 log = logging.getLogger("jupyter_artifacts")
 
 SAMPLE_EVERY_S = 1.0
+# How long `status` waits for the replica to replay the primary's position before it reports lag.
+STATUS_REPLAY_WAIT_S = 2.0
 # Most principals whose last write is awaited at once; beyond it the oldest is forgotten.
 MAX_PENDING = 10_000
 _WAIT_FIRST_S, _WAIT_MOST_S = 0.002, 0.05
@@ -254,10 +256,18 @@ class Replica(Database):
     # -- status --------------------------------------------------------------------------------
 
     async def status(self, primary_lsn: int | None) -> tuple[bool, float | None, str | None]:
-        """(ok, lag in seconds, why not ok); never raises, never waits past the probe."""
+        """(ok, lag in seconds, why not ok); never raises. Given the primary's position, waits
+        up to STATUS_REPLAY_WAIT_S for the replica to replay it: WAL written just before (the
+        caller's own start-up, autovacuum) is no lag, yet its first sample would report the age
+        of the last transaction replayed, seconds on a quiet database."""
         try:
             async with self.connection() as conn:
                 sample = await take_sample(conn, primary_lsn)
+                deadline = time.monotonic() + STATUS_REPLAY_WAIT_S
+                while (primary_lsn is not None and sample.standby and not sample.replayed(primary_lsn)
+                       and time.monotonic() < deadline):
+                    await asyncio.sleep(0.02)
+                    sample = await take_sample(conn, primary_lsn)
         except ArtifactsError:
             return False, None, "The read replica is unreachable; reads are served by the primary."
         if not sample.standby:

@@ -28,7 +28,8 @@ class ReplicaStatus(BaseModel):
     ok: bool = Field(description="Whether the replica answered (if not, the primary serves every read).")
     lag_seconds: float | None = Field(
         None, description="How far its replay is behind: 0 when it has replayed the primary's current WAL "
-                          "position, else the age of the last transaction it replayed; null when unknown.")
+                          "position (waiting up to 2 s for it), else the age of the last transaction it "
+                          "replayed; null when unknown.")
     error: str | None = Field(None, description="Why the replica is not ok.")
 
 
