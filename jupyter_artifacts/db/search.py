@@ -40,6 +40,8 @@ LITERAL_TIER = 0  # a text without any word (`%_`, `→`): ids and titles holdin
 SEARCH_WINDOW = {HEAD: 4000, FRAGMENT: 4000, DOC: 4000, CELLS: 256, LITERAL_TIER: 4000}  # rows a window checks
 FIRST_WINDOW = {HEAD: 500, FRAGMENT: 500, DOC: 500, CELLS: 64, LITERAL_TIER: 500}  # its first part
 FEW = 1000  # a tier with at most this many matches is read through the GIN indexes alone
+WALK = 20_000  # rows a common word's tier checks newest first before it turns to GIN (search_stats):
+# 4x what a page of 50 takes at COMMON_SHARE, and a bound on a wrong estimate's cost
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
 # Newest first; rows of one created_at (a bulk import's) by a hash of their id, then the id: in
 # id order, ids of one kind (`paper-…`, `hypothesis-…`) come in long runs, so a window of the
@@ -58,6 +60,7 @@ class Chunk:
     grams: list[int] | None
     lead: int | None = None  # a chunk with words: its first trigram inside a word (migration 0016)
     shares: dict | None = None  # the share of rows its words match, per vector (search_stats)
+    key: tuple | None = None  # on `whole`: the search table's statistics (search_stats)
 
 
 async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
@@ -76,7 +79,7 @@ async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
          ORDER BY 1""", {"q": q})
     key = (rows[0]["relid"], rows[0]["analyzed"])
     chunks = [Chunk(**{k: v for k, v in r.items() if k not in ("relid", "analyzed")}) for r in rows]
-    whole, chunks = chunks[0], chunks[1:]
+    whole, chunks = replace(chunks[0], key=key), chunks[1:]
     if sum(1 for c in chunks if c.term) < 2:
         return (chunks if any(c.term for c in chunks) else []), whole
     # Several chunks with words: how common each is, for tier_parts() to leave a common prefix
@@ -166,7 +169,7 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
 
 
 def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[str], resume: list[str],
-                whole: Chunk, n: int) -> tuple[list[str], list[str]]:
+                whole: Chunk, n: int, common: bool = False) -> tuple[list[str], list[str]]:
     """A tier's reads, as branches of search_tiers()'s UNION ALL (each its newest first), and the
     CTEs they need (branch `n`'s is named every{n})."""
     tag = f"SELECT s.id, s.created_at, {tier} AS tier"
@@ -199,6 +202,16 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[st
     every = " UNION ALL ".join(
         f"SELECT s.id, s.created_at FROM (SELECT s.* FROM jupyter_artifacts_search s WHERE {part} OFFSET 0) s "
         f"WHERE {_and(*scope, *match)}" for part in parts) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
+    if common:
+        # Words the statistics call common (search_stats.COMMON_SHARE): up to WALK rows newest first
+        # along the recency index, each checked, until the page is full (the hash in the inner
+        # select list makes the index's order the outer one: no sort, nothing read ahead); should
+        # the statistics be wrong, the matches older than that through GIN.
+        return [f"""{tag} FROM (SELECT s.*, hashtext(s.id) AS h FROM jupyter_artifacts_search s
+                                WHERE {_and(*scope, *resume)} {_NEWEST} LIMIT %(walk)s) s
+                     WHERE {_and(*match)} ORDER BY s.created_at DESC, s.h DESC, s.id DESC LIMIT %(limit)s""",
+                f"{tag} FROM every{n} s WHERE {_and(*resume)} AND {_KEY} < {end('%(walk)s')} {_NEWEST} LIMIT %(limit)s"
+                ], [f"every{n} AS MATERIALIZED ({every})"]
     reads = [window(first, [], []),
              f"{tag} FROM every{n} s WHERE {_and(few, *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
              window(f"{full} - {first}", [after_first], [f"NOT {few}"]),
@@ -214,12 +227,13 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     run). `after` = (search_at, id), the last row already listed, in the first tier of
     `tiers`. Rows carry `tier` and `search_at`, the time the tier is ordered by. `chunks` and
     `whole` come from query_chunks()."""
-    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
+    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag, "walk": WALK,
                               **{f"window{t}": w for t, w in SEARCH_WINDOW.items()},
                               **{f"first{t}": min(w, SEARCH_WINDOW[t]) for t, w in FIRST_WINDOW.items()}, **chunk_params(chunks, whole)}
     if after:
         params["after_at"], params["after_id"] = after
     reads, ctes = [], []
+    common = await _common_tiers(conn, chunks, whole, artifact_type) if tag is None else set()
     for i, tier in enumerate(tiers):
         condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
         if condition is None:
@@ -234,7 +248,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
                          "AND t.tag = %(tag)s)")
         more, needs = _tier_reads(tier, match, parts=tier_parts(tier, chunks, whole),
                                   scope=[TIER_SCOPE[tier]] if tier in TIER_SCOPE else [],
-                                  resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes))
+                                  resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes),
+                                  common=tier in common)
         reads += more
         ctes += needs
     if not reads:
@@ -249,6 +264,19 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
           JOIN {_FROM} ON a.id = hit.id
          ORDER BY hit.tier DESC, hit.created_at DESC, hashtext(hit.id) DESC, hit.id DESC""", params, prepare=False)
     return await cur.fetchall()
+
+
+async def _common_tiers(conn, chunks: list[Chunk], whole: Chunk, artifact_type: str | None) -> set[int]:
+    """The tiers whose rows are common enough to walk newest first (search_stats.COMMON_SHARE):
+    the id-and-title tier by the words' share in `head`, the content tier by their share in
+    `doc` less that in `head` (the rows of the tier above are not its own)."""
+    if not chunks or not all(c.term for c in chunks):
+        return set()
+    est = await search_stats.together(conn, whole.key, [c.term for c in chunks], artifact_type)
+    if "head" not in est or "doc" not in est:
+        return set()
+    shares = {HEAD: est["head"], DOC: est["doc"] - est["head"]}
+    return {t for t, share in shares.items() if share >= search_stats.COMMON_SHARE}
 
 
 def _and(*conditions: str) -> str:

@@ -23,6 +23,11 @@ VECTORS = ("head", "doc", "whole")
 # at most this many times the rows of the rarest chunk: past that, building their bitmap costs
 # more than checking them on the rarest chunk's rows (~10x a bitmap entry's cost per row).
 PREFIX_SPREAD = 10.0
+# A tier whose rows match at least this share of the table is read newest first along the recency
+# index, each row checked (a page of 50 in about 5,000 rows), never through GIN: a one-word query
+# is a prefix (`disease:*`), and GIN builds its whole bitmap (390,000 rows at 10 M versions)
+# before it returns a row. Below it, the walk could cross the table for a rare word.
+COMMON_SHARE = 0.01
 _CACHE_SIZE = 32
 _LEXEME = re.compile(r"'((?:[^']|'')*)'(:\*)?")
 
@@ -35,7 +40,9 @@ class Elements:
     upto: list[float]
     least: float
 
-    def share(self, lexeme: str, prefix: bool) -> float:
+    def share(self, lexeme: str, prefix: bool, known: bool = False) -> float:
+        """The share of rows holding `lexeme` (or a lexeme it begins); one not among the most
+        common counts as half the least share, or with `known` as none."""
         lo = bisect.bisect_left(self.lexemes, lexeme)
         if prefix:
             hi = bisect.bisect_left(self.lexemes, lexeme + "\U0010ffff")
@@ -43,10 +50,11 @@ class Elements:
         else:
             found = lo < len(self.lexemes) and self.lexemes[lo] == lexeme
             total = self.upto[lo + 1] - self.upto[lo] if found else 0.0
-        return total if total > 0 else self.least / 2
+        return total if total > 0 or known else self.least / 2
 
 
 _stats: dict[tuple, dict[str, Elements]] = {}
+_types: dict[tuple, dict[str, float]] = {}
 
 
 def lexemes(term: str) -> list[tuple[str, bool]]:
@@ -59,6 +67,16 @@ async def _elements(conn, key: tuple) -> dict[str, Elements]:
     if key not in _stats:
         if len(_stats) >= _CACHE_SIZE:
             _stats.clear()
+            _types.clear()
+        cur = await conn.execute("""
+            SELECT p.most_common_vals::text::text[] AS v, p.most_common_freqs AS f
+              FROM pg_catalog.pg_stats p JOIN pg_catalog.pg_class c ON c.relname = p.tablename
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname
+             WHERE c.oid = %(relid)s AND p.attname = 'artifact_type' AND p.most_common_vals IS NOT NULL""",
+                                 {"relid": key[0]})
+        row = await cur.fetchone()
+        row = row if row is None or isinstance(row, dict) else dict(zip(("v", "f"), row))
+        _types[key] = dict(zip(row["v"], row["f"])) if row else {}
         cur = await conn.execute("""
             SELECT p.attname::text AS v, p.most_common_elems::text::text[] AS e, p.most_common_elem_freqs AS f
               FROM pg_catalog.pg_stats p JOIN pg_catalog.pg_class c ON c.relname = p.tablename
@@ -97,3 +115,23 @@ def indexed(chunks: list, vector: str) -> list:
     rarest = min(known)
     return [c for c in chunks if c.shares[vector] <= PREFIX_SPREAD * rarest
             or not any(prefix for _, prefix in lexemes(c.term))]
+
+
+async def together(conn, key: tuple | None, terms: list[str], artifact_type: str | None) -> dict[str, float]:
+    """Per vector with statistics: an estimate of the share of rows holding every term's words
+    (of that type, when given). Lexemes are taken as independent, so words that go together
+    come out rarer than they are, and one not among the most common as absent: a tier is walked
+    (COMMON_SHARE) only when its words are known to be common.
+    Empty without statistics, or when some term has no words."""
+    if key is None or key[0] is None or not terms or not all(terms):
+        return {}
+    stats = await _elements(conn, key)
+    of_type = 1.0 if artifact_type is None else _types.get(key, {}).get(artifact_type, 0.0)
+    found = {}
+    for v, e in stats.items():
+        share = of_type
+        for term in terms:
+            for lexeme, prefix in lexemes(term):
+                share *= e.share(lexeme, prefix, known=True)
+        found[v] = share
+    return found

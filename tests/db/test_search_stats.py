@@ -55,3 +55,50 @@ async def test_search_with_statistics_finds_what_it_finds_without(api, sql, db):
     assert chunks[0].shares["doc"] > 10 * chunks[1].shares["doc"]
     assert [c.n for c in indexed(chunks, "doc")] == [2]
     assert {q: await refs(api, q) for q in expected} == expected
+
+
+async def every_page(api, q: str, limit: int, **params) -> list[str]:
+    """The refs of every page of a search, following next_cursor."""
+    seen, cursor = [], None
+    while True:
+        r = await api("GET", "api/artifacts", params={"q": q, "limit": limit, **params,
+                                                      **({"cursor": cursor} if cursor else {})})
+        assert r.status == 200, r
+        seen += [i["ref"] for i in r.json["items"]]
+        cursor = r.json["next_cursor"]
+        if not cursor:
+            return seen
+
+
+async def test_a_common_word_is_walked_newest_first_and_finds_what_gin_finds(api, sql, db, monkeypatch):
+    for i in range(40):
+        await create(api, f"T-{i}", f"Microglia title {i}", {"statement": "nothing here"})
+        await create(api, f"C-{i}", f"Other {i}", {"statement": "microglia in the content"},
+                     artifact_type="paper")
+    for i in range(20):
+        await create(api, f"N-{i}", f"Neither {i}", {"statement": "zebrafish"})
+    sql("ANALYZE jupyter_artifacts_search")
+    search_stats._stats.clear()
+    async with db.connection() as conn:
+        chunks, whole = await search_store.query_chunks(conn, "microglia")
+        # In the titles of 40 of 100 rows, in the content only of 40 more: both tiers are walked.
+        assert await search_store._common_tiers(conn, chunks, whole, None) == {search_store.HEAD, search_store.DOC}
+        # Words and type are taken as independent (no paper has it in its title): WALK bounds that.
+        assert await search_store._common_tiers(conn, chunks, whole, "paper") == {search_store.HEAD, search_store.DOC}
+        assert await search_store._common_tiers(conn, chunks, whole, "persona") == set()  # no such rows
+        rare, rare_whole = await search_store.query_chunks(conn, "zebrafish")
+        assert await search_store._common_tiers(conn, rare, rare_whole, None) == {search_store.DOC}
+        chunks, whole = await search_store.query_chunks(conn, "microglia zebrafish")
+        # Taken as independent, though never together: WALK bounds it, then GIN says "none".
+        assert await search_store._common_tiers(conn, chunks, whole, None) == {search_store.DOC}
+
+    queries = [("microglia", {}), ("microglia", {"type": "paper"}), ("microgl", {}), ("microglia title", {}),
+               ("microglia zebrafish", {})]
+    walked = {(q, str(p)): await every_page(api, q, 7, **p) for q, p in queries}
+    assert len(walked[("microglia", "{}")]) == 80 and len(walked[("microglia", "{'type': 'paper'}")]) == 40
+    assert walked[("microglia zebrafish", "{}")] == []
+    # The same pages when the walk stops after 5 rows and GIN gives the rest, and with no walk at all.
+    monkeypatch.setattr(search_store, "WALK", 5)
+    assert {(q, str(p)): await every_page(api, q, 7, **p) for q, p in queries} == walked
+    monkeypatch.setattr(search_stats, "COMMON_SHARE", 2.0)
+    assert {(q, str(p)): await every_page(api, q, 7, **p) for q, p in queries} == walked
