@@ -98,3 +98,33 @@ async def test_plain_sql_version_and_cell_are_searched(api, sql):
     for word in ("anndata", "oligodendroglial", "perivascular", "juxtaglomerular"):
         assert await search(api, word) == ["NB-sql@v5"]
     kept_up(sql)
+
+
+LATEST_CELLS = "SELECT notebook_id, cell_index, artifact_id, code FROM jupyter_artifacts_latest_cells() ORDER BY 1, 2, 3"
+VIEW_CELLS = """SELECT c.notebook_id, c.cell_index, c.artifact_id, c.code
+                  FROM jupyter_artifacts_version_cells c JOIN artifacts l ON l.id = c.version_id AND l.is_latest
+                 ORDER BY 1, 2, 3"""
+
+
+async def test_the_refresh_reads_the_latest_cells_as_the_versions_view_does(api, sql):
+    """Migration 0020's set-based cells of the latest versions are 0011's view's, through appends,
+    commits that move and drop cells (snapshots), appends after a snapshot and a fork."""
+    await register(api, "NB-a", "a = 1", "b = 2", "c = 3")
+    assert (await api("POST", "api/notebooks/NB-a/cells", {"source": "d = 4"})).status == 201
+    v2 = (await api("GET", "api/artifacts/NB-a")).json["content"]
+    moved = {**v2, "cells": [v2["cells"][i] for i in (3, 0, 1)]}       # a snapshot: d first, c gone
+    assert (await api("POST", "api/notebooks/NB-a/versions", {"notebook": moved})).status == 201
+    assert (await api("POST", "api/notebooks/NB-a/cells", {"source": "e = 5"})).status == 201
+    assert (await api("POST", "api/artifacts/NB-a/fork", {"new_id": "NB-f"})).status == 201
+    assert (await api("POST", "api/notebooks/NB-f/cells", {"source": "forked_only = 6"})).status == 201
+    await register(api, "NB-b", "alone = 1")
+    assert sql("SELECT count(*) AS n FROM notebook_snapshots")[0]["n"] >= 1
+    assert sql(LATEST_CELLS) == sql(VIEW_CELLS)
+    assert {r["code"] for r in sql(LATEST_CELLS) if r["artifact_id"] == "NB-a"} == {"d = 4", "a = 1", "b = 2", "e = 5"}
+    kept_up(sql)
+    # The refresh rebuilds what it dropped, from these cells.
+    sql("DELETE FROM jupyter_artifacts_search_cells")
+    sql("UPDATE jupyter_artifacts_search SET whole = NULL")
+    assert sql("SELECT jupyter_artifacts_search_refresh() AS n")[0]["n"] > 0
+    kept_up(sql)
+    assert await search(api, "forked_only") == ["NB-f@v2"]
