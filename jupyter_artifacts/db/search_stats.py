@@ -24,7 +24,7 @@ VECTORS = ("head", "doc", "whole")
 # more than checking them on the rarest chunk's rows (~10x a bitmap entry's cost per row).
 PREFIX_SPREAD = 10.0
 # A tier whose rows match at least this share of the table is read newest first along the recency
-# index, each row checked (a page of 50 in about 5,000 rows), never through GIN: a one-word query
+# index, each row checked (a page of 50 in about 5,000 rows), before any GIN read: a one-word query
 # is a prefix (`disease:*`), and GIN builds its whole bitmap (390,000 rows at 10 M versions)
 # before it returns a row. Below it, the walk could cross the table for a rare word.
 COMMON_SHARE = 0.01
