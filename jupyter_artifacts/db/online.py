@@ -10,6 +10,7 @@ half-way runs it again from the start, so everything here is safe to repeat:
   after dropping an INVALID index of that name that an interrupted build left;
 * `batches`: a statement that processes one batch, repeated, each run its own short
   transaction, until it reports 0 rows (`keyed_batches`: the same, walking a key range);
+* `drop_index`: DROP INDEX CONCURRENTLY IF EXISTS (an index that no query uses any more);
 * `ddl`: a short DDL statement (ALTER TABLE, CREATE TRIGGER ...) in its own transaction with a
   short `lock_timeout`, retried: while a DDL statement waits for its lock every writer of that
   table queues behind it, so it waits briefly, steps back and tries again.
@@ -167,6 +168,22 @@ async def create_index(conn: psycopg.AsyncConnection, name: str, definition: str
             await conn.execute(f"CREATE {kind} CONCURRENTLY IF NOT EXISTS {name} {definition}")
 
     await retrying(f"index {name}", build)
+
+
+async def drop_index(conn: psycopg.AsyncConnection, name: str, table: str) -> None:
+    """DROP INDEX `name` (of `table`, in the current schema) IF EXISTS: CONCURRENTLY on a table of
+    CONCURRENT_ABOVE_BYTES or more (it waits for the transactions using the index, holding no
+    writer back), else in one short transaction."""
+    size = await _value(conn, "SELECT COALESCE(pg_catalog.pg_total_relation_size(to_regclass(%s)), 0)", (table,))
+    if size < CONCURRENT_ABOVE_BYTES:
+        await ddl(conn, f"DROP INDEX IF EXISTS {name}")
+        return
+
+    async def drop() -> None:
+        async with unbounded_lock_wait(conn):
+            await conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+    await retrying(f"index {name}", drop)
 
 
 async def drop_invalid_index(conn: psycopg.AsyncConnection, name: str, *, concurrently: bool = False) -> bool:

@@ -28,9 +28,10 @@ from .artifacts import _FROM, _all, _read
 # holds too few matches, the rest come from the GIN indexes: every match (without the cursor
 # or the window's end, which a bulk import's tied timestamps make the planner misjudge: it
 # would walk the recency index through every row to fill a page), then those older than the
-# window, sorted. The window is the newest rows whatever their type (type and tag are checked
-# with the words), so it reads neighbouring rows on few pages; only the notebook tier walks
-# notebooks alone, and fewer of them, as checking one reads its larger vector. The search runs
+# window, sorted. The window is the newest rows whatever their type (the tag is checked with the
+# words), so it reads neighbouring rows on few pages; a search filtered by type reads that type's
+# newest rows (migration 0021's index), and the notebook tier notebooks alone, and fewer of
+# them, as checking one reads its larger vector. The search runs
 # with sequential scans off (services/search.py): the planner has no statistics for a prefix
 # (`word:*`) and would otherwise scan the table for a common-looking one.
 
@@ -233,11 +234,11 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     if after:
         params["after_at"], params["after_id"] = after
     reads, ctes = [], []
-    common = await _common_tiers(conn, chunks, whole, artifact_type) if tag is None else set()
+    common = await _common_tiers(conn, chunks, whole) if tag is None else set()
     for i, tier in enumerate(tiers):
         condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
-        if condition is None:
-            continue
+        if condition is None or (tier in TIER_SCOPE and artifact_type not in (None, "notebook")):
+            continue  # (only notebooks have cells)
         match = [condition]
         if tier != EXACT and exact:
             match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in the exact tier
@@ -247,7 +248,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
             match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id "
                          "AND t.tag = %(tag)s)")
         more, needs = _tier_reads(tier, match, parts=tier_parts(tier, chunks, whole),
-                                  scope=[TIER_SCOPE[tier]] if tier in TIER_SCOPE else [],
+                                  scope=(["s.artifact_type = %(type)s"] if artifact_type else
+                                         [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []),
                                   resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes),
                                   common=tier in common)
         reads += more
@@ -266,13 +268,14 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     return await cur.fetchall()
 
 
-async def _common_tiers(conn, chunks: list[Chunk], whole: Chunk, artifact_type: str | None) -> set[int]:
+async def _common_tiers(conn, chunks: list[Chunk], whole: Chunk) -> set[int]:
     """The tiers whose rows are common enough to walk newest first (search_stats.COMMON_SHARE):
     the id-and-title tier by the words' share in `head`, the content tier by their share in
-    `doc` less that in `head` (the rows of the tier above are not its own)."""
+    `doc` less that in `head` (the rows of the tier above are not its own). A search filtered by
+    type walks that type's rows, where the words are taken to be as common as in all."""
     if not chunks or not all(c.term for c in chunks):
         return set()
-    est = await search_stats.together(conn, whole.key, [c.term for c in chunks], artifact_type)
+    est = await search_stats.together(conn, whole.key, [c.term for c in chunks])
     if "head" not in est or "doc" not in est:
         return set()
     shares = {HEAD: est["head"], DOC: est["doc"] - est["head"]}

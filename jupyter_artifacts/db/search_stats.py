@@ -54,7 +54,6 @@ class Elements:
 
 
 _stats: dict[tuple, dict[str, Elements]] = {}
-_types: dict[tuple, dict[str, float]] = {}
 
 
 def lexemes(term: str) -> list[tuple[str, bool]]:
@@ -67,16 +66,6 @@ async def _elements(conn, key: tuple) -> dict[str, Elements]:
     if key not in _stats:
         if len(_stats) >= _CACHE_SIZE:
             _stats.clear()
-            _types.clear()
-        cur = await conn.execute("""
-            SELECT p.most_common_vals::text::text[] AS v, p.most_common_freqs AS f
-              FROM pg_catalog.pg_stats p JOIN pg_catalog.pg_class c ON c.relname = p.tablename
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = p.schemaname
-             WHERE c.oid = %(relid)s AND p.attname = 'artifact_type' AND p.most_common_vals IS NOT NULL""",
-                                 {"relid": key[0]})
-        row = await cur.fetchone()
-        row = row if row is None or isinstance(row, dict) else dict(zip(("v", "f"), row))
-        _types[key] = dict(zip(row["v"], row["f"])) if row else {}
         cur = await conn.execute("""
             SELECT p.attname::text AS v, p.most_common_elems::text::text[] AS e, p.most_common_elem_freqs AS f
               FROM pg_catalog.pg_stats p JOIN pg_catalog.pg_class c ON c.relname = p.tablename
@@ -117,19 +106,18 @@ def indexed(chunks: list, vector: str) -> list:
             or not any(prefix for _, prefix in lexemes(c.term))]
 
 
-async def together(conn, key: tuple | None, terms: list[str], artifact_type: str | None) -> dict[str, float]:
-    """Per vector with statistics: an estimate of the share of rows holding every term's words
-    (of that type, when given). Lexemes are taken as independent, so words that go together
+async def together(conn, key: tuple | None, terms: list[str]) -> dict[str, float]:
+    """Per vector with statistics: an estimate of the share of rows holding every term's words.
+    Lexemes are taken as independent, so words that go together
     come out rarer than they are, and one not among the most common as absent: a tier is walked
     (COMMON_SHARE) only when its words are known to be common.
     Empty without statistics, or when some term has no words."""
     if key is None or key[0] is None or not terms or not all(terms):
         return {}
     stats = await _elements(conn, key)
-    of_type = 1.0 if artifact_type is None else _types.get(key, {}).get(artifact_type, 0.0)
     found = {}
     for v, e in stats.items():
-        share = of_type
+        share = 1.0
         for term in terms:
             for lexeme, prefix in lexemes(term):
                 share *= e.share(lexeme, prefix, known=True)

@@ -82,20 +82,22 @@ async def test_a_common_word_is_walked_newest_first_and_finds_what_gin_finds(api
     async with db.connection() as conn:
         chunks, whole = await search_store.query_chunks(conn, "microglia")
         # In the titles of 40 of 100 rows, in the content only of 40 more: both tiers are walked.
-        assert await search_store._common_tiers(conn, chunks, whole, None) == {search_store.HEAD, search_store.DOC}
-        # Words and type are taken as independent (no paper has it in its title): WALK bounds that.
-        assert await search_store._common_tiers(conn, chunks, whole, "paper") == {search_store.HEAD, search_store.DOC}
-        assert await search_store._common_tiers(conn, chunks, whole, "persona") == set()  # no such rows
+        assert await search_store._common_tiers(conn, chunks, whole) == {search_store.HEAD, search_store.DOC}
         rare, rare_whole = await search_store.query_chunks(conn, "zebrafish")
-        assert await search_store._common_tiers(conn, rare, rare_whole, None) == {search_store.DOC}
+        assert await search_store._common_tiers(conn, rare, rare_whole) == {search_store.DOC}
         chunks, whole = await search_store.query_chunks(conn, "microglia zebrafish")
         # Taken as independent, though never together: WALK bounds it, then GIN says "none".
-        assert await search_store._common_tiers(conn, chunks, whole, None) == {search_store.DOC}
+        assert await search_store._common_tiers(conn, chunks, whole) == {search_store.DOC}
 
-    queries = [("microglia", {}), ("microglia", {"type": "paper"}), ("microgl", {}), ("microglia title", {}),
+    # With a type, the walk is that type's rows, the words taken as common there as in all (no
+    # paper has `microglia` in its title, and there is no persona: WALK bounds such a walk).
+    queries = [("microglia", {}), ("microglia", {"type": "paper"}), ("microglia", {"type": "hypothesis"}),
+               ("microglia", {"type": "persona"}), ("microgl", {}), ("microglia title", {}),
                ("microglia zebrafish", {})]
     walked = {(q, str(p)): await every_page(api, q, 7, **p) for q, p in queries}
     assert len(walked[("microglia", "{}")]) == 80 and len(walked[("microglia", "{'type': 'paper'}")]) == 40
+    assert walked[("microglia", "{'type': 'hypothesis'}")] == [f"T-{i}@v1" for i in reversed(range(40))]
+    assert walked[("microglia", "{'type': 'persona'}")] == []
     assert walked[("microglia zebrafish", "{}")] == []
     # The same pages when the walk stops after 5 rows and GIN gives the rest, and with no walk at all.
     monkeypatch.setattr(search_store, "WALK", 5)
