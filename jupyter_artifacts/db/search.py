@@ -41,8 +41,12 @@ LITERAL_TIER = 0  # a text without any word (`%_`, `→`): ids and titles holdin
 SEARCH_WINDOW = {HEAD: 4000, FRAGMENT: 4000, DOC: 4000, CELLS: 256, LITERAL_TIER: 4000}  # rows a window checks
 FIRST_WINDOW = {HEAD: 500, FRAGMENT: 500, DOC: 500, CELLS: 64, LITERAL_TIER: 500}  # its first part
 FEW = 1000  # a tier with at most this many matches is read through the GIN indexes alone
-WALK = 20_000  # rows a common word's tier checks newest first before it turns to GIN (search_stats):
-# 4x what a page of 50 takes at COMMON_SHARE, and a bound on a wrong estimate's cost
+# Rows a common word's tier checks newest first before it turns to GIN (search_stats): 4x what a
+# page of 50 takes at the tier's least common share, and a bound on a wrong estimate's cost. The
+# cells tier checks each notebook's whole vector (every cell's words): a shorter walk, for words
+# in a tenth of the notebooks or more.
+WALK = {HEAD: 20_000, DOC: 20_000, CELLS: 2_000}
+COMMON_SHARE = {HEAD: search_stats.COMMON_SHARE, DOC: search_stats.COMMON_SHARE, CELLS: 0.1}
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
 # Newest first; rows of one created_at (a bulk import's) by a hash of their id, then the id: in
 # id order, ids of one kind (`paper-…`, `hypothesis-…`) come in long runs, so a window of the
@@ -62,24 +66,34 @@ class Chunk:
     lead: int | None = None  # a chunk with words: its first trigram inside a word (migration 0016)
     shares: dict | None = None  # the share of rows its words match, per vector (search_stats)
     key: tuple | None = None  # on `whole`: the search table's statistics (search_stats)
+    keys: list[int] | None = None  # the trigram hashes a GIN read of it looks up (search_stats.rare_grams)
 
 
 async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
     """The chunks of what a user typed (none when it holds no word), and the whole text as one
     fragment (`n` 0), which a text without any word is matched by."""
+    # (`seq`: a fragment's trigram hashes by position, each marked as jupyter_artifacts_search_grams
+    # marks one that a letter or digit precedes: what a row holding the fragment holds.)
     rows = await _all(conn, """
-        SELECT n, term::text AS term, fragment, grams,
-               CASE WHEN term IS NOT NULL AND fragment IS NOT NULL
-                    THEN hashtext(E'\\x01' || left(fragment, 3)) END AS lead, NULL::oid AS relid, NULL AS analyzed
-          FROM jupyter_artifacts_search_chunks(%(q)s)
-        UNION ALL
-        SELECT 0, NULL, lower(%(q)s), CASE WHEN char_length(%(q)s) >= 3
-                                           THEN jupyter_artifacts_search_grams(lower(%(q)s)) END, NULL, t.relid,
-               greatest(pg_stat_get_last_analyze_time(t.relid), pg_stat_get_last_autoanalyze_time(t.relid))
-          FROM (SELECT to_regclass('jupyter_artifacts_search')::oid AS relid) t
+        SELECT c.*, ARRAY(SELECT hashtext(CASE WHEN i > 1 AND (ascii(substr(c.fragment, i - 1, 1)) > 127
+                                                             OR substr(c.fragment, i - 1, 1) ~ '[A-Za-z0-9]')
+                                               THEN E'\\x01' ELSE '' END || substr(c.fragment, i, 3))
+                            FROM generate_series(1, char_length(c.fragment) - 2) AS i
+                           WHERE strpos(substr(c.fragment, i, 3), E'\\n') = 0 ORDER BY i) AS seq
+          FROM (SELECT n, term::text AS term, fragment, grams,
+                       CASE WHEN term IS NOT NULL AND fragment IS NOT NULL
+                            THEN hashtext(E'\\x01' || left(fragment, 3)) END AS lead, NULL::oid AS relid, NULL AS analyzed
+                  FROM jupyter_artifacts_search_chunks(%(q)s)
+                UNION ALL
+                SELECT 0, NULL, lower(%(q)s), CASE WHEN char_length(%(q)s) >= 3
+                                                   THEN jupyter_artifacts_search_grams(lower(%(q)s)) END, NULL, t.relid,
+                       greatest(pg_stat_get_last_analyze_time(t.relid), pg_stat_get_last_autoanalyze_time(t.relid))
+                  FROM (SELECT to_regclass('jupyter_artifacts_search')::oid AS relid) t) c
          ORDER BY 1""", {"q": q})
     key = (rows[0]["relid"], rows[0]["analyzed"])
-    chunks = [Chunk(**{k: v for k, v in r.items() if k not in ("relid", "analyzed")}) for r in rows]
+    chunks = [Chunk(**{k: v for k, v in r.items() if k not in ("relid", "analyzed", "seq")}) for r in rows]
+    chunks = [replace(c, keys=await search_stats.rare_grams(conn, key, c.lead, r["seq"]) if c.grams else None)
+              for c, r in zip(chunks, rows)]
     whole, chunks = replace(chunks[0], key=key), chunks[1:]
     if sum(1 for c in chunks if c.term) < 2:
         return (chunks if any(c.term for c in chunks) else []), whole
@@ -129,9 +143,9 @@ def tier_match(tier: int, chunks: list[Chunk], whole: Chunk) -> str | None:
     return f"{_each('whole', chunks, True)} AND ({_each('doc', chunks, True)}) IS NOT TRUE"
 
 
-def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[str]:
+def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[tuple[str, list[str]]]:
     """What a tier's matches are read through the GIN indexes by, in disjoint parts, each one
-    index condition (ANDed with the tier's condition): every chunk by its words, one tsquery
+    index condition and the checks after it (with the tier's condition): every chunk by its words, one tsquery
     (GIN intersects the words' lists itself, skipping along the rarest: `ORs` of a word and a
     fragment per chunk would make the planner build and AND a bitmap of every row holding any
     of them); then for each chunk k with a fragment, the rows whose first chunk not matched by
@@ -139,13 +153,13 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[str]:
     if tier == EXACT:
         return []
     if tier == LITERAL_TIER:
-        return [_fragment(whole)]
+        return [(_inside(whole), [])]
     vector = {HEAD: "head", FRAGMENT: "head", DOC: "doc", CELLS: "whole"}[tier]
-    parts = []
+    parts: list[tuple[str, list[str]]] = []
     if tier != FRAGMENT and all(c.term for c in chunks):  # (the fragment tier lacks a word by definition)
         # (A common prefix is left out: checked on the rows the others find, search_stats.)
-        parts.append(" AND ".join(f"s.{vector} @@ %(w{c.n})s::tsquery"
-                                  for c in search_stats.indexed(chunks, vector)))
+        parts.append((" AND ".join(f"s.{vector} @@ %(w{c.n})s::tsquery"
+                                   for c in search_stats.indexed(chunks, vector)), []))
     if tier == HEAD:
         return parts
     for k, c in enumerate(chunks):
@@ -153,23 +167,29 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[str]:
             # A chunk with words that they do not match is a fragment inside a word of the id or
             # title wherever it occurs (at a word's start its words would match): its first
             # trigram is among the row's trigrams inside words (`lead`), which few rows hold.
-            word = f"(s.{vector} @@ %(w{c.n})s::tsquery) IS NOT TRUE AND " if c.term else ""
-            inside = f"(s.grams @> %(m{c.n})s::int4[] AND strpos(s.folded, %(f{c.n})s) > 0)"
-            parts.append(word + inside + "".join(f" AND s.{vector} @@ %(w{b.n})s::tsquery" for b in chunks[:k]))
+            # The words (its own, not matching; the chunks' before it, matching: the parts are
+            # disjoint) are checked after its trigrams' read, never ANDed with it as bitmaps:
+            # `microglia TREM2 adata` spent 53 ms of its 220 at 10 M versions on such a bitmap.
+            word = [f"(s.{vector} @@ %(w{c.n})s::tsquery) IS NOT TRUE"] if c.term else []
+            parts.append((_inside(c), word + [f"s.{vector} @@ %(w{b.n})s::tsquery" for b in chunks[:k]]))
         if not c.term:
             break  # no later chunk can be the first one matched by a fragment only
     return parts
 
 
+def _inside(c: Chunk) -> str:
+    """A GIN read of a chunk's fragment by its rare trigrams (search_stats.rare_grams), checked."""
+    return f"(s.grams @> %(m{c.n})s::int4[] AND strpos(s.folded, %(f{c.n})s) > 0)"
+
+
 def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     params: dict[str, Any] = {}
     for c in (*chunks, whole):
-        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"g{c.n}": c.grams,
-                       f"m{c.n}": sorted({*c.grams, c.lead}) if c.grams and c.lead is not None else c.grams})
+        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"g{c.n}": c.grams, f"m{c.n}": c.keys})
     return params
 
 
-def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[str], resume: list[str],
+def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]]], scope: list[str], resume: list[str],
                 whole: Chunk, n: int, common: bool = False) -> tuple[list[str], list[str]]:
     """A tier's reads, as branches of search_tiers()'s UNION ALL (each its newest first), and the
     CTEs they need (branch `n`'s is named every{n})."""
@@ -199,19 +219,20 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[str], scope: list[st
     # nothing else runs), reading FEW + 1 of them tells a rare word, whose matches are all read
     # and sorted, from a common one: the rest of the window, then every match older than it.
     few = f"(SELECT count(*) FROM (SELECT 1 FROM every{n} LIMIT {FEW + 1}) x) <= {FEW}"
-    # (OFFSET 0: the part's condition is the one index condition, the tier's the filter after it.)
+    # (OFFSET 0: the part's condition is the one index condition, its checks and the tier's the
+    # filter after it.)
     every = " UNION ALL ".join(
         f"SELECT s.id, s.created_at FROM (SELECT s.* FROM jupyter_artifacts_search s WHERE {part} OFFSET 0) s "
-        f"WHERE {_and(*scope, *match)}" for part in parts) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
+        f"WHERE {_and(*after, *scope, *match)}" for part, after in parts) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
     if common:
         # Words the statistics call common (search_stats.COMMON_SHARE): up to WALK rows newest first
         # along the recency index, each checked, until the page is full (the hash in the inner
         # select list makes the index's order the outer one: no sort, nothing read ahead); should
         # the statistics be wrong, the matches older than that through GIN.
         return [f"""{tag} FROM (SELECT s.*, hashtext(s.id) AS h FROM jupyter_artifacts_search s
-                                WHERE {_and(*scope, *resume)} {_NEWEST} LIMIT %(walk)s) s
+                                WHERE {_and(*scope, *resume)} {_NEWEST} LIMIT %(walk{tier})s) s
                      WHERE {_and(*match)} ORDER BY s.created_at DESC, s.h DESC, s.id DESC LIMIT %(limit)s""",
-                f"{tag} FROM every{n} s WHERE {_and(*resume)} AND {_KEY} < {end('%(walk)s')} {_NEWEST} LIMIT %(limit)s"
+                f"{tag} FROM every{n} s WHERE {_and(*resume)} AND {_KEY} < {end(f'%(walk{tier})s')} {_NEWEST} LIMIT %(limit)s"
                 ], [f"every{n} AS MATERIALIZED ({every})"]
     reads = [window(first, [], []),
              f"{tag} FROM every{n} s WHERE {_and(few, *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
@@ -228,7 +249,7 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     run). `after` = (search_at, id), the last row already listed, in the first tier of
     `tiers`. Rows carry `tier` and `search_at`, the time the tier is ordered by. `chunks` and
     `whole` come from query_chunks()."""
-    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag, "walk": WALK,
+    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag, **{f"walk{t}": w for t, w in WALK.items()},
                               **{f"window{t}": w for t, w in SEARCH_WINDOW.items()},
                               **{f"first{t}": min(w, SEARCH_WINDOW[t]) for t, w in FIRST_WINDOW.items()}, **chunk_params(chunks, whole)}
     if after:
@@ -269,17 +290,22 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
 
 
 async def _common_tiers(conn, chunks: list[Chunk], whole: Chunk) -> set[int]:
-    """The tiers whose rows are common enough to walk newest first (search_stats.COMMON_SHARE):
-    the id-and-title tier by the words' share in `head`, the content tier by their share in
-    `doc` less that in `head` (the rows of the tier above are not its own). A search filtered by
-    type walks that type's rows, where the words are taken to be as common as in all."""
+    """The tiers whose rows are common enough to walk newest first (COMMON_SHARE): the
+    id-and-title tier by the words' share in `head`, the content tier by their share in `doc`
+    less that in `head` (the rows of the tier above are not its own), the cells tier by their
+    share in `whole` less that in `doc`. A search filtered by type walks that type's rows, where
+    the words are taken to be as common as in all."""
     if not chunks or not all(c.term for c in chunks):
         return set()
     est = await search_stats.together(conn, whole.key, [c.term for c in chunks])
     if "head" not in est or "doc" not in est:
         return set()
     shares = {HEAD: est["head"], DOC: est["doc"] - est["head"]}
-    return {t for t, share in shares.items() if share >= search_stats.COMMON_SHARE}
+    if "whole" in est:
+        # (`whole`'s statistics are of the notebooks with cells, `doc`'s of all rows: a word of
+        # notebooks' titles looks common in their cells too; WALK[CELLS] bounds what that costs.)
+        shares[CELLS] = est["whole"] - est["doc"]
+    return {t for t, share in shares.items() if share >= COMMON_SHARE[t]}
 
 
 def _and(*conditions: str) -> str:

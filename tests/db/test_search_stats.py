@@ -100,7 +100,59 @@ async def test_a_common_word_is_walked_newest_first_and_finds_what_gin_finds(api
     assert walked[("microglia", "{'type': 'persona'}")] == []
     assert walked[("microglia zebrafish", "{}")] == []
     # The same pages when the walk stops after 5 rows and GIN gives the rest, and with no walk at all.
-    monkeypatch.setattr(search_store, "WALK", 5)
+    monkeypatch.setattr(search_store, "WALK", dict.fromkeys(search_store.WALK, 5))
     assert {(q, str(p)): await every_page(api, q, 7, **p) for q, p in queries} == walked
-    monkeypatch.setattr(search_stats, "COMMON_SHARE", 2.0)
+    monkeypatch.setattr(search_store, "COMMON_SHARE", dict.fromkeys(search_store.COMMON_SHARE, 2.0))
     assert {(q, str(p)): await every_page(api, q, 7, **p) for q, p in queries} == walked
+
+
+async def notebook(api, nb_id: str, title: str, *sources: str) -> None:
+    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
+             for s in sources]
+    r = await api("POST", "api/notebooks", {"id": nb_id, "title": title, "notebook": {
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}})
+    assert r.status == 201, r
+
+
+async def test_a_common_cell_word_walks_the_notebooks_and_finds_what_gin_finds(api, sql, db, monkeypatch):
+    for i in range(24):
+        await notebook(api, f"NB-{i}", f"Cortex run {i}" if i % 2 else f"Hippocampus run {i}",
+                       "import scanpy as sc", f"sc.pp.neighbors(adata, n_pcs={i})")
+        await create(api, f"P-{i}", f"Cortex paper {i}", {"statement": "no cells here"}, artifact_type="paper")
+    await notebook(api, "NB-x", "Cortex without it", "import numpy")
+    sql("ANALYZE jupyter_artifacts_search")
+    search_stats._stats.clear()
+    async with db.connection() as conn:
+        chunks, whole = await search_store.query_chunks(conn, "cortex adata")
+        # `adata` in every notebook's cells and no title or content: the cells tier is walked.
+        assert search_store.CELLS in await search_store._common_tiers(conn, chunks, whole)
+        chunks, whole = await search_store.query_chunks(conn, "paper")  # no notebook holds it
+        assert search_store.CELLS not in await search_store._common_tiers(conn, chunks, whole)
+
+    queries = [("cortex adata", {}), ("adata", {}), ("adata", {"type": "notebook"}), ("adata", {"type": "paper"}),
+               ("run adata", {}), ("cortex neighbors", {})]
+    walked = {(q, str(p)): await every_page(api, q, 5, **p) for q, p in queries}
+    assert walked[("cortex adata", "{}")] == [f"NB-{i}@v1" for i in reversed(range(1, 24, 2))]
+    assert len(walked[("adata", "{}")]) == 24 and walked[("adata", "{'type': 'paper'}")] == []
+    monkeypatch.setattr(search_store, "WALK", dict.fromkeys(search_store.WALK, 3))
+    assert {(q, str(p)): await every_page(api, q, 5, **p) for q, p in queries} == walked
+    monkeypatch.setattr(search_store, "COMMON_SHARE", dict.fromkeys(search_store.COMMON_SHARE, 2.0))
+    assert {(q, str(p)): await every_page(api, q, 5, **p) for q, p in queries} == walked
+
+
+async def test_a_fragment_is_read_by_its_lead_and_its_rarest_later_trigrams(monkeypatch):
+    stats = {search_stats.GRAMS: Elements(["11", "12"], [0.0, 0.3, 0.5], 0.2)}  # 11: 30 %, 12: 20 %
+
+    async def elements(conn, key):
+        return stats
+
+    monkeypatch.setattr(search_stats, "_elements", elements)
+    key = (1, None)
+    # Not among the most common (rarer than any there) first, later ones first among equals.
+    assert await search_stats.rare_grams(None, key, 99, [50, 11, 12, 13, 14]) == [13, 14, 99]
+    assert await search_stats.rare_grams(None, key, 99, [50, 11, 12]) == [11, 12, 99]
+    # Without a lead the first trigram may be read; a repeated trigram counts once.
+    assert await search_stats.rare_grams(None, key, None, [11, 12, 11]) == [11, 12]
+    assert await search_stats.rare_grams(None, key, None, [50]) == [50]
+    # Without statistics: the lead and the last ones.
+    assert await search_stats.rare_grams(None, (None, None), 99, [50, 11, 12, 13, 14]) == [13, 14, 99]
