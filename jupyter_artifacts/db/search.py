@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
 from . import search_stats
 from .artifacts import _FROM, _all, _read
 
@@ -41,10 +39,13 @@ LITERAL_TIER = 0  # a text without any word (`%_`, `→`): ids and titles holdin
 SEARCH_WINDOW = {HEAD: 4000, FRAGMENT: 4000, DOC: 4000, CELLS: 256, LITERAL_TIER: 4000}  # rows a window checks
 FIRST_WINDOW = {HEAD: 500, FRAGMENT: 500, DOC: 500, CELLS: 64, LITERAL_TIER: 500}  # its first part
 FEW = 1000  # a tier with at most this many matches is read through the GIN indexes alone
-# Rows a common word's tier checks newest first before it turns to GIN (search_stats): 4x what a
-# page of 50 takes at the tier's least common share, and a bound on a wrong estimate's cost. The
-# cells tier checks each notebook's whole vector (every cell's words): a shorter walk, for words
-# in a tenth of the notebooks or more.
+# Rows a tier of words checks newest first before it turns to GIN: first when the statistics
+# call its words common (COMMON_SHARE, search_stats), else after the window when more than FEW
+# match. 4x what a page of 50 takes at the tier's least common share, and a bound on a wrong
+# estimate's cost. The cells tier checks each notebook's whole vector (every cell's words): a
+# shorter walk, for words in a tenth of the notebooks or more. Fragments are never walked: ids are numbered as they are made, so the ids holding a fragment
+# (`r-p-7`: 27,132 papers numbered 7…) were made together, often long ago: a walk of the newest
+# rows found none and cost 99 ms at 10 M versions.
 WALK = {HEAD: 20_000, DOC: 20_000, CELLS: 2_000}
 COMMON_SHARE = {HEAD: search_stats.COMMON_SHARE, DOC: search_stats.COMMON_SHARE, CELLS: 0.1}
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
@@ -145,8 +146,8 @@ def tier_match(tier: int, chunks: list[Chunk], whole: Chunk) -> str | None:
 
 def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[tuple[str, list[str]]]:
     """What a tier's matches are read through the GIN indexes by, in disjoint parts, each one
-    index condition and the checks after it (with the tier's condition): every chunk by its words, one tsquery
-    (GIN intersects the words' lists itself, skipping along the rarest: `ORs` of a word and a
+    index condition and the checks after it (with the tier's condition): every chunk by its
+    words, one tsquery (GIN intersects the words' lists itself, skipping along the rarest: `ORs` of a word and a
     fragment per chunk would make the planner build and AND a bitmap of every row holding any
     of them); then for each chunk k with a fragment, the rows whose first chunk not matched by
     its words is k, through k's trigrams."""
@@ -189,8 +190,8 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     return params
 
 
-def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]]], scope: list[str], resume: list[str],
-                whole: Chunk, n: int, common: bool = False) -> tuple[list[str], list[str]]:
+def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]]], scope: list[str],
+                resume: list[str], whole: Chunk, n: int, common: bool = False) -> tuple[list[str], list[str]]:
     """A tier's reads, as branches of search_tiers()'s UNION ALL (each its newest first), and the
     CTEs they need (branch `n`'s is named every{n})."""
     tag = f"SELECT s.id, s.created_at, {tier} AS tier"
@@ -217,28 +218,42 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]
     # never planned as a walk along the recency index (a plan that cannot depend on how
     # created_at is spread). After a first small window (a common word's page fills there and
     # nothing else runs), reading FEW + 1 of them tells a rare word, whose matches are all read
-    # and sorted, from a common one: the rest of the window, then every match older than it.
+    # and sorted, from a common one: the rest of the window, a walk, then every match older.
     few = f"(SELECT count(*) FROM (SELECT 1 FROM every{n} LIMIT {FEW + 1}) x) <= {FEW}"
     # (OFFSET 0: the part's condition is the one index condition, its checks and the tier's the
     # filter after it.)
     every = " UNION ALL ".join(
         f"SELECT s.id, s.created_at FROM (SELECT s.* FROM jupyter_artifacts_search s WHERE {part} OFFSET 0) s "
         f"WHERE {_and(*after, *scope, *match)}" for part, after in parts) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
+
+    def walk(after: list[str], gate: list[str]) -> str:
+        # Up to WALK rows newest first along the recency index, each checked, until the page is
+        # full (the hash in the inner select list makes the index's order the outer one: no
+        # sort, nothing read ahead).
+        return f"""{tag} FROM (SELECT s.*, hashtext(s.id) AS h FROM jupyter_artifacts_search s
+                                WHERE {_and(*scope, *resume, *after)} {_NEWEST} LIMIT %(walk{tier})s) s
+                     WHERE {_and(*match, *gate)} ORDER BY s.created_at DESC, s.h DESC, s.id DESC LIMIT %(limit)s"""
+
     if common:
-        # Words the statistics call common (search_stats.COMMON_SHARE): up to WALK rows newest first
-        # along the recency index, each checked, until the page is full (the hash in the inner
-        # select list makes the index's order the outer one: no sort, nothing read ahead); should
-        # the statistics be wrong, the matches older than that through GIN.
-        return [f"""{tag} FROM (SELECT s.*, hashtext(s.id) AS h FROM jupyter_artifacts_search s
-                                WHERE {_and(*scope, *resume)} {_NEWEST} LIMIT %(walk{tier})s) s
-                     WHERE {_and(*match)} ORDER BY s.created_at DESC, s.h DESC, s.id DESC LIMIT %(limit)s""",
+        # Words the statistics call common (COMMON_SHARE): the walk first; should the statistics
+        # be wrong, the matches older than its end through GIN.
+        return [walk([], []),
                 f"{tag} FROM every{n} s WHERE {_and(*resume)} AND {_KEY} < {end(f'%(walk{tier})s')} {_NEWEST} LIMIT %(limit)s"
                 ], [f"every{n} AS MATERIALIZED ({every})"]
     reads = [window(first, [], []),
              f"{tag} FROM every{n} s WHERE {_and(few, *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
-             window(f"{full} - {first}", [after_first], [f"NOT {few}"]),
-             f"{tag} FROM every{n} s WHERE NOT {few} AND {after_full} {_NEWEST} LIMIT %(limit)s"]
-    return reads, [f"every{n} AS MATERIALIZED ({every})"]
+             window(f"{full} - {first}", [after_first], [f"NOT {few}"])]
+    if tier not in WALK:  # (a fragment: see WALK)
+        return reads + [f"{tag} FROM every{n} s WHERE NOT {few} AND {after_full} {_NEWEST} LIMIT %(limit)s"], \
+            [f"every{n} AS MATERIALIZED ({every})"]
+    # More than FEW matches of words, and the window did not fill the page: a walk on from the
+    # window's end before GIN reads and sorts every match older than that. Words in 0.1-1 % of
+    # the rows fill a page there (`banedila` in 0.33 % of the titles: its GIN read fetched 8,200
+    # matches, each on its own page of the table, and sorted them, 31 ms at 10 M versions).
+    walk_end = f"{_KEY} < {end(f'{full} + %(walk{tier})s')}"
+    return reads + [walk([after_full], [f"NOT {few}"]),
+                    f"{tag} FROM every{n} s WHERE NOT {few} AND {walk_end} {_NEWEST} LIMIT %(limit)s"], \
+        [f"every{n} AS MATERIALIZED ({every})"]
 
 
 async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Chunk, exact: list[str],
@@ -249,7 +264,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     run). `after` = (search_at, id), the last row already listed, in the first tier of
     `tiers`. Rows carry `tier` and `search_at`, the time the tier is ordered by. `chunks` and
     `whole` come from query_chunks()."""
-    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag, **{f"walk{t}": w for t, w in WALK.items()},
+    params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
+                              **{f"walk{t}": w for t, w in WALK.items()},
                               **{f"window{t}": w for t, w in SEARCH_WINDOW.items()},
                               **{f"first{t}": min(w, SEARCH_WINDOW[t]) for t, w in FIRST_WINDOW.items()}, **chunk_params(chunks, whole)}
     if after:
@@ -318,123 +334,3 @@ async def type_counts(conn) -> list[dict]:
         SELECT artifact_type, count(*) AS count FROM jupyter_artifacts_search
          WHERE artifact_type IS NOT NULL
          GROUP BY artifact_type ORDER BY count(*) DESC, artifact_type""", ())
-
-
-# -- match: why a listed version matched (only the page's rows, never every match) -----------
-
-_TERMS = "t AS MATERIALIZED (SELECT n, term, fragment FROM jupyter_artifacts_search_chunks(%(q)s))"
-
-
-async def match_fields(conn, q: str, row_ids: list[str]) -> dict[str, dict]:
-    """For each row: the numbers of the query's chunks (from 1) that its id holds (by words or
-    as a fragment; `frag_id`: as a fragment only), that its title holds (likewise `frag_title`),
-    that its id, title and content hold (`in_doc`), the chunks' fragments (`fragments`, by
-    number from 1, None for a chunk under 3 characters), and its best cell (the cell of its
-    latest version holding the most chunks' words, the first such): {id: {in_id, frag_id,
-    in_title, frag_title, in_doc, fragments, notebook_id, cell_index, in_cell}}. Only short
-    texts are parsed here; the rest are the stored vectors."""
-    rows = await _all(conn, f"""
-        WITH {_TERMS}
-        SELECT a.id, ARRAY(SELECT t.fragment FROM t ORDER BY t.n) AS fragments,
-               ARRAY(SELECT t.n FROM t WHERE v.id_words @@ t.term OR strpos(v.id_folded, t.fragment) > 0
-                      ORDER BY t.n) AS in_id,
-               ARRAY(SELECT t.n FROM t WHERE (v.id_words @@ t.term) IS NOT TRUE AND strpos(v.id_folded, t.fragment) > 0
-                      ORDER BY t.n) AS frag_id,
-               ARRAY(SELECT t.n FROM t WHERE v.title_words @@ t.term OR strpos(v.title_folded, t.fragment) > 0
-                      ORDER BY t.n) AS in_title,
-               ARRAY(SELECT t.n FROM t WHERE (v.title_words @@ t.term) IS NOT TRUE
-                                            AND strpos(v.title_folded, t.fragment) > 0 ORDER BY t.n) AS frag_title,
-               ARRAY(SELECT t.n FROM t WHERE s.doc @@ t.term OR strpos(v.id_folded, t.fragment) > 0
-                                            OR strpos(v.title_folded, t.fragment) > 0 ORDER BY t.n) AS in_doc,
-               cell.notebook_id, cell.cell_index, COALESCE(cell.hits, '{{}}') AS in_cell
-          FROM unnest(%(ids)s::text[]) AS p(id)
-          JOIN artifacts a ON a.id = p.id
-          LEFT JOIN jupyter_artifacts_search s ON s.id = a.id
-         CROSS JOIN LATERAL (  -- OFFSET 0: computed once per row, not once per term
-              SELECT to_tsvector('pg_catalog.simple'::regconfig, jupyter_artifacts_search_split(a.artifact_id))
-                         AS id_words,
-                     to_tsvector('pg_catalog.simple'::regconfig,
-                                 jupyter_artifacts_search_split(pg_catalog.left(a.title, 4000))) AS title_words,
-                     lower(COALESCE(a.artifact_id, '')) AS id_folded,
-                     lower(pg_catalog.left(COALESCE(a.title, ''), 4000)) AS title_folded
-              OFFSET 0) v
-          LEFT JOIN LATERAL (
-              SELECT c.notebook_id, c.cell_index, h.hits FROM jupyter_artifacts_search_cells c
-               CROSS JOIN LATERAL (SELECT ARRAY(SELECT t.n FROM t WHERE c.code @@ t.term ORDER BY t.n) AS hits) h
-               WHERE c.artifact_id = a.artifact_id AND a.artifact_type = 'notebook' AND cardinality(h.hits) > 0
-               ORDER BY cardinality(h.hits) DESC, c.notebook_id, c.cell_index LIMIT 1) cell ON TRUE""",
-        {"q": q, "ids": row_ids})
-    return {r["id"]: r for r in rows}
-
-
-# ts_headline's markers: control characters no text the snippet is cut from keeps (they are
-# blanked first, one for one, so offsets hold).
-START, STOP = "\x02", "\x03"
-# The default mode (one stretch from the best match on; MaxFragments costs ~5x more); the
-# words before it come from `before`.
-HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=10, ShortWord=0"
-BEFORE = 60  # characters of text before a headline, for context
-
-
-async def headlines(conn, q: str, picks: list[dict], whole_below: int) -> list[dict]:
-    """ts_headline of each pick ({id, field, notebook_id?, cell_index?, terms}: the field's text
-    around the terms it holds), in order: [{headline, original, before, position}].
-    `headline` is cut from the text as it was searched (ids, titles and code with their
-    separators blanked; `<` and `>` blanked everywhere, or the parser would drop markup-like
-    text from the headline and the stretch could not be found again) and carries START/STOP around each matched word; `original` is the same
-    stretch of the text as stored (None if it could not be found), `before` the text before it
-    (up to BEFORE characters); `position` a cell's place in
-    the latest version (None when the version cannot tell). A text of at most `whole_below`
-    characters is its own headline."""
-    items = [{**p, "ord": i} for i, p in enumerate(picks)]
-    rows = await _all(conn, f"""
-        WITH {_TERMS},
-             p AS (SELECT * FROM jsonb_to_recordset(%(items)s) AS p(ord int, id text, field text, notebook_id text,
-                                                                   cell_index int, terms int[]))
-        SELECT p.ord, h.headline,
-               CASE WHEN at.pos > 0 THEN substr(x.original, at.pos, char_length(at.plain)) END AS original,
-               CASE WHEN at.pos > 1 THEN substr(x.original, greatest(1, at.pos - %(before)s),
-                                                least(at.pos - 1, %(before)s)) ELSE '' END AS before,
-               CASE WHEN p.field = 'cell' AND a.version_number IS NOT NULL THEN (
-                   -- The cell's place in the version (migration 0011's order, without listing the
-                   -- other cells): in its latest snapshot's list, or after that list among the
-                   -- cells later appends stored, by cell_index.
-                   SELECT COALESCE(CASE WHEN s.notebook_id = p.notebook_id
-                                        THEN array_position(s.cells, p.cell_index) - 1 END,
-                                   COALESCE(cardinality(s.cells), 0) + (
-                                       SELECT count(*)::int FROM artifacts o
-                                         JOIN notebook_cells c ON c.notebook_artifact_id = o.id
-                                        WHERE o.artifact_id = a.artifact_id AND o.version_number <= a.version_number
-                                          AND o.version_number > COALESCE(s.version_number, 0)
-                                          AND NOT o.adoption_exempt AND c.cell_index < p.cell_index))
-                     FROM (SELECT 1) one
-                     LEFT JOIN LATERAL (
-                         SELECT ns.version_number, ns.notebook_id, ns.cells FROM notebook_snapshots ns
-                          WHERE ns.artifact_id = a.artifact_id AND ns.version_number <= a.version_number
-                          ORDER BY ns.version_number DESC LIMIT 1) s ON TRUE) END AS position
-          FROM p JOIN artifacts a ON a.id = p.id
-         -- Each step OFFSET 0: evaluated once per pick (flattened, every use would repeat it).
-         CROSS JOIN LATERAL (SELECT CASE p.field
-                 WHEN 'id' THEN a.artifact_id
-                 WHEN 'title' THEN pg_catalog.left(COALESCE(a.title, ''), 4000)
-                 WHEN 'content' THEN jupyter_artifacts_search_content_text(a.content)
-                 ELSE (SELECT pg_catalog.left(COALESCE(c.code, ''), 100000) FROM notebook_cells c
-                        WHERE c.notebook_id = p.notebook_id AND c.cell_index = p.cell_index) END AS original
-                              OFFSET 0) x
-         CROSS JOIN LATERAL (SELECT translate(CASE WHEN p.field = 'content' THEN translate(x.original, '<>', '  ')
-                                                   ELSE jupyter_artifacts_search_split(x.original) END,
-                                              %(marks)s, '  ') AS text OFFSET 0) y
-         CROSS JOIN LATERAL (SELECT string_agg('(' || t.term::text || ')', ' | ')::tsquery AS query
-                               FROM t WHERE t.n = ANY(p.terms) AND t.term IS NOT NULL OFFSET 0) qq
-         -- (A pick whose chunks matched as fragments only has no words to mark: its text.)
-         CROSS JOIN LATERAL (SELECT COALESCE(ts_headline('pg_catalog.simple'::regconfig, y.text, qq.query,
-                                                         CASE WHEN char_length(y.text) <= %(whole)s
-                                                              THEN %(all)s ELSE %(options)s END),
-                                             y.text) AS headline
-                              OFFSET 0) h
-         CROSS JOIN LATERAL (SELECT strpos(y.text, translate(h.headline, %(marks)s, '')) AS pos,
-                                    translate(h.headline, %(marks)s, '') AS plain OFFSET 0) at
-         ORDER BY p.ord""", {"q": q, "items": Jsonb(items), "marks": START + STOP, "options": HEADLINE_OPTIONS,
-                                    "all": f"StartSel={START}, StopSel={STOP}, HighlightAll=true",
-                                    "whole": whole_below, "before": BEFORE})
-    return rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from ..db import search as search_store
+from ..db import search_match
 from ..models import artifacts as m
 from ..models.common import SearchMatch, VersionPage
 from ..refs import ID_PATTERN
@@ -98,7 +99,7 @@ async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
     """The `match` of each row listed (two queries for the whole page)."""
     if not rows:
         return []
-    fields = await search_store.match_fields(conn, text, [r["id"] for r in rows])
+    fields = await search_match.match_fields(conn, text, [r["id"] for r in rows])
     picks = []
     for r in rows:
         f = fields.get(r["id"]) or {"in_id": [], "in_title": [], "in_doc": [], "in_cell": [], "fragments": [],
@@ -110,7 +111,7 @@ async def page_matches(conn, text: str, rows: list[dict]) -> list[SearchMatch]:
                       "fragments": [f["fragments"][n - 1] for n in by_fragment if n in terms],
                       "notebook_id": f.get("notebook_id") if field == "cell" else None,
                       "cell_index": f.get("cell_index") if field == "cell" else None})
-    lines = await search_store.headlines(conn, text, [p for p in picks if p["terms"]], SNIPPET_MAX)
+    lines = await search_match.headlines(conn, text, [p for p in picks if p["terms"]], SNIPPET_MAX)
     out, it = [], iter(lines)
     for r, p in zip(rows, picks):
         if not p["terms"]:
@@ -137,9 +138,9 @@ def from_headline(headline: str, original: str | None, before: str | None = None
     stored text before it, whose last words lead into the snippet."""
     plain, ranges, start = [], [], None
     for ch in headline:
-        if ch == search_store.START:
+        if ch == search_match.START:
             start = len(plain)
-        elif ch == search_store.STOP:
+        elif ch == search_match.STOP:
             if start is not None and len(plain) > start:
                 ranges.append([start, len(plain)])
             start = None
@@ -149,7 +150,7 @@ def from_headline(headline: str, original: str | None, before: str | None = None
     if original is None or len(original) != len(text):
         return text, ranges
     lead = before or ""
-    if len(lead) >= search_store.BEFORE:  # cut: start at a word
+    if len(lead) >= search_match.BEFORE:  # cut: start at a word
         parts = re.split(r"(\s+)", lead, maxsplit=1)
         lead = "".join(parts[2:]) if len(parts) == 3 else ""
     return lead + original, [[s + len(lead), e + len(lead)] for s, e in ranges]

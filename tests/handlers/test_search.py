@@ -21,6 +21,7 @@ def tier_reading(request, monkeypatch):
         monkeypatch.setattr(store, "FEW", 0)
     if request.param == "index":
         monkeypatch.setattr(store, "SEARCH_WINDOW", {4: 1, 3: 2, 2: 2, 1: 1, 0: 1})
+        monkeypatch.setattr(store, "WALK", {4: 1, 2: 2, 1: 1})  # (and a short walk after it)
     return request.param
 
 

@@ -9,13 +9,16 @@ import pytest
 from jupyter_artifacts.db import search as search_store
 
 
-@pytest.fixture(autouse=True, params=["few", "window", "index"])
+@pytest.fixture(autouse=True, params=["few", "window", "walk", "index"])
 def tier_reading(request, monkeypatch):
-    """As test_search.py: a rare query's reading, a small database's window, a large one's."""
+    """As test_search.py: a rare query's reading, a small database's window, a large one's
+    (a tiny window, then the walk on from it finds the rest, or a short walk and GIN)."""
     if request.param != "few":
         monkeypatch.setattr(search_store, "FEW", 0)
-    if request.param == "index":
+    if request.param in ("walk", "index"):
         monkeypatch.setattr(search_store, "SEARCH_WINDOW", {4: 1, 3: 2, 2: 2, 1: 1, 0: 1})
+    if request.param == "index":
+        monkeypatch.setattr(search_store, "WALK", {4: 1, 2: 2, 1: 1})
     return request.param
 
 
