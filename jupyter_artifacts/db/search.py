@@ -45,7 +45,8 @@ FEW = 1000  # a tier with at most this many matches is read through the GIN inde
 # estimate's cost. The cells tier checks each notebook's whole vector (every cell's words): a
 # shorter walk, for words in a tenth of the notebooks or more. Fragments are never walked: ids are numbered as they are made, so the ids holding a fragment
 # (`r-p-7`: 27,132 papers numbered 7…) were made together, often long ago: a walk of the newest
-# rows found none and cost 99 ms at 10 M versions.
+# rows found none and cost 99 ms at 10 M versions. Nor are words with a number (`H-89`: the
+# ids `hypothesis-H-89…`), for the same reason (a full id took 60 ms with the walk, 34 without).
 WALK = {HEAD: 20_000, DOC: 20_000, CELLS: 2_000}
 COMMON_SHARE = {HEAD: search_stats.COMMON_SHARE, DOC: search_stats.COMMON_SHARE, CELLS: 0.1}
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
@@ -191,7 +192,8 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
 
 
 def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]]], scope: list[str],
-                resume: list[str], whole: Chunk, n: int, common: bool = False) -> tuple[list[str], list[str]]:
+                resume: list[str], whole: Chunk, n: int, common: bool = False,
+                walk_on: bool = True) -> tuple[list[str], list[str]]:
     """A tier's reads, as branches of search_tiers()'s UNION ALL (each its newest first), and the
     CTEs they need (branch `n`'s is named every{n})."""
     tag = f"SELECT s.id, s.created_at, {tier} AS tier"
@@ -243,7 +245,7 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]
     reads = [window(first, [], []),
              f"{tag} FROM every{n} s WHERE {_and(few, *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
              window(f"{full} - {first}", [after_first], [f"NOT {few}"])]
-    if tier not in WALK:  # (a fragment: see WALK)
+    if tier not in WALK or not walk_on:  # (a fragment, a number: see WALK)
         return reads + [f"{tag} FROM every{n} s WHERE NOT {few} AND {after_full} {_NEWEST} LIMIT %(limit)s"], \
             [f"every{n} AS MATERIALIZED ({every})"]
     # More than FEW matches of words, and the window did not fill the page: a walk on from the
@@ -272,6 +274,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
         params["after_at"], params["after_id"] = after
     reads, ctes = [], []
     common = await _common_tiers(conn, chunks, whole) if tag is None else set()
+    numbered = any(lexeme.lstrip("-")[:1].isdigit() for c in chunks if c.term
+                   for lexeme, _ in search_stats.lexemes(c.term))
     for i, tier in enumerate(tiers):
         condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
         if condition is None or (tier in TIER_SCOPE and artifact_type not in (None, "notebook")):
@@ -288,7 +292,7 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
                                   scope=(["s.artifact_type = %(type)s"] if artifact_type else
                                          [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []),
                                   resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes),
-                                  common=tier in common)
+                                  common=tier in common, walk_on=not numbered)
         reads += more
         ctes += needs
     if not reads:
