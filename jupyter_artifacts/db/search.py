@@ -193,7 +193,7 @@ def _inside(c: Chunk) -> str:
 def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     params: dict[str, Any] = {}
     for c in (*chunks, whole):
-        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"g{c.n}": c.grams, f"m{c.n}": c.keys})
+        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"m{c.n}": c.keys})
     return params
 
 
