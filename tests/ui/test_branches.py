@@ -62,7 +62,7 @@ def tab_titles(page) -> list[str]:
 
 
 def test_fork_merge_split_lineage_history(lab: Lab) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect, sync_playwright
 
     base = notebook(SOURCES)
     create(lab, "api/notebooks", {"id": "NB", "title": "Plaque density", "notebook": base})
@@ -227,8 +227,16 @@ def test_fork_merge_split_lineage_history(lab: Lab) -> None:
             legend = dag.locator(".jp-Artifacts-dag-legend")
             for kind in ("merge (two parents)", "fork", "split", "derive"):
                 expect(legend).to_contain_text(kind)
-            font = dag.locator(".jp-Artifacts-dag-edge-label").first.evaluate("t => t.getBoundingClientRect().height")
-            assert font >= 8, font  # the label is drawn at a readable size
+            # The label is drawn at a readable size. (Waited for: a live re-fetch, after the split's step
+            # arrives, redraws the graph and fits it once the view has its size.)
+            label = '.jp-Artifacts-lineage-view[data-ref="NB@v5"] .jp-Artifacts-dag-edge-label'
+            try:
+                page.wait_for_function(f"() => (document.querySelector('{label}')?.getBoundingClientRect().height ?? 0) >= 8",
+                                       timeout=10_000)
+            except PlaywrightTimeout:
+                raise AssertionError(page.evaluate(f"""() => {{ const t = document.querySelector('{label}');
+                    return t && [t.textContent, t.getBoundingClientRect().height, t.closest('svg')?.clientWidth,
+                                 t.closest('g[transform]')?.getAttribute('transform')]; }}""")) from None
             run(page, "apputils:dismiss-notification")  # (the refusal's notification above)
             screenshot(page, "16-lineage-merge")
 
