@@ -1,14 +1,22 @@
 """Migration 0021: the search table's recency indexes, one per order a search reads, built and
 dropped online (both ways: in one short transaction on a small table, concurrently on a big one),
-safe to repeat; a search filtered by type walks its type's newest rows along the new index."""
+safe to repeat; a search filtered by type walks its type's newest rows along an index."""
 
 from __future__ import annotations
 
 import importlib
 
+import sys
+from pathlib import Path
+
+import psycopg
 import pytest
 
 from jupyter_artifacts.db import online as ops
+from jupyter_artifacts.db import search as search_store
+from jupyter_artifacts.db import search_stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers"))
 
 order = importlib.import_module("jupyter_artifacts.db.migrations.0021_search_type_order")
 
@@ -65,3 +73,42 @@ async def test_a_types_newest_rows_and_the_notebooks_are_read_along_the_new_inde
         found = plan(sql, f"""SELECT id FROM jupyter_artifacts_search s WHERE s.artifact_type = '{kind}'
                               ORDER BY s.created_at DESC, hashtext(s.id) DESC, s.id DESC LIMIT 50""")
         assert "jupyter_artifacts_search_type_newest_idx" in found and "Sort" not in found, found
+
+
+async def test_a_walk_of_a_small_type_reads_its_index_not_all_its_rows_sorted(api, sql, db, monkeypatch):
+    """A walk, a window or a window's end may pass every row of a type (WALK is 20,000; a type can
+    have fewer): still read along an index, newest first, never all the type's rows fetched and
+    sorted (70 ms of a 1 M-version search for 19,667 personas, where the walk read ~3,600)."""
+    from test_search_across import create
+
+    for i in range(150):
+        await create(api, f"H-{i}", f"Microglia note {i}")
+        if i % 3 == 0:
+            await create(api, f"D-{i}", f"Microglia data {i}", artifact_type="dataset")
+    sql("ANALYZE jupyter_artifacts_search")
+    search_stats._stats.clear()
+    statements: list[str] = []
+    real = search_store.search_tiers
+
+    async def spy(conn, tiers, **kw):
+        execute = conn.execute
+
+        async def capture(query, params=None, *a, **k):
+            statements.append(psycopg.ClientCursor(conn).mogrify(query, params))
+            return await execute(query, params, *a, **k)
+        conn.execute = capture
+        try:
+            return await real(conn, tiers, **kw)
+        finally:
+            conn.execute = execute
+    monkeypatch.setattr(search_store, "search_tiers", spy)
+    r = await api("GET", "api/artifacts", params={"q": "microglia", "type": "dataset", "limit": 5})
+    assert [i["ref"] for i in r.json["items"]] == [f"D-{i}@v1" for i in (147, 144, 141, 138, 135)]
+    async with db.connection() as conn:
+        assert search_store.HEAD in await search_store._common_tiers(conn, *await search_store.query_chunks(
+            conn, "microglia"))  # (the title tier is walked)
+    sql("SET enable_seqscan = off")
+    found = plan(sql, next(s for s in statements if "UNION ALL" in s))
+    # (Which recency index a table this small walks is the planner's guess; what it must not do is
+    # read the type's rows as a bitmap, to sort them all.)
+    assert "Recheck Cond: (artifact_type" not in found, found
