@@ -289,6 +289,7 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     common = await _common_tiers(conn, chunks, whole) if tag is None else set()
     numbered = any(lexeme.lstrip("-")[:1].isdigit() for c in chunks if c.term
                    for lexeme, _ in search_stats.lexemes(c.term))
+    short = await _short_walks(conn, chunks, whole, limit)
     for i, tier in enumerate(tiers):
         condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
         if condition is None or (tier in TIER_SCOPE and artifact_type not in (None, "notebook")):
@@ -305,7 +306,7 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
                                   scope=(["s.artifact_type = %(type)s"] if artifact_type else
                                          [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []),
                                   resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes),
-                                  common=tier in common, walk_on=not numbered)
+                                  common=tier in common, walk_on=not numbered and tier not in short)
         reads += more
         ctes += needs
     if not reads:
@@ -339,6 +340,19 @@ async def _common_tiers(conn, chunks: list[Chunk], whole: Chunk) -> set[int]:
         # notebooks' titles looks common in their cells too; WALK[CELLS] bounds what that costs.)
         shares[CELLS] = est["whole"] - est["doc"]
     return {t for t, share in shares.items() if share >= COMMON_SHARE[t]}
+
+
+async def _short_walks(conn, chunks: list[Chunk], whole: Chunk, limit: int) -> set[int]:
+    """The tiers whose walk after the window the statistics say cannot fill a page: even the
+    words' share in the tier's whole vector (a word not among the most common taken as half the
+    least common's share) times WALK is under `limit`. Their matches go to GIN at once: `kariri`,
+    in 1,575 of 2.5 M titles at 10 M versions, walked 20,000 rows for 6 (67 ms, one created_at
+    for all: each row on a page of its own), where GIN read and sorted all 1,575 in ~20 ms."""
+    if not chunks or not all(c.term for c in chunks):
+        return set()
+    est = await search_stats.together(conn, whole.key, [c.term for c in chunks], known=False)
+    vectors = {HEAD: "head", DOC: "doc", CELLS: "whole"}
+    return {t for t, v in vectors.items() if v in est and est[v] * WALK[t] < limit}
 
 
 def _and(*conditions: str) -> str:

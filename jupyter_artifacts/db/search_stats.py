@@ -129,12 +129,12 @@ def indexed(chunks: list, vector: str) -> list:
             or not any(prefix for _, prefix in lexemes(c.term))]
 
 
-async def together(conn, key: tuple | None, terms: list[str]) -> dict[str, float]:
+async def together(conn, key: tuple | None, terms: list[str], known: bool = True) -> dict[str, float]:
     """Per vector with statistics: an estimate of the share of rows holding every term's words.
     Lexemes are taken as independent, so words that go together
-    come out rarer than they are, and one not among the most common as absent: a tier is walked
-    (COMMON_SHARE) only when its words are known to be common.
-    Empty without statistics, or when some term has no words."""
+    come out rarer than they are, and one not among the most common as absent (`known`; else as
+    half the least common's share): a tier is walked (COMMON_SHARE) only when its words are known
+    to be common. Empty without statistics, or when some term has no words."""
     if key is None or key[0] is None or not terms or not all(terms):
         return {}
     stats = await _elements(conn, key)
@@ -145,6 +145,6 @@ async def together(conn, key: tuple | None, terms: list[str]) -> dict[str, float
         share = 1.0
         for term in terms:
             for lexeme, prefix in lexemes(term):
-                share *= e.share(lexeme, prefix, known=True)
+                share *= e.share(lexeme, prefix, known=known)
         found[v] = share
     return found

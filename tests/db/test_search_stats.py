@@ -156,3 +156,29 @@ async def test_a_fragment_is_read_by_its_lead_and_its_rarest_later_trigrams(monk
     assert await search_stats.rare_grams(None, key, None, [50]) == [50]
     # Without statistics: the lead and the last ones.
     assert await search_stats.rare_grams(None, (None, None), 99, [50, 11, 12, 13, 14]) == [13, 14, 99]
+
+
+async def test_a_walk_the_statistics_say_cannot_fill_a_page_is_skipped(api, sql, db, monkeypatch):
+    for i in range(60):
+        await create(api, f"W-{i}", f"Microglia survey {i}" + (" zebrafish" if i % 20 == 0 else ""))
+    sql("ANALYZE jupyter_artifacts_search")
+    search_stats._stats.clear()
+    monkeypatch.setattr(search_store, "WALK", dict.fromkeys(search_store.WALK, 100))
+    async with db.connection() as conn:
+        common, common_whole = await search_store.query_chunks(conn, "microglia")
+        rare, rare_whole = await search_store.query_chunks(conn, "zebrafish")
+        # `microglia` in every title: a walk of 100 rows fills a page of 8; `zebrafish`, in 3 of 60
+        # and not among the most common, is taken as half the least common's share: it cannot.
+        assert search_store.HEAD not in await search_store._short_walks(conn, common, common_whole, 8)
+        assert search_store.HEAD in await search_store._short_walks(conn, rare, rare_whole, 8)
+        assert search_store.HEAD in await search_store._short_walks(conn, common, common_whole, 101)
+    # Without statistics nothing is skipped; either way the pages are the same.
+    monkeypatch.setattr(search_store, "FEW", 0)
+    pages = {q: await every_page(api, q, 7) for q in ("zebrafish", "microglia zebrafish", "survey")}
+    assert pages["zebrafish"] == ["W-40@v1", "W-20@v1", "W-0@v1"]
+    monkeypatch.setattr(search_stats, "together", no_statistics)
+    assert {q: await every_page(api, q, 7) for q in pages} == pages
+
+
+async def no_statistics(*args, **kwargs) -> dict:
+    return {}
