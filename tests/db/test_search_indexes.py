@@ -5,7 +5,6 @@ safe to repeat; a search filtered by type walks its type's newest rows along an 
 from __future__ import annotations
 
 import importlib
-
 import sys
 from pathlib import Path
 

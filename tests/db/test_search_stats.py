@@ -177,6 +177,8 @@ async def test_a_walk_the_statistics_say_cannot_fill_a_page_is_skipped(api, sql,
     pages = {q: await every_page(api, q, 7) for q in ("zebrafish", "microglia zebrafish", "survey")}
     assert pages["zebrafish"] == ["W-40@v1", "W-20@v1", "W-0@v1"]
     monkeypatch.setattr(search_stats, "together", no_statistics)
+    async with db.connection() as conn:
+        assert await search_store._short_walks(conn, rare, rare_whole, 8) == set()
     assert {q: await every_page(api, q, 7) for q in pages} == pages
 
 
