@@ -55,6 +55,7 @@ FEW = 1000  # a tier with at most this many matches is read through the GIN inde
 WALK = {HEAD: 20_000, DOC: 20_000, CELLS: 2_000}
 COMMON_SHARE = {HEAD: search_stats.COMMON_SHARE, DOC: search_stats.COMMON_SHARE, CELLS: 0.1}
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
+TIER_VECTOR = {HEAD: "head", FRAGMENT: "head", DOC: "doc", CELLS: "whole"}  # the vector a tier's words are read in
 # Newest first; rows of one created_at (a bulk import's) by a hash of their id, then the id: in
 # id order, ids of one kind (`paper-…`, `hypothesis-…`) come in long runs, so a window of the
 # newest rows could hold none of a word common in another kind and send it to the GIN reads of
@@ -165,7 +166,7 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[tuple[str, 
         return []
     if tier == LITERAL_TIER:
         return [(_inside(whole), [])]
-    vector = {HEAD: "head", FRAGMENT: "head", DOC: "doc", CELLS: "whole"}[tier]
+    vector = TIER_VECTOR[tier]
     parts: list[tuple[str, list[str]]] = []
     if tier != FRAGMENT and all(c.term for c in chunks):  # (the fragment tier lacks a word by definition)
         # (A common prefix is left out: checked on the rows the others find, search_stats.)
@@ -352,8 +353,7 @@ async def _short_walks(conn, chunks: list[Chunk], whole: Chunk, limit: int) -> s
     if not chunks or not all(c.term for c in chunks):
         return set()
     est = await search_stats.together(conn, whole.key, [c.term for c in chunks], known=False)
-    vectors = {HEAD: "head", DOC: "doc", CELLS: "whole"}
-    return {t for t, v in vectors.items() if v in est and est[v] * WALK[t] < limit}
+    return {t for t in WALK if TIER_VECTOR[t] in est and est[TIER_VECTOR[t]] * WALK[t] < limit}
 
 
 def _and(*conditions: str) -> str:
