@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
+
+import psycopg
 
 
 def run_cli(tmp_path, *args, url=None, extra_env=None) -> subprocess.CompletedProcess:
@@ -300,3 +303,15 @@ def wait_gone(pid: int, timeout: float = 5.0) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+class Listener:
+    """A real LISTEN connection on the schema's channel; `heard()` returns what arrived since."""
+
+    def __init__(self, url: str):
+        self.conn = psycopg.connect(url, autocommit=True)
+        channel = self.conn.execute("SELECT jupyter_artifacts_channel()").fetchone()[0]
+        self.conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+
+    def heard(self, wait: float = 0.3) -> list[dict]:
+        return [json.loads(n.payload) for n in self.conn.notifies(timeout=wait)]

@@ -7,29 +7,15 @@ writes: another service with plain SQL, a member role, `jupyter artifacts backfi
 
 from __future__ import annotations
 
-import json
-
 import psycopg
 import pytest
 from live_subscriber import Subscriber, has
-from tests_helpers import JupyterServer, granted_member, run_cli
+from tests_helpers import JupyterServer, Listener, granted_member, run_cli
 
 from jupyter_artifacts.db.pool import Database
 from jupyter_artifacts.services.lineage import LineageService
 
 BULK = {"kind": "resync", "action": "bulk"}
-
-
-class Listener:
-    """A real LISTEN connection on the schema's channel; `heard()` returns what arrived since."""
-
-    def __init__(self, url: str):
-        self.conn = psycopg.connect(url, autocommit=True)
-        channel = self.conn.execute("SELECT jupyter_artifacts_channel()").fetchone()[0]
-        self.conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
-
-    def heard(self, wait: float = 0.3) -> list[dict]:
-        return [json.loads(n.payload) for n in self.conn.notifies(timeout=wait)]
 
 
 @pytest.fixture
