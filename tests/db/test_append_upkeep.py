@@ -1,6 +1,6 @@
 """A cell append's upkeep (migration 0022): it announces what 0015's statement triggers announced
-for its rows, itself, once; and its cells' search rows are found by key, not by reading every
-notebook's cells."""
+for its rows, itself, once; its cells' search rows, and a tag's version, are found by key, not by
+reading every row of the table, whatever statement the session's triggers were planned for."""
 
 from __future__ import annotations
 
@@ -112,3 +112,21 @@ async def test_an_appended_cells_search_row_is_read_by_its_key(api, sql):
     assert [i["ref"] for i in r.json["items"]] == ["NB-key@v2"]
     r = await api("GET", "api/artifacts", params={"q": "bulk_1999"})
     assert [i["ref"] for i in r.json["items"]] == ["NB-bulk@v1"]
+
+
+async def test_a_tag_set_after_a_bulk_insert_of_tags_reads_its_version_by_key(api, sql):
+    """The same for the tag trigger of 0015 (it reads each tag's version): after a session's bulk
+    insert of tags (an adoption's legacy tags), its single tags read the version by key."""
+    assert (await api("GET", "api/artifact-types")).status == 200  # the server has migrated the schema
+    sql("""INSERT INTO artifacts (id, artifact_id, artifact_type, title, version_number, is_latest, content_hash)
+           SELECT 'T-' || i, 'T-' || i, 'paper', 't', 1, TRUE, 'h' FROM generate_series(1, 3000) i""")
+    sql("ANALYZE artifacts")
+    sql("INSERT INTO artifact_tags (artifact_id, tag, version_id) SELECT 'T-' || i, 'bulk', 'T-' || i "
+        "FROM generate_series(1, 2000) i")
+    sql("BEGIN")
+    try:
+        sql("INSERT INTO artifact_tags (artifact_id, tag, version_id) VALUES ('T-2999', 'one', 'T-2999')")
+        read = sql("SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relid = 'artifacts'::regclass")[0]
+    finally:
+        sql("COMMIT")
+    assert read["seq_scan"] == 0, read

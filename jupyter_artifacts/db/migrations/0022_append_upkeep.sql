@@ -17,7 +17,9 @@
 --    jupyter_artifacts_search_cells. PL/pgSQL plans that statement once per session, for the
 --    transition table it first meets: after a registration's 1,000 cells, a hash join over the
 --    whole table, read again on every later append on that connection. Each inserted cell's row
---    is now found by its key.
+--    is now found by its key. 0015's tag trigger had the same flaw with `artifacts` (after a
+--    bulk insert of tags, as an adoption's legacy tags: a read of every version per tag set on
+--    that connection); it reads each tag's version by key too.
 
 CREATE OR REPLACE FUNCTION jupyter_artifacts_announcing() RETURNS BOOLEAN
 LANGUAGE sql STABLE AS $$
@@ -145,6 +147,20 @@ BEGIN
             DELETE FROM jupyter_artifacts_search WHERE id = reuse;
         END IF;
     END IF;
+    RETURN NULL;
+END
+$$;
+
+-- 0015's tag trigger, each tag's version read by key (see 2. above).
+CREATE OR REPLACE FUNCTION jupyter_artifacts_notify_tags() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM jupyter_artifacts_announce_all(TG_TABLE_SCHEMA, ARRAY(
+        SELECT jupyter_artifacts_payload('tag', CASE WHEN TG_OP = 'INSERT' THEN 'set' ELSE 'moved' END,
+                                         t.artifact_id, max(a.version_number), tag_name => t.tag)
+          FROM new_rows t
+          LEFT JOIN LATERAL (SELECT v.version_number FROM artifacts v WHERE v.id = t.version_id OFFSET 0) a ON TRUE
+         GROUP BY t.artifact_id, t.tag ORDER BY t.artifact_id, t.tag LIMIT jupyter_artifacts_bulk_threshold() + 1));
     RETURN NULL;
 END
 $$;
