@@ -7,6 +7,7 @@ go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def demo_lab(lab: Lab, database_url: str, tmp_path: Path) -> Lab:
 
 
 def test_register_append_open_diff_history_search(demo_lab: Lab, database_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
     lab = demo_lab
@@ -102,7 +104,12 @@ def test_register_append_open_diff_history_search(demo_lab: Lab, database_url: s
                 "mean expression 3.67", timeout=60_000)
             expect(page.locator(".Toastify__toast").filter(has_text="Appended as plaque-by-click@v2")) \
                 .to_contain_text("executed", timeout=10_000)
-            meta = page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.getMetadata('jupyter_artifacts')")
+            # The metadata follows once the stored cell's execution count is read back (one more
+            # request after the outputs show): wait for it, then say what it is.
+            link = "() => window.jupyterapp.shell.currentWidget.context.model.getMetadata('jupyter_artifacts')"
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_function(f"() => ({link})()?.version_number === 2", timeout=10_000)
+            meta = page.evaluate(link)
             assert meta == {"artifact_id": "plaque-by-click", "version_number": 2}, meta
             screenshot(page, "10-append-executed", toasts=True)
 
