@@ -234,7 +234,6 @@ class MemberRole:
     def __init__(self, owner_url: str, prefix: str = "ja_member"):
         import uuid
 
-        import psycopg
         from psycopg import sql
 
         self.owner_url = owner_url
@@ -244,7 +243,6 @@ class MemberRole:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(self.name)))
 
     def drop(self) -> None:
-        import psycopg
         from psycopg import sql
 
         with psycopg.connect(self.owner_url, autocommit=True) as conn:
