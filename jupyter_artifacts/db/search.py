@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import search_stats
+from . import search_stats, search_words
 from .artifacts import _FROM, _all, _read
 
 # A query is its whitespace-separated chunks (jupyter_artifacts_search_chunks(), migration
@@ -78,6 +78,17 @@ class Chunk:
     shares: dict | None = None  # the share of rows its words match, per vector (search_stats)
     key: tuple | None = None  # on `whole`: the search table's statistics (search_stats)
     keys: list[int] | None = None  # the trigram hashes a GIN read of it looks up (search_stats.rare_grams)
+    narrow: str | None = None  # its words as `head` and `doc` hold them (search_words; "" none), None: `term`
+
+    def words(self, vector: str) -> str | None:
+        """Its words as a tsquery's text for a read of `vector`, None when that vector holds none."""
+        if vector in search_words.VECTORS and self.narrow is not None:
+            return self.narrow or None
+        return self.term
+
+    def param(self, vector: str) -> str:
+        """The name of the parameter holding words(vector)."""
+        return f"v{self.n}" if vector in search_words.VECTORS and self.narrow is not None else f"w{self.n}"
 
 
 async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
@@ -106,6 +117,9 @@ async def query_chunks(conn, q: str) -> tuple[list[Chunk], Chunk]:
     chunks = [replace(c, keys=await search_stats.rare_grams(conn, key, c.lead, r["seq"]) if c.grams else None)
               for c, r in zip(chunks, rows)]
     whole, chunks = replace(chunks[0], key=key), chunks[1:]
+    narrowed = await search_words.narrow(conn, [c.term for c in chunks])
+    if narrowed is not None:
+        chunks = [replace(c, narrow=t) for c, t in zip(chunks, narrowed)]
     if sum(1 for c in chunks if c.term) < 2:
         return (chunks if any(c.term for c in chunks) else []), whole
     # Several chunks with words: how common each is, for tier_parts() to leave a common prefix
@@ -127,7 +141,7 @@ def _each(vector: str, chunks: list[Chunk], fragments: bool) -> str | None:
     or title as a fragment; None when some chunk cannot match that way."""
     parts = []
     for c in chunks:
-        arms = [f"s.{vector} @@ %(w{c.n})s::tsquery"] if c.term else []
+        arms = [f"s.{vector} @@ %({c.param(vector)})s::tsquery"] if c.words(vector) else []
         if fragments and c.fragment:
             arms.append(_fragment(c))
         if not arms:
@@ -151,8 +165,16 @@ def tier_match(tier: int, chunks: list[Chunk], whole: Chunk) -> str | None:
             return None
         return in_head if words_in_head is None else f"{in_head} AND ({words_in_head}) IS NOT TRUE"
     if tier == DOC:
-        return f"{_each('doc', chunks, True)} AND ({in_head}) IS NOT TRUE"
-    return f"{_each('whole', chunks, True)} AND ({_each('doc', chunks, True)}) IS NOT TRUE"
+        return _but_not(_each('doc', chunks, True), in_head)
+    return _but_not(_each('whole', chunks, True), _each('doc', chunks, True))
+
+
+def _but_not(condition: str | None, above: str | None) -> str | None:
+    """`condition` on rows outside the tier above (which no row is in when its own is None: a
+    chunk none of whose words that vector holds, search_words)."""
+    if condition is None or above is None:
+        return condition
+    return f"{condition} AND ({above}) IS NOT TRUE"
 
 
 def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[tuple[str, list[str]]]:
@@ -168,9 +190,9 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[tuple[str, 
         return [(_inside(whole), [])]
     vector = TIER_VECTOR[tier]
     parts: list[tuple[str, list[str]]] = []
-    if tier != FRAGMENT and all(c.term for c in chunks):  # (the fragment tier lacks a word by definition)
+    if tier != FRAGMENT and all(c.words(vector) for c in chunks):  # (the fragment tier lacks a word by definition)
         # (A common prefix is left out: checked on the rows the others find, search_stats.)
-        parts.append((" AND ".join(f"s.{vector} @@ %(w{c.n})s::tsquery"
+        parts.append((" AND ".join(f"s.{vector} @@ %({c.param(vector)})s::tsquery"
                                    for c in search_stats.indexed(chunks, vector)), []))
     if tier == HEAD:
         return parts
@@ -182,9 +204,9 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[tuple[str, 
             # The words (its own, not matching; the chunks' before it, matching: the parts are
             # disjoint) are checked after its trigrams' read, never ANDed with it as bitmaps:
             # `microglia TREM2 adata` spent 53 ms of its 220 at 10 M versions on such a bitmap.
-            word = [f"(s.{vector} @@ %(w{c.n})s::tsquery) IS NOT TRUE"] if c.term else []
-            parts.append((_inside(c), word + [f"s.{vector} @@ %(w{b.n})s::tsquery" for b in chunks[:k]]))
-        if not c.term:
+            word = [f"(s.{vector} @@ %({c.param(vector)})s::tsquery) IS NOT TRUE"] if c.words(vector) else []
+            parts.append((_inside(c), word + [f"s.{vector} @@ %({b.param(vector)})s::tsquery" for b in chunks[:k]]))
+        if not c.words(vector):
             break  # no later chunk can be the first one matched by a fragment only
     return parts
 
@@ -197,7 +219,7 @@ def _inside(c: Chunk) -> str:
 def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     params: dict[str, Any] = {}
     for c in (*chunks, whole):
-        params.update({f"w{c.n}": c.term, f"f{c.n}": c.fragment, f"m{c.n}": c.keys})
+        params.update({f"w{c.n}": c.term, f"v{c.n}": c.narrow or None, f"f{c.n}": c.fragment, f"m{c.n}": c.keys})
     return params
 
 

@@ -119,14 +119,15 @@ async def rare_grams(conn, key: tuple | None, lead: int | None, seq: list[int]) 
 
 
 def indexed(chunks: list, vector: str) -> list:
-    """The chunks (each with `term`, `shares` and its lexemes) whose words a GIN read of
-    `vector` looks up: all of them, but a prefix many times as common as the rarest chunk."""
+    """The chunks (each with `shares` and its words in `vector`, db/search.py's Chunk) whose words
+    a GIN read of `vector` looks up: all of them, but a prefix many times as common as the
+    rarest chunk (a prefix search_words turned into whole words stays: they are read lazily)."""
     known = [c.shares[vector] for c in chunks if c.shares and vector in c.shares]
     if len(chunks) < 2 or len(known) < len(chunks):
         return chunks
     rarest = min(known)
     return [c for c in chunks if c.shares[vector] <= PREFIX_SPREAD * rarest
-            or not any(prefix for _, prefix in lexemes(c.term))]
+            or not any(prefix for _, prefix in lexemes(c.words(vector) or ""))]
 
 
 async def together(conn, key: tuple | None, terms: list[str], known: bool = True) -> dict[str, float]:

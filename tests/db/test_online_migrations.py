@@ -72,6 +72,7 @@ def state(url: str) -> dict:
         "debates": "SELECT id, target_artifact_version, target_content_hash, pinning_note, num_rounds "
                    "FROM debate_sessions ORDER BY id",
         "search": "SELECT id, head::text, doc::text, whole::text FROM jupyter_artifacts_search ORDER BY id",
+        "words": "SELECT word FROM jupyter_artifacts_search_words ORDER BY word",
         "indexes": "SELECT c.relname AS name, replace(pg_get_indexdef(i.indexrelid), %(s)s || '.', '') AS def, "
                    "i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                    "WHERE c.relnamespace = to_regnamespace(%(s)s) ORDER BY 1",
@@ -94,7 +95,7 @@ def small_batches(monkeypatch):
     """Batches of 40 rows, so the bulk above takes several of each kind."""
     monkeypatch.setattr(CORE, "BATCH", 40)
     monkeypatch.setattr(SEARCH, "BATCH", 40)
-    for name in ("0005_backfill_steps", "0006_chambers_debates"):
+    for name in ("0005_backfill_steps", "0006_chambers_debates", "0023_search_words"):
         monkeypatch.setattr(importlib.import_module(f"jupyter_artifacts.db.migrations.{name}"), "BATCH", 40)
 
 
@@ -112,7 +113,7 @@ def hook():
         online.after_batch.remove(fn)
 
 
-@pytest.mark.parametrize("crash_after_version", [0, 7, 11])
+@pytest.mark.parametrize("crash_after_version", [0, 7, 11, 22])
 async def test_a_migration_killed_in_its_online_part_completes_on_the_next_run(
         crash_after_version, artifacts_server_url, legacy_database_url, small_batches, hook):
     legacy(legacy_database_url)
