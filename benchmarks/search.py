@@ -369,7 +369,7 @@ async def count_matches(url: str, queries: list[tuple[str, str, str | None]]) ->
 
 
 SEARCH_TABLES = ("artifacts", "notebook_cells", "jupyter_artifacts_search", "jupyter_artifacts_search_cells",
-                 "jupyter_artifacts_search_cellwords")
+                 "jupyter_artifacts_search_cellwords", "jupyter_artifacts_search_words")
 
 
 def sizes(url: str) -> dict[str, int]:
