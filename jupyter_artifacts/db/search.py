@@ -196,6 +196,14 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[tuple[str, 
                                    for c in search_stats.indexed(chunks, vector)), []))
     if tier == HEAD:
         return parts
+    unworded = [c for c in chunks if not c.words(vector)]
+    if unworded:
+        # A chunk whose words no row's `vector` holds (or with none): every row of the tier holds
+        # it as a fragment of its id or title, so its trigrams alone find them all, each row then
+        # checked (`microglia TREM2 adata`: `adata`, a word of cells only, is in no title; one
+        # read of its trigrams, where a read per chunk took 11.7 ms at 10 M versions).
+        c = max(unworded, key=lambda c: len(c.fragment or ""))
+        return [(_inside(c), [])] if c.fragment else []
     for k, c in enumerate(chunks):
         if c.fragment:
             # A chunk with words that they do not match is a fragment inside a word of the id or

@@ -17,7 +17,7 @@ from test_migrate import migrate
 from test_search_across import create, refs, register, tier_reading  # noqa: F401
 
 QUERIES = ("plaq", "plaque", "TREM2 plaq", "r-P-7", "P-7", "zzqx plaque", "plaque adat", "quokk census",
-           "paper-P-7", "plaqueformer", "load r")
+           "paper-P-7", "plaqueformer", "load r", "adat plaqu", "laque adat", "aper-P ortex")
 
 
 async def world(api) -> None:
