@@ -45,6 +45,10 @@ async def test_the_words_of_ids_titles_and_contents_are_kept_not_those_of_cells(
     # A new version with new words adds them; a cell append (same id, title, content) adds none.
     r = await api("POST", "api/artifacts/H-1/versions", {"title": "Plaquette morphometry"})
     assert r.status == 201, r
+    # A search row's vectors rewritten in place (as the refresh does for a row whose words changed).
+    sql("""UPDATE jupyter_artifacts_search SET doc = doc || to_tsvector('simple', 'ramifications galore')
+            WHERE id = 'paper-Q-7'""")
+    assert {"ramifications", "galore"} <= {r["word"] for r in sql("SELECT word FROM jupyter_artifacts_search_words")}
     before = sql("SELECT count(*) AS n FROM jupyter_artifacts_search_words")[0]["n"]
     assert "morphometry" in {r["word"] for r in sql("SELECT word FROM jupyter_artifacts_search_words")}
     r = await api("POST", "api/notebooks/NB-1/cells", {"source": "zzqx_new_word = 1"})
