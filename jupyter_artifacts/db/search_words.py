@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 
 from . import search_stats
+from .artifacts import _all
 
 VECTORS = ("head", "doc")  # the vectors whose words the table holds (doc holds head's)
 MAX_WORDS = 32  # a prefix that begins more words than this is read as a prefix
-_TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')(:\*)?|(&)|(\|)|(\S))")
+_TOKEN = re.compile(r"\s*(?:('(?:[^']|'')*')(:\*)?|&|(\|)|(\S))")
 DEAD = ""  # a chunk none of whose conjunctions any id, title or content holds
 
 
@@ -28,7 +29,7 @@ def conjunctions(term: str) -> list[list[tuple[str, bool]]] | None:
     out: list[list[tuple[str, bool]]] = [[]]
     expect_word = True
     for m in _TOKEN.finditer(term):
-        quoted, prefix, _and, or_, other = m.groups()
+        quoted, prefix, or_, other = m.groups()
         if other is not None:
             return None  # parentheses, negation, phrases, weights: left as they are
         if quoted is not None:
@@ -59,7 +60,7 @@ async def narrow(conn, terms: list[str | None]) -> list[str | None] | None:
     if not asked:
         return [None] * len(terms)
     # (The upper bound of a prefix's range: no word holds U+10FFFF right after a prefix.)
-    cur = await conn.execute("""
+    rows = await _all(conn, """
         SELECT l.i, CASE WHEN l.prefix
                          THEN ARRAY(SELECT w.word::text FROM jupyter_artifacts_search_words w
                                      WHERE w.word >= (l.lexeme COLLATE "C")
@@ -69,13 +70,11 @@ async def narrow(conn, terms: list[str | None]) -> list[str | None] | None:
                                      WHERE w.word = (l.lexeme COLLATE "C")) END AS words
           FROM unnest(%(lexemes)s::text[], %(prefixes)s::bool[]) WITH ORDINALITY AS l(lexeme, prefix, i)
          WHERE EXISTS (SELECT 1 FROM jupyter_artifacts_schema_version WHERE version >= 23)""",
-                             {"lexemes": [lx for lx, _ in asked], "prefixes": [p for _, p in asked],
-                              "most": MAX_WORDS})
-    rows = await cur.fetchall()
+                                {"lexemes": [lx for lx, _ in asked], "prefixes": [p for _, p in asked],
+                                 "most": MAX_WORDS})
     if not rows:
         return None
-    found = {asked[(r["i"] if isinstance(r, dict) else r[0]) - 1]: (r["words"] if isinstance(r, dict) else r[1])
-             for r in rows}
+    found = {asked[r["i"] - 1]: r["words"] for r in rows}
     out: list[str | None] = []
     for term, shape in zip(terms, shapes):
         if shape is None:
