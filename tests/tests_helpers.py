@@ -313,3 +313,26 @@ class Listener:
 
     def heard(self, wait: float = 0.3) -> list[dict]:
         return [json.loads(n.payload) for n in self.conn.notifies(timeout=wait)]
+
+
+def capture_search_statements(monkeypatch) -> list[str]:
+    """The statements db/search.py's search_tiers() sends from now on (parameters bound), for a
+    test to EXPLAIN the one it planned."""
+    from jupyter_artifacts.db import search as search_store
+
+    statements: list[str] = []
+    real = search_store.search_tiers
+
+    async def spy(conn, tiers, **kw):
+        execute = conn.execute
+
+        async def capture(query, params=None, *a, **k):
+            statements.append(psycopg.ClientCursor(conn).mogrify(query, params))
+            return await execute(query, params, *a, **k)
+        conn.execute = capture
+        try:
+            return await real(conn, tiers, **kw)
+        finally:
+            conn.execute = execute
+    monkeypatch.setattr(search_store, "search_tiers", spy)
+    return statements

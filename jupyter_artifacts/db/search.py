@@ -26,7 +26,8 @@ from .search_query import Chunk, query_chunks  # noqa: F401 (query_chunks: the s
 # holds too few matches, the rest come from the GIN indexes: every match (without the cursor
 # or the window's end, which a bulk import's tied timestamps make the planner misjudge: it
 # would walk the recency index through every row to fill a page), then those older than the
-# window, sorted. The window is the newest rows whatever their type (the tag is checked with the
+# window, sorted; where they are many, a walk on from the window first (WALK, DENSE). The
+# window is the newest rows whatever their type (the tag is checked with the
 # words), so it reads neighbouring rows on few pages; a search filtered by type reads that type's
 # newest rows (migration 0021's index), and the notebook tier notebooks alone, and fewer of
 # them, as checking one reads its larger vector. The search runs
@@ -48,11 +49,16 @@ FEW = 1000  # a tier with at most this many matches is read through the GIN inde
 # call its words common (COMMON_SHARE, search_stats), else after the window when more than FEW
 # match. 4x what a page of 50 takes at the tier's least common share, and a bound on a wrong
 # estimate's cost. The cells tier checks each notebook's whole vector (every cell's words): a
-# shorter walk, for words in a tenth of the notebooks or more. Fragments are never walked: ids are numbered as they are made, so the ids holding a fragment
-# (`r-p-7`: 27,132 papers numbered 7…) were made together, often long ago: a walk of the newest
-# rows found none and cost 99 ms at 10 M versions. Nor are words with a number (`H-89`: the
-# ids `hypothesis-H-89…`), for the same reason (a full id took 60 ms with the walk, 34 without).
-WALK = {HEAD: 20_000, DOC: 20_000, CELLS: 2_000}
+# shorter walk, for words in a tenth of the notebooks or more.
+# Fragments, and the id-and-title tier of a query with a number, walk only when the window showed
+# their matches dense among the newest rows (DENSE): ids are numbered as they are made, so the ids
+# holding a fragment (`r-p-7`: 27,132 papers numbered 7…) were made together, often long ago, and
+# a walk of the newest rows found none (99 ms at 10 M versions; `H-89`, the ids
+# `hypothesis-H-89…`: 60 ms with the walk, 34 without). Where the window holds many, the same
+# matches are spread through the rows (one bulk import's tied created_at orders them by a hash
+# of the id), and the walk fills the page where GIN would fetch and sort all 27,132. The other
+# tiers of a query with a number, and words the statistics say cannot fill a page, never walk.
+WALK = {HEAD: 20_000, FRAGMENT: 20_000, DOC: 20_000, CELLS: 2_000}
 COMMON_SHARE = {HEAD: search_stats.COMMON_SHARE, DOC: search_stats.COMMON_SHARE, CELLS: 0.1}
 TIER_SCOPE = {CELLS: "s.artifact_type = 'notebook'"}  # only notebooks have cells
 TIER_VECTOR = {HEAD: "head", FRAGMENT: "head", DOC: "doc", CELLS: "whole"}  # the vector a tier's words are read in
@@ -171,7 +177,7 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
 
 def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]]], scope: list[str],
                 resume: list[str], whole: Chunk, n: int, common: bool = False,
-                walk_on: bool = True) -> tuple[list[str], list[str]]:
+                walk_on: bool = True, dense: bool = False) -> tuple[list[str], list[str]]:
     """A tier's reads, as branches of search_tiers()'s UNION ALL (each its newest first), and the
     CTEs they need (branch `n`'s is named every{n})."""
     tag = f"SELECT s.id, s.created_at, {tier} AS tier"
@@ -224,20 +230,43 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[tuple[str, list[str]
         return [walk([], []),
                 f"{tag} FROM every{n} s WHERE {_and(*resume)} AND {_KEY} < {end(f'%(walk{tier})s')} {_NEWEST} LIMIT %(limit)s"
                 ], [f"every{n} AS MATERIALIZED ({every})"]
+    walk_end = f"{_KEY} < {end(f'{full} + %(walk{tier})s')}"
+    if dense and tier in WALK:
+        # The window's two parts as CTEs, to count the matches they found. Its first part DENSE
+        # with them: the rest of the window, without counting GIN's matches (`P-7`'s count built a
+        # bitmap of every number starting with 7 first, 25 ms at 10 M versions). The whole window
+        # DENSE: the walk; else GIN's every match older than the window. (Each decision a CTE of
+        # one row, computed once, where the branches refer to it: planned once, not per branch.)
+        past, dense_ = f"(SELECT past FROM gate{n})", f"(SELECT dense FROM gate{n}b)"
+        seen = f"(SELECT count(*) FROM seen{n}a)"
+        gate = f"gate{n} AS MATERIALIZED (SELECT CASE WHEN {seen} >= %(dense_first{tier})s THEN TRUE ELSE NOT {few} END AS past)"
+        gate_b = f"gate{n}b AS MATERIALIZED (SELECT {seen} + (SELECT count(*) FROM seen{n}b) >= %(dense{tier})s AS dense)"
+        return [f"SELECT * FROM seen{n}a s {_NEWEST}",
+                f"{tag} FROM every{n} s WHERE {_and(f'NOT {past}', *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
+                f"SELECT * FROM seen{n}b s {_NEWEST}",
+                walk([after_full], [past, dense_]),
+                f"{tag} FROM every{n} s WHERE {past} AND {dense_} AND {walk_end} {_NEWEST} LIMIT %(limit)s",
+                f"{tag} FROM every{n} s WHERE {past} AND NOT {dense_} AND {after_full} {_NEWEST} LIMIT %(limit)s"
+                ], [f"every{n} AS MATERIALIZED ({every})", f"seen{n}a AS MATERIALIZED ({window(first, [], [])})",
+                    gate, f"seen{n}b AS MATERIALIZED ({window(f'{full} - {first}', [after_first], [past])})", gate_b]
     reads = [window(first, [], []),
              f"{tag} FROM every{n} s WHERE {_and(few, *resume, after_first)} {_NEWEST} LIMIT %(limit)s",
              window(f"{full} - {first}", [after_first], [f"NOT {few}"])]
-    if tier not in WALK or not walk_on:  # (a fragment, a number: see WALK)
-        return reads + [f"{tag} FROM every{n} s WHERE NOT {few} AND {after_full} {_NEWEST} LIMIT %(limit)s"], \
-            [f"every{n} AS MATERIALIZED ({every})"]
-    # More than FEW matches of words, and the window did not fill the page: a walk on from the
-    # window's end before GIN reads and sorts every match older than that. Words in 0.1-1 % of
-    # the rows fill a page there (`banedila` in 0.33 % of the titles: its GIN read fetched 8,200
-    # matches, each on its own page of the table, and sorted them, 31 ms at 10 M versions).
-    walk_end = f"{_KEY} < {end(f'{full} + %(walk{tier})s')}"
+    ctes = [f"every{n} AS MATERIALIZED ({every})"]
+    if tier not in WALK or not walk_on:  # (see WALK)
+        return reads + [f"{tag} FROM every{n} s WHERE NOT {few} AND {after_full} {_NEWEST} LIMIT %(limit)s"], ctes
+    # More than FEW matches, and the window did not fill the page: a walk on from the window's
+    # end before GIN reads and sorts every match older than that. Words in 0.1-1 % of the rows
+    # fill a page there (`banedila` in 0.33 % of the titles: its GIN read fetched 8,200 matches,
+    # each on its own page of the table, and sorted them, 31 ms at 10 M versions).
     return reads + [walk([after_full], [f"NOT {few}"]),
-                    f"{tag} FROM every{n} s WHERE NOT {few} AND {walk_end} {_NEWEST} LIMIT %(limit)s"], \
-        [f"every{n} AS MATERIALIZED ({every})"]
+                    f"{tag} FROM every{n} s WHERE NOT {few} AND {walk_end} {_NEWEST} LIMIT %(limit)s"], ctes
+
+
+def dense_at(tier: int, limit: int, rows: int) -> int:
+    """DENSE: the matches the first `rows` of a tier's window must hold for a walk that WALK does
+    not allow outright: at their density, the window and the walk together hold twice the page."""
+    return max(1, -(-2 * limit * rows // (SEARCH_WINDOW[tier] + WALK[tier])))
 
 
 async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Chunk, exact: list[str],
@@ -250,6 +279,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     `whole` come from query_chunks()."""
     params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
                               **{f"walk{t}": w for t, w in WALK.items()},
+                              **{f"dense{t}": dense_at(t, limit, SEARCH_WINDOW[t]) for t in WALK},
+                              **{f"dense_first{t}": dense_at(t, limit, min(FIRST_WINDOW[t], SEARCH_WINDOW[t])) for t in WALK},
                               **{f"window{t}": w for t, w in SEARCH_WINDOW.items()},
                               **{f"first{t}": min(w, SEARCH_WINDOW[t]) for t, w in FIRST_WINDOW.items()}, **chunk_params(chunks, whole)}
     if after:
@@ -275,7 +306,8 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
                                   scope=(["s.artifact_type = %(type)s"] if artifact_type else
                                          [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []),
                                   resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes),
-                                  common=tier in common, walk_on=not numbered and tier not in short)
+                                  common=tier in common, walk_on=not numbered and tier not in short,
+                                  dense=tier == FRAGMENT or (numbered and tier == HEAD))
         reads += more
         ctes += needs
     if not reads:

@@ -8,8 +8,8 @@ import importlib
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
+from tests_helpers import capture_search_statements
 
 from jupyter_artifacts.db import online as ops
 from jupyter_artifacts.db import search as search_store
@@ -86,21 +86,7 @@ async def test_a_walk_of_a_small_type_reads_its_index_not_all_its_rows_sorted(ap
             await create(api, f"D-{i}", f"Microglia data {i}", artifact_type="dataset")
     sql("ANALYZE jupyter_artifacts_search")
     search_stats._stats.clear()
-    statements: list[str] = []
-    real = search_store.search_tiers
-
-    async def spy(conn, tiers, **kw):
-        execute = conn.execute
-
-        async def capture(query, params=None, *a, **k):
-            statements.append(psycopg.ClientCursor(conn).mogrify(query, params))
-            return await execute(query, params, *a, **k)
-        conn.execute = capture
-        try:
-            return await real(conn, tiers, **kw)
-        finally:
-            conn.execute = execute
-    monkeypatch.setattr(search_store, "search_tiers", spy)
+    statements = capture_search_statements(monkeypatch)
     r = await api("GET", "api/artifacts", params={"q": "microglia", "type": "dataset", "limit": 5})
     assert [i["ref"] for i in r.json["items"]] == [f"D-{i}@v1" for i in (147, 144, 141, 138, 135)]
     async with db.connection() as conn:
