@@ -1,7 +1,7 @@
-"""db/search.py's DENSE walks: a tier that WALK does not walk outright (a fragment, a word with
-a number, words the statistics call rare) walks on from its window only when the window found
-its matches dense; else GIN reads and sorts every match older than the window. Both ways the
-page is the one every match sorted gives."""
+"""db/search.py's DENSE walks: the fragment tier, and the id-and-title tier of a query with a
+number, walk on from their window only when the window found their matches dense; else GIN
+reads and sorts every match older than the window. Both ways the page is the one every match
+sorted gives."""
 
 from __future__ import annotations
 
