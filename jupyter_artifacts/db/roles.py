@@ -43,7 +43,8 @@ UPDATABLE = {
 # Read by a server (SELECT only beyond the two lists above).
 READABLE = (*INSERT_ONLY, *UPDATABLE, "jupyter_artifacts_schema_version", "jupyter_artifacts_adoption_report",
             "jupyter_artifacts_backfill_state", "jupyter_artifacts_search", "jupyter_artifacts_search_cells",
-            "jupyter_artifacts_search_cellwords", "jupyter_artifacts_search_words", "jupyter_artifacts_version_cells",
+            "jupyter_artifacts_search_cellwords", "jupyter_artifacts_search_words", "jupyter_artifacts_type_counts",
+            "jupyter_artifacts_version_cells",
             MEMBERS_TABLE)
 # Trigger functions that keep derived tables (search, round counts) for every writer: they run
 # as the owner, so a member needs no UPDATE or DELETE on those tables.

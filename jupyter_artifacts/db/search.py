@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import search_stats
-from .artifacts import _FROM, _all, _read
+from .artifacts import _FROM, _read
 from .search_query import Chunk, query_chunks  # noqa: F401 (query_chunks: the search's first step)
 
 # A query is its whitespace-separated chunks (jupyter_artifacts_search_chunks(), migration
@@ -359,10 +359,3 @@ async def _short_walks(conn, chunks: list[Chunk], whole: Chunk, limit: int) -> s
 def _and(*conditions: str) -> str:
     return " AND ".join(conditions) or "TRUE"
 
-
-async def type_counts(conn) -> list[dict]:
-    """Latest versions per artifact type, most common first."""
-    return await _all(conn, """
-        SELECT artifact_type, count(*) AS count FROM jupyter_artifacts_search
-         WHERE artifact_type IS NOT NULL
-         GROUP BY artifact_type ORDER BY count(*) DESC, artifact_type""", ())

@@ -8,7 +8,7 @@ from psycopg import errors as pg_errors
 
 from ..db import artifacts as store
 from ..db import notebooks as nb_store
-from ..db import search as search_store
+from ..db import type_counts as type_counts_store
 from ..db.pool import Database, Retry
 from ..errors import Conflict, Invalid, NotFound, StaleParent, quote
 from ..hashing import content_hash, normalize_json
@@ -86,7 +86,7 @@ class ArtifactService:
 
     async def types(self) -> m.ArtifactTypeList:
         async with self.db.connection() as conn:
-            rows = await search_store.type_counts(conn)
+            rows = await type_counts_store.type_counts(conn)
         return m.ArtifactTypeList(types=[m.ArtifactTypeCount(**r) for r in rows])
 
     async def get(self, ref: str) -> Version:
