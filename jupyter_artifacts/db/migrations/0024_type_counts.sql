@@ -33,36 +33,42 @@ LANGUAGE sql AS $$
     SELECT count(*) FROM gone
 $$;
 
--- The deltas of one statement (`sign` 1: rows inserted, -1: deleted), then the compaction when
--- one of their ids is a multiple of 1,024.
-CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_add(types TEXT[], sign INTEGER) RETURNS VOID
+-- Every 1,024th delta (by id) folds them (`added`: the ids a statement's deltas were given).
+CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_fold_due(added BIGINT[]) RETURNS VOID
 LANGUAGE plpgsql AS $$
-DECLARE
-    due BOOLEAN;
 BEGIN
-    WITH d AS (
-        INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
-        SELECT t, sign * count(*) FROM unnest(types) AS t WHERE t IS NOT NULL GROUP BY t
-        RETURNING id)
-    SELECT bool_or(id % 1024 = 0) INTO due FROM d;
-    IF due THEN
+    IF EXISTS (SELECT 1 FROM unnest(added) AS i WHERE i % 1024 = 0) THEN
         PERFORM jupyter_artifacts_type_counts_compact();
     END IF;
 END
 $$;
 
+-- A statement's deltas, grouped from its transition table (a bulk insert's millions of rows
+-- become one delta a type).
 CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_added() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    added BIGINT[];
 BEGIN
-    PERFORM jupyter_artifacts_type_counts_add((SELECT array_agg(n.artifact_type) FROM jupyter_artifacts_type_counts_new n), 1);
+    WITH d AS (INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
+               SELECT n.artifact_type, count(*) FROM jupyter_artifacts_type_counts_new n
+                WHERE n.artifact_type IS NOT NULL GROUP BY n.artifact_type RETURNING id)
+    SELECT array_agg(id) INTO added FROM d;
+    PERFORM jupyter_artifacts_type_counts_fold_due(added);
     RETURN NULL;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_removed() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    added BIGINT[];
 BEGIN
-    PERFORM jupyter_artifacts_type_counts_add((SELECT array_agg(o.artifact_type) FROM jupyter_artifacts_type_counts_old o), -1);
+    WITH d AS (INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
+               SELECT o.artifact_type, -count(*) FROM jupyter_artifacts_type_counts_old o
+                WHERE o.artifact_type IS NOT NULL GROUP BY o.artifact_type RETURNING id)
+    SELECT array_agg(id) INTO added FROM d;
+    PERFORM jupyter_artifacts_type_counts_fold_due(added);
     RETURN NULL;
 END
 $$;
@@ -70,9 +76,14 @@ $$;
 -- A row whose type changes (a refresh that finds another type on its version): one delta each way.
 CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_retyped() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    added BIGINT[];
 BEGIN
-    PERFORM jupyter_artifacts_type_counts_add(ARRAY[OLD.artifact_type], -1);
-    PERFORM jupyter_artifacts_type_counts_add(ARRAY[NEW.artifact_type], 1);
+    WITH d AS (INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
+               SELECT t, n FROM (VALUES (OLD.artifact_type, -1), (NEW.artifact_type, 1)) AS v(t, n)
+                WHERE t IS NOT NULL RETURNING id)
+    SELECT array_agg(id) INTO added FROM d;
+    PERFORM jupyter_artifacts_type_counts_fold_due(added);
     RETURN NULL;
 END
 $$;
