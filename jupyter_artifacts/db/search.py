@@ -124,7 +124,9 @@ def _but_not(condition: str | None, above: str | None) -> str | None:
 class Part(NamedTuple):
     """One GIN read of a tier's matches: its index condition, the checks after it, and whether
     that condition is the tier's own (then not checked again: `P-7`'s 27,132 matches at 10 M
-    versions, each `head @@` of a row just read for it, took 4-5 ms)."""
+    versions, each `head @@` of a row just read for it, took 4-5 ms). The read decides exactly:
+    the query's words carry no weights, the one thing that makes GIN ask for a recheck of
+    `@@`, and a lossy bitmap page is rechecked by the heap scan itself."""
 
     read: str
     checks: list[str]
@@ -148,7 +150,7 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[Part]:
         # (A common prefix is left out: checked on the rows the others find, search_stats.)
         read = search_stats.indexed(chunks, vector)
         parts.append(Part(" AND ".join(f"s.{vector} @@ %({c.param(vector)})s::tsquery" for c in read), [],
-                          decides=tier == HEAD and len(read) == len(chunks)))  # (HEAD: the words, in head)
+                          decides=tier == HEAD and len(read) == len(chunks)))  # (HEAD's condition: these words)
     if tier == HEAD:
         return parts
     unworded = [c for c in chunks if not c.words(vector)]

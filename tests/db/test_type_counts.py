@@ -61,7 +61,7 @@ async def test_the_counts_follow_every_way_a_latest_version_comes_and_goes(api, 
     sql("DELETE FROM artifacts WHERE artifact_id LIKE 'bulk-%' AND artifact_id > 'bulk-2'")
     assert await served(api) == counted(sql)
     assert counted(sql)["persona"] < 1000
-    # A row whose type changes (as a refresh finding another type on its version writes it).
+    # A row whose type is written anew (the refresh's upsert writes it; a repair by hand).
     sql("UPDATE jupyter_artifacts_search SET artifact_type = 'analysis' WHERE id = 'P-1'")
     assert (await served(api))["analysis"] == 1
     assert await served(api) == counted(sql)
@@ -69,7 +69,7 @@ async def test_the_counts_follow_every_way_a_latest_version_comes_and_goes(api, 
 
 async def test_deltas_are_folded_as_they_accumulate(api, sql, db):
     assert await served(api) == {}  # (the server has migrated the schema)
-    for i in range(1100):  # a statement per version: two deltas each past the first
+    for i in range(1100):  # a statement per version: a delta each
         sql("INSERT INTO artifacts (id, artifact_type, title, version_number) VALUES (%s, %s, 't', 1)",
             (f"A-{i}", "dataset" if i % 2 else "paper"))
     assert await served(api) == counted(sql) == {"dataset": 550, "paper": 550}

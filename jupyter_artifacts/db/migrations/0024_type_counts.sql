@@ -73,7 +73,7 @@ BEGIN
 END
 $$;
 
--- A row whose type changes (a refresh that finds another type on its version): one delta each way.
+-- A row whose type changes (the refresh's upsert writes `artifact_type`; a repair by hand): one delta each way.
 CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_retyped() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
