@@ -4,6 +4,7 @@ out (a common prefix) is."""
 
 from __future__ import annotations
 
+import pytest
 from test_search_dense import expected, search_and_plan, small_reads, world  # noqa: F401 (small_reads: a fixture)
 
 from jupyter_artifacts.db import search_stats
@@ -19,7 +20,8 @@ def head_reads(node: dict):
         yield from head_reads(child)
 
 
-async def test_the_words_read_through_the_index_are_not_checked_again(api, sql, monkeypatch, small_reads):
+@pytest.mark.usefixtures("small_reads")
+async def test_the_words_read_through_the_index_are_not_checked_again(api, sql, monkeypatch):
     await world(api, sql, matches_old=True)
     refs, nodes = await search_and_plan(api, sql, monkeypatch, "P-7", 11)
     assert refs == expected(sql, "p-7", 11)
@@ -28,7 +30,8 @@ async def test_the_words_read_through_the_index_are_not_checked_again(api, sql, 
     assert all("head @@" not in f for f in filters), filters
 
 
-async def test_a_read_leaving_a_word_out_checks_it(api, sql, monkeypatch, small_reads):
+@pytest.mark.usefixtures("small_reads")
+async def test_a_read_leaving_a_word_out_checks_it(api, sql, monkeypatch):
     await world(api, sql, matches_old=True)
     decided, _ = await search_and_plan(api, sql, monkeypatch, "Note 1", 11)
     # `Note 1` read by `note` alone (as a prefix far more common than the other word is left out).

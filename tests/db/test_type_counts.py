@@ -14,8 +14,8 @@ import psycopg
 from jupyter_artifacts.db import type_counts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handlers"))
-from test_migrate import migrate  # noqa: E402
-from test_search_across import create, register  # noqa: E402
+from test_migrate import migrate
+from test_search_across import create, register
 
 
 def counted(sql) -> dict[str, int]:
