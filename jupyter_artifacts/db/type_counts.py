@@ -13,9 +13,3 @@ async def type_counts(conn) -> list[dict]:
          GROUP BY artifact_type HAVING sum(latest) > 0
          ORDER BY sum(latest) DESC, artifact_type""", ())
 
-
-async def compact(conn) -> int:
-    """Fold the deltas no other transaction holds into one row per type; returns how many went
-    (the triggers do this every 1,024th delta)."""
-    cur = await conn.execute("SELECT jupyter_artifacts_type_counts_compact() AS n")
-    return (await cur.fetchone())["n"]

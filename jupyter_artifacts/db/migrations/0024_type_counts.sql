@@ -33,42 +33,39 @@ LANGUAGE sql AS $$
     SELECT count(*) FROM gone
 $$;
 
--- Every 1,024th delta (by id) folds them (`added`: the ids a statement's deltas were given).
-CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_fold_due(added BIGINT[]) RETURNS VOID
+-- A statement's deltas (`counts[i]` latest versions of `types[i]`), then the fold when one of
+-- them got an id that is a multiple of 1,024.
+CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_add(types TEXT[], counts BIGINT[]) RETURNS VOID
 LANGUAGE plpgsql AS $$
+DECLARE
+    due BOOLEAN;
 BEGIN
-    IF EXISTS (SELECT 1 FROM unnest(added) AS i WHERE i % 1024 = 0) THEN
+    WITH d AS (INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
+               SELECT t, n FROM unnest(types, counts) AS x(t, n) WHERE t IS NOT NULL AND n <> 0
+               RETURNING id)
+    SELECT bool_or(id % 1024 = 0) INTO due FROM d;
+    IF due THEN
         PERFORM jupyter_artifacts_type_counts_compact();
     END IF;
 END
 $$;
 
--- A statement's deltas, grouped from its transition table (a bulk insert's millions of rows
--- become one delta a type).
+-- Grouped from the statement's transition table: a bulk insert's millions of rows become one
+-- delta a type.
 CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_added() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    added BIGINT[];
 BEGIN
-    WITH d AS (INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
-               SELECT n.artifact_type, count(*) FROM jupyter_artifacts_type_counts_new n
-                WHERE n.artifact_type IS NOT NULL GROUP BY n.artifact_type RETURNING id)
-    SELECT array_agg(id) INTO added FROM d;
-    PERFORM jupyter_artifacts_type_counts_fold_due(added);
+    PERFORM jupyter_artifacts_type_counts_add(array_agg(g.t), array_agg(g.n))
+       FROM (SELECT artifact_type, count(*) FROM jupyter_artifacts_type_counts_new GROUP BY 1) AS g(t, n);
     RETURN NULL;
 END
 $$;
 
 CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_removed() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    added BIGINT[];
 BEGIN
-    WITH d AS (INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
-               SELECT o.artifact_type, -count(*) FROM jupyter_artifacts_type_counts_old o
-                WHERE o.artifact_type IS NOT NULL GROUP BY o.artifact_type RETURNING id)
-    SELECT array_agg(id) INTO added FROM d;
-    PERFORM jupyter_artifacts_type_counts_fold_due(added);
+    PERFORM jupyter_artifacts_type_counts_add(array_agg(g.t), array_agg(-g.n))
+       FROM (SELECT artifact_type, count(*) FROM jupyter_artifacts_type_counts_old GROUP BY 1) AS g(t, n);
     RETURN NULL;
 END
 $$;
@@ -76,14 +73,8 @@ $$;
 -- A row whose type changes (the refresh's upsert writes `artifact_type`; a repair by hand): one delta each way.
 CREATE OR REPLACE FUNCTION jupyter_artifacts_type_counts_retyped() RETURNS trigger
 LANGUAGE plpgsql AS $$
-DECLARE
-    added BIGINT[];
 BEGIN
-    WITH d AS (INSERT INTO jupyter_artifacts_type_counts (artifact_type, latest)
-               SELECT t, n FROM (VALUES (OLD.artifact_type, -1), (NEW.artifact_type, 1)) AS v(t, n)
-                WHERE t IS NOT NULL RETURNING id)
-    SELECT array_agg(id) INTO added FROM d;
-    PERFORM jupyter_artifacts_type_counts_fold_due(added);
+    PERFORM jupyter_artifacts_type_counts_add(ARRAY[OLD.artifact_type, NEW.artifact_type], ARRAY[-1, 1]::BIGINT[]);
     RETURN NULL;
 END
 $$;
