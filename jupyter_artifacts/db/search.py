@@ -126,11 +126,17 @@ class Part(NamedTuple):
     that condition is the tier's own (then not checked again: `P-7`'s 27,132 matches at 10 M
     versions, each `head @@` of a row just read for it, took 4-5 ms). The read decides exactly:
     the query's words carry no weights, the one thing that makes GIN ask for a recheck of
-    `@@`, and a lossy bitmap page is rechecked by the heap scan itself."""
+    `@@`, and a lossy bitmap page is rechecked by the heap scan itself. `shared`: its CTE (shared_reads())."""
 
     read: str
     checks: list[str]
     decides: bool = False
+    shared: str | None = None
+
+    def rows(self) -> str:
+        if self.shared:  # (by their ctids, in one scan)
+            return f"SELECT s.* FROM jupyter_artifacts_search s WHERE s.ctid = ANY(ARRAY(SELECT t FROM {self.shared}))"
+        return f"SELECT s.* FROM jupyter_artifacts_search s WHERE {self.read}"
 
 
 def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[Part]:
@@ -188,6 +194,23 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     return params
 
 
+def shared_reads(parts: dict[int, list[Part]]) -> tuple[dict[int, list[Part]], list[str]]:
+    """The tiers' parts, a GIN read several tiers make (`adata`, a word of cells only: the fragment,
+    content and cells tiers read its trigrams, 7.5 ms each at 10 M versions) made once, as a CTE of
+    the rows' ctids (run where a tier first reads it); and those CTEs. The cost, where one tier
+    alone reads it: its rows fetched twice (`r-P-7`'s 27,132: ~+10 ms at 10 M versions), which cell
+    words gain back (`xenotropic adata` -17 ms). The statistics cannot tell which beforehand (the
+    trigrams' most common elements all hold 2 % of the rows or more)."""
+    seen: dict[str, int] = {}
+    for tier_parts_ in parts.values():
+        for read in {p.read for p in tier_parts_}:
+            seen[read] = seen.get(read, 0) + 1
+    names = {read: f"read{k}" for k, read in enumerate(r for r, n in seen.items() if n > 1)}
+    ctes = [f"{name} AS MATERIALIZED (SELECT s.ctid AS t FROM jupyter_artifacts_search s WHERE {read})"
+            for read, name in names.items()]
+    return {t: [p._replace(shared=names.get(p.read)) for p in ps] for t, ps in parts.items()}, ctes
+
+
 def _tier_reads(tier: int, match: list[str], *, parts: list[Part], scope: list[str],
                 resume: list[str], whole: Chunk, n: int, common: bool = False,
                 walk_on: bool = True, dense: bool = False) -> tuple[list[str], list[str]]:
@@ -227,7 +250,7 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[Part], scope: list[s
     # (OFFSET 0: the part's condition is the one index condition, its checks and the tier's the
     # filter after it.)
     every = " UNION ALL ".join(
-        f"SELECT s.id, s.created_at FROM (SELECT s.* FROM jupyter_artifacts_search s WHERE {p.read} OFFSET 0) s "
+        f"SELECT s.id, s.created_at FROM ({p.rows()} OFFSET 0) s "
         f"WHERE {_and(*p.checks, *scope, *(match[1:] if p.decides else match))}"  # (match[0]: the tier's condition)
         for p in parts) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
 
@@ -305,10 +328,14 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     numbered = any(lexeme.lstrip("-")[:1].isdigit() for c in chunks if c.term
                    for lexeme, _ in search_stats.lexemes(c.term))
     short = await _short_walks(conn, chunks, whole, limit)
-    for i, tier in enumerate(tiers):
-        condition = "s.artifact_id = ANY(%(exact)s)" if tier == EXACT else tier_match(tier, chunks, whole)
-        if condition is None or (tier in TIER_SCOPE and artifact_type not in (None, "notebook")):
-            continue  # (only notebooks have cells)
+    conditions = {t: "s.artifact_id = ANY(%(exact)s)" if t == EXACT else tier_match(t, chunks, whole) for t in tiers}
+    cursor_tier = tiers[0] if after and tiers else None
+    tiers = [t for t in tiers if conditions[t] is not None
+             and not (t in TIER_SCOPE and artifact_type not in (None, "notebook"))]  # (only notebooks have cells)
+    parts, shared = shared_reads({t: tier_parts(t, chunks, whole) for t in tiers})
+    ctes += shared
+    for tier in tiers:
+        condition = conditions[tier]
         match = [condition]
         if tier != EXACT and exact:
             match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in the exact tier
@@ -317,10 +344,10 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
         if tag:
             match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id "
                          "AND t.tag = %(tag)s)")
-        more, needs = _tier_reads(tier, match, parts=tier_parts(tier, chunks, whole),
+        more, needs = _tier_reads(tier, match, parts=parts[tier],
                                   scope=(["s.artifact_type = %(type)s"] if artifact_type else
                                          [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []),
-                                  resume=[_AFTER] if after and i == 0 else [], whole=whole, n=len(ctes),
+                                  resume=[_AFTER] if tier == cursor_tier else [], whole=whole, n=len(ctes),
                                   common=tier in common, walk_on=not numbered and tier not in short,
                                   dense=tier == FRAGMENT or (numbered and tier == HEAD))
         reads += more

@@ -1,13 +1,15 @@
 """db/search.py's GIN reads of a tier: the id-and-title tier's read by its words is the tier's own
 condition, and the rows it returns are not checked against it again; a read that leaves a word
-out (a common prefix) is."""
+out (a common prefix) is. A read that several tiers make runs once."""
 
 from __future__ import annotations
 
 import pytest
 from test_search_dense import expected, search_and_plan, small_reads, world  # noqa: F401 (small_reads: a fixture)
 
+from jupyter_artifacts.db import search as search_store
 from jupyter_artifacts.db import search_stats
+from jupyter_artifacts.db.search import Part, shared_reads
 
 
 def head_reads(node: dict):
@@ -40,3 +42,49 @@ async def test_a_read_leaving_a_word_out_checks_it(api, sql, monkeypatch):
     assert len(refs) == 11 and refs == decided
     filters = list(head_reads(nodes[0]))
     assert filters and all("head @@" in f for f in filters), filters
+
+
+def grams_reads(nodes: list[dict]) -> int:
+    """How many GIN reads of the trigram index ran (db/search.py's _inside())."""
+    return sum(1 for n in nodes if n.get("Index Name") == "jupyter_artifacts_search_grams_idx"
+               and n.get("Actual Loops", 0) > 0)
+
+
+async def cells_world(api) -> None:
+    """`adata` inside a word of one title, in cells of three notebooks, and nowhere else: the fragment,
+    content and cells tiers each read its trigrams (no id, title or content holds it as a word; a
+    cell's row may hold it inside a word of its title)."""
+    for i in range(30):
+        assert (await api("POST", "api/artifacts", {"id": f"H-{i}", "artifact_type": "hypothesis",
+                                                     "title": f"Plaque load {i}"})).status == 201
+    assert (await api("POST", "api/artifacts", {"id": "H-db", "artifact_type": "hypothesis",
+                                                 "title": "A badatabase of plaques"})).status == 201
+    for i in range(3):
+        nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+            {"cell_type": "code", "source": "adata = load()\nadata.obs", "metadata": {}, "outputs": [],
+             "execution_count": None}]}
+        assert (await api("POST", "api/notebooks", {"id": f"NB-{i}", "title": f"Clusters {i}",
+                                                     "notebook": nb})).status == 201
+
+
+@pytest.mark.usefixtures("small_reads")
+async def test_a_read_several_tiers_make_runs_once(api, sql, monkeypatch):
+    await cells_world(api)
+    refs, nodes = await search_and_plan(api, sql, monkeypatch, "adata", 11)
+    assert refs == ["H-db@v1", "NB-2@v1", "NB-1@v1", "NB-0@v1"]
+    assert grams_reads(nodes) == 1, "three tiers share one read of the trigrams"
+    assert any(n["Node Type"] == "Tid Scan" and n.get("Actual Loops", 0) > 0 for n in nodes)  # (by ctid)
+    # Each tier reading alone: the same page, three reads.
+    monkeypatch.setattr(search_store, "shared_reads", lambda parts: (parts, []))
+    alone, nodes = await search_and_plan(api, sql, monkeypatch, "adata", 11)
+    assert alone == refs and grams_reads(nodes) == 3
+
+
+def test_shared_reads_name_only_reads_made_twice():
+    a, b, c = (Part(f"(s.grams @> %(m{n})s::int4[])", []) for n in (1, 2, 3))
+    parts, ctes = shared_reads({3: [a, b], 2: [a._replace(checks=["x"]), c], 1: [c]})
+    assert len(ctes) == 2 and "WHERE (s.grams @> %(m1)s::int4[])" in ctes[0] and "%(m3)s" in ctes[1]
+    assert parts[3][1] == b and parts[2][0].checks == ["x"]
+    assert parts[3][0].shared == parts[2][0].shared == "read0" and "ANY(ARRAY(SELECT t FROM read0))" in parts[3][0].rows()
+    assert parts[2][1].shared == parts[1][0].shared == "read1"
+    assert "WHERE (s.grams @> %(m2)s::int4[])" in b.rows()
