@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from . import search_stats
@@ -165,8 +166,8 @@ def tier_parts(tier: int, chunks: list[Chunk], whole: Chunk) -> list[Part]:
         # it as a fragment of its id or title, so its trigrams alone find them all, each row then
         # checked (`microglia TREM2 adata`: `adata`, a word of cells only, is in no title; one
         # read of its trigrams, where a read per chunk took 11.7 ms at 10 M versions).
-        c = max(unworded, key=lambda c: len(c.fragment or ""))
-        return [Part(_inside(c), [])] if c.fragment else []
+        c = max(unworded, key=lambda c: len(c.fragment or ""))  # (one chunk: the read is the fragment tier's condition)
+        return [Part(_inside(c), [], decides=tier == FRAGMENT and len(chunks) == 1)] if c.fragment else []
     for k, c in enumerate(chunks):
         if c.fragment:
             # A chunk with words that they do not match is a fragment inside a word of the id or
@@ -194,19 +195,22 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     return params
 
 
+_SMALL = "s.id, s.created_at, s.artifact_id, s.artifact_type"  # a shared read's columns besides the ctid
+_VECTORS = re.compile(r"\bs\.(?:head|doc|whole|folded|grams)\b")  # a check that needs the row itself
+
+
 def shared_reads(parts: dict[int, list[Part]]) -> tuple[dict[int, list[Part]], list[str]]:
     """The tiers' parts, a GIN read several tiers make (`adata`, a word of cells only: the fragment,
     content and cells tiers read its trigrams, 7.5 ms each at 10 M versions) made once, as a CTE of
-    the rows' ctids (run where a tier first reads it); and those CTEs. The cost, where one tier
-    alone reads it: its rows fetched twice (`r-P-7`'s 27,132: ~+10 ms at 10 M versions), which cell
-    words gain back (`xenotropic adata` -17 ms). The statistics cannot tell which beforehand (the
-    trigrams' most common elements all hold 2 % of the rows or more)."""
+    the rows' ctids and small columns (run where a tier first reads it); and those CTEs. A tier
+    whose checks need only those columns reads the CTE alone (a fragment's tier: `r-P-7`'s 27,132
+    rows); the others fetch its rows again by ctid, in one scan."""
     seen: dict[str, int] = {}
     for tier_parts_ in parts.values():
         for read in {p.read for p in tier_parts_}:
             seen[read] = seen.get(read, 0) + 1
     names = {read: f"read{k}" for k, read in enumerate(r for r, n in seen.items() if n > 1)}
-    ctes = [f"{name} AS MATERIALIZED (SELECT s.ctid AS t FROM jupyter_artifacts_search s WHERE {read})"
+    ctes = [f"{name} AS MATERIALIZED (SELECT s.ctid AS t, {_SMALL} FROM jupyter_artifacts_search s WHERE {read})"
             for read, name in names.items()]
     return {t: [p._replace(shared=names.get(p.read)) for p in ps] for t, ps in parts.items()}, ctes
 
@@ -249,10 +253,12 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[Part], scope: list[s
     few = f"(SELECT count(*) FROM (SELECT 1 FROM every{n} LIMIT {FEW + 1}) x) <= {FEW}"
     # (OFFSET 0: the part's condition is the one index condition, its checks and the tier's the
     # filter after it.)
-    every = " UNION ALL ".join(
-        f"SELECT s.id, s.created_at FROM ({p.rows()} OFFSET 0) s "
-        f"WHERE {_and(*p.checks, *scope, *(match[1:] if p.decides else match))}"  # (match[0]: the tier's condition)
-        for p in parts) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
+    def every_of(p: Part) -> str:
+        filters = [*p.checks, *scope, *(match[1:] if p.decides else match)]  # (match[0]: the tier's condition)
+        if p.shared and not any(_VECTORS.search(f) for f in filters):  # (the CTE's columns decide: no row fetched)
+            return f"SELECT s.id, s.created_at FROM {p.shared} s WHERE {_and(*filters)}"
+        return f"SELECT s.id, s.created_at FROM ({p.rows()} OFFSET 0) s WHERE {_and(*filters)}"
+    every = " UNION ALL ".join(map(every_of, parts)) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
 
     def walk(after: list[str], gate: list[str]) -> str:
         # Up to WALK rows newest first along the recency index, each checked, until the page is
