@@ -195,8 +195,8 @@ def chunk_params(chunks: list[Chunk], whole: Chunk) -> dict:
     return params
 
 
-_SMALL = "s.id, s.created_at, s.artifact_id, s.artifact_type"  # a shared read's columns besides the ctid
-_VECTORS = re.compile(r"\bs\.(?:head|doc|whole|folded|grams)\b")  # a check that needs the row itself
+_SMALL = ("id", "created_at", "artifact_id", "artifact_type")  # a shared read's columns besides the ctid
+_COLUMN = re.compile(r"\bs\.(\w+)")  # a column a check reads (any but _SMALL: the row is fetched)
 
 
 def shared_reads(parts: dict[int, list[Part]]) -> tuple[dict[int, list[Part]], list[str]]:
@@ -210,7 +210,7 @@ def shared_reads(parts: dict[int, list[Part]]) -> tuple[dict[int, list[Part]], l
         for read in {p.read for p in tier_parts_}:
             seen[read] = seen.get(read, 0) + 1
     names = {read: f"read{k}" for k, read in enumerate(r for r, n in seen.items() if n > 1)}
-    ctes = [f"{name} AS MATERIALIZED (SELECT s.ctid AS t, {_SMALL} FROM jupyter_artifacts_search s WHERE {read})"
+    ctes = [f"{name} AS MATERIALIZED (SELECT s.ctid AS t, {', '.join(f's.{c}' for c in _SMALL)} FROM jupyter_artifacts_search s WHERE {read})"
             for read, name in names.items()]
     return {t: [p._replace(shared=names.get(p.read)) for p in ps] for t, ps in parts.items()}, ctes
 
@@ -255,7 +255,7 @@ def _tier_reads(tier: int, match: list[str], *, parts: list[Part], scope: list[s
     # filter after it.)
     def every_of(p: Part) -> str:
         filters = [*p.checks, *scope, *(match[1:] if p.decides else match)]  # (match[0]: the tier's condition)
-        if p.shared and not any(_VECTORS.search(f) for f in filters):  # (the CTE's columns decide: no row fetched)
+        if p.shared and all(c in _SMALL for f in filters for c in _COLUMN.findall(f)):  # (no row fetched)
             return f"SELECT s.id, s.created_at FROM {p.shared} s WHERE {_and(*filters)}"
         return f"SELECT s.id, s.created_at FROM ({p.rows()} OFFSET 0) s WHERE {_and(*filters)}"
     every = " UNION ALL ".join(map(every_of, parts)) or "SELECT NULL::text, NULL::timestamptz WHERE FALSE"
