@@ -315,10 +315,10 @@ def dense_at(tier: int, limit: int, rows: int) -> int:
 
 async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Chunk, exact: list[str],
                        artifact_type: str | None, tag: str | None, after: tuple | None, limit: int) -> list[dict]:
-    """The next `limit` rows of the search (see above), in one statement: the tiers' reads as
-    the branches of a UNION ALL, which PostgreSQL runs in order and stops once `limit` rows came
-    (a common word's page fills from its first window; the GIN reads of the tiers below never
-    run). `after` = (search_at, id), the last row already listed, in the first tier of
+    """The next `limit` rows of the search (see above): the tiers' reads as the branches of a
+    UNION ALL, which PostgreSQL runs in order and stops once `limit` rows came (a common word's
+    page fills from its first window; the GIN reads of the tiers below never run), in two
+    statements (_statements()). `after` = (search_at, id), the last row already listed, in the first tier of
     `tiers`. Rows carry `tier` and `search_at`, the time the tier is ordered by. `chunks` and
     `whole` come from query_chunks()."""
     params: dict[str, Any] = {"exact": exact, "limit": limit, "type": artifact_type, "tag": tag,
@@ -329,7 +329,6 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
                               **{f"first{t}": min(w, SEARCH_WINDOW[t]) for t, w in FIRST_WINDOW.items()}, **chunk_params(chunks, whole)}
     if after:
         params["after_at"], params["after_id"] = after
-    reads, ctes = [], []
     common = await _common_tiers(conn, chunks, whole) if tag is None else set()
     numbered = any(lexeme.lstrip("-")[:1].isdigit() for c in chunks if c.term
                    for lexeme, _ in search_stats.lexemes(c.term))
@@ -338,38 +337,54 @@ async def search_tiers(conn, tiers: list[int], *, chunks: list[Chunk], whole: Ch
     cursor_tier = tiers[0] if after and tiers else None
     tiers = [t for t in tiers if conditions[t] is not None
              and not (t in TIER_SCOPE and artifact_type not in (None, "notebook"))]  # (only notebooks have cells)
-    parts, shared = shared_reads({t: tier_parts(t, chunks, whole) for t in tiers})
-    ctes += shared
-    for tier in tiers:
-        condition = conditions[tier]
-        match = [condition]
-        if tier != EXACT and exact:
-            match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in the exact tier
-        if artifact_type:
-            match.append("s.artifact_type = %(type)s")
-        if tag:
-            match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id "
-                         "AND t.tag = %(tag)s)")
-        more, needs = _tier_reads(tier, match, parts=parts[tier],
-                                  scope=(["s.artifact_type = %(type)s"] if artifact_type else
-                                         [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []),
-                                  resume=[_AFTER] if tier == cursor_tier else [], whole=whole, n=len(ctes),
-                                  common=tier in common, walk_on=not numbered and tier not in short,
-                                  dense=tier == FRAGMENT or (numbered and tier == HEAD))
-        reads += more
-        ctes += needs
-    if not reads:
-        return []
-    with_ = f"WITH {', '.join(ctes)}" if ctes else ""
-    union = " UNION ALL ".join(f"({r})" for r in reads)
-    # Planned for the words at hand, never as a generic plan (psycopg prepares repeated queries).
-    cur = await conn.execute(f"""
-        {with_}
-        SELECT {_read(False)}, hit.created_at AS search_at, hit.tier
-          FROM ({union} LIMIT %(limit)s) hit
-          JOIN {_FROM} ON a.id = hit.id
-         ORDER BY hit.tier DESC, hit.created_at DESC, hashtext(hit.id) DESC, hit.id DESC""", params, prepare=False)
-    return await cur.fetchall()
+
+    def statement(group: list[int]) -> str:
+        reads, ctes = [], []
+        parts, shared = shared_reads({t: tier_parts(t, chunks, whole) for t in group})
+        ctes += shared
+        for tier in group:
+            match = [conditions[tier]]
+            if tier != EXACT and exact:
+                match.append("s.artifact_id <> ALL(%(exact)s)")  # listed in the exact tier
+            if artifact_type:
+                match.append("s.artifact_type = %(type)s")
+            if tag:
+                match.append("EXISTS (SELECT 1 FROM artifact_tags t WHERE t.artifact_id = s.artifact_id "
+                             "AND t.tag = %(tag)s)")
+            more, needs = _tier_reads(tier, match, parts=parts[tier],
+                                      scope=(["s.artifact_type = %(type)s"] if artifact_type else
+                                             [TIER_SCOPE[tier]] if tier in TIER_SCOPE else []),
+                                      resume=[_AFTER] if tier == cursor_tier else [], whole=whole, n=len(ctes),
+                                      common=tier in common, walk_on=not numbered and tier not in short,
+                                      dense=tier == FRAGMENT or (numbered and tier == HEAD))
+            reads += more
+            ctes += needs
+        with_ = f"WITH {', '.join(ctes)}" if ctes else ""
+        union = " UNION ALL ".join(f"({r})" for r in reads)
+        # (`SELECT * FROM (…) u`: a single read in parentheses cannot take a second LIMIT.)
+        return f"""
+            {with_}
+            SELECT {_read(False)}, hit.created_at AS search_at, hit.tier
+              FROM (SELECT * FROM ({union}) u LIMIT %(limit)s) hit
+              JOIN {_FROM} ON a.id = hit.id
+             ORDER BY hit.tier DESC, hit.created_at DESC, hashtext(hit.id) DESC, hit.id DESC"""
+
+    found: list[dict] = []
+    for group in _statements(tiers):
+        if len(found) >= limit:
+            break
+        # Planned for the words at hand, never as a generic plan (psycopg prepares repeated queries).
+        cur = await conn.execute(statement(group), {**params, "limit": limit - len(found)}, prepare=False)
+        found += await cur.fetchall()
+    return found
+
+
+def _statements(tiers: list[int]) -> list[list[int]]:
+    """The tiers in the statements that read them, in order: the exact id and the id-and-title
+    words, then (only when those did not fill the page) the tiers below. Planning a tier's reads
+    costs whether or not they run (`P-7`, filled by its id words at 10 M versions: 2.9 ms to
+    plan all tiers); a page that goes on below pays a second statement."""
+    return [g for g in ([t for t in tiers if t >= HEAD], [t for t in tiers if t < HEAD]) if g]
 
 
 async def _common_tiers(conn, chunks: list[Chunk], whole: Chunk) -> set[int]:

@@ -50,15 +50,19 @@ def plan_nodes(node: dict):
 
 
 async def search_and_plan(api, sql, monkeypatch, q: str, limit: int) -> tuple[list[str], list[dict]]:
-    """The refs listed for `q`, and the nodes of the search statement's plan, run again under
-    EXPLAIN ANALYZE."""
+    """The refs listed for `q`, and the nodes of the search statements' plans (the tiers the
+    id-and-title words fill, then those below: db/search.py's _statements()), each run again under
+    EXPLAIN ANALYZE, the first statement's root first."""
     statements = capture_search_statements(monkeypatch)
     r = await api("GET", "api/artifacts", params={"q": q, "limit": limit})
     assert r.status == 200, r
-    statement = next(s for s in statements if "UNION ALL" in s)
     sql("SET enable_seqscan = off")
-    (row,) = sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")
-    return [i["ref"] for i in r.json["items"]], list(plan_nodes(row["QUERY PLAN"][0]["Plan"]))
+    nodes = []
+    for statement in (s for s in statements if "hit.tier" in s):
+        (row,) = sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")
+        nodes += plan_nodes(row["QUERY PLAN"][0]["Plan"])
+    assert nodes, "a search statement ran"
+    return [i["ref"] for i in r.json["items"]], nodes
 
 
 @pytest.fixture
