@@ -119,7 +119,7 @@ async def rare_grams(conn, key: tuple | None, lead: int | None, seq: list[int]) 
 
 
 def indexed(chunks: list, vector: str) -> list:
-    """The chunks (each with `shares` and its words in `vector`, db/search.py's Chunk) whose words
+    """The chunks (each with `shares` and its words in `vector`, db/search_query.py's Chunk) whose words
     a GIN read of `vector` looks up: all of them, but a prefix many times as common as the
     rarest chunk (a prefix search_words turned into whole words stays: they are read lazily)."""
     known = [c.shares[vector] for c in chunks if c.shares and vector in c.shares]

@@ -1,4 +1,4 @@
-"""Search over the latest versions (`GET /api/artifacts?q=`): the tiers of db/search.py, and
+"""Search over the latest versions (`GET /api/artifacts?q=`): the tiers of db/search_parts.py, read by db/search.py, and
 each listed item's `match` (which field matched best, a snippet, the matched words in it)."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def exact_ids(text: str) -> list[str]:
 
 
 async def search(db, text: str, query: m.ListArtifacts) -> VersionPage:
-    """Best matches first: the tiers of db/search.py, each newest first. A page takes the rest
+    """Best matches first: the tiers of db/search_parts.py, each newest first. A page takes the rest
     of the cursor's tier, then the tiers below, until it is full. A text without any word
     (`%_`) matches the ids and titles that contain it as it is, newest first."""
     tiers_known = (*search_store.SEARCH_TIERS, search_store.LITERAL_TIER)
@@ -76,7 +76,7 @@ def pick_field(fields: dict) -> tuple[str, list[int]]:
     a cell or the content (the cell on a tie: a notebook's content is its metadata); else the
     title, else the id. Returns the field and the numbers of the chunks it holds.
 
-    `fields` comes from db/search.py match_fields() (an id or a title holds a chunk by its
+    `fields` comes from db/search_match.py match_fields() (an id or a title holds a chunk by its
     words or as a fragment)."""
     in_id, in_title = list(fields["in_id"] or []), list(fields["in_title"] or [])
     if in_title and len(set(in_title)) >= len(fields["fragments"]):

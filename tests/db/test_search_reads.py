@@ -9,7 +9,7 @@ from test_search_dense import expected, search_and_plan, small_reads, world  # n
 
 from jupyter_artifacts.db import search as search_store
 from jupyter_artifacts.db import search_stats
-from jupyter_artifacts.db.search import Part, shared_reads
+from jupyter_artifacts.db.search_parts import Part, shared_reads
 
 
 def head_reads(node: dict):
@@ -45,7 +45,7 @@ async def test_a_read_leaving_a_word_out_checks_it(api, sql, monkeypatch):
 
 
 def grams_reads(nodes: list[dict]) -> int:
-    """How many GIN reads of the trigram index ran (db/search.py's _inside())."""
+    """How many GIN reads of the trigram index ran (db/search_parts.py's _inside())."""
     return sum(1 for n in nodes if n.get("Index Name") == "jupyter_artifacts_search_grams_idx"
                and n.get("Actual Loops", 0) > 0)
 
