@@ -41,7 +41,7 @@ async def parent_steps(conn) -> int:
 
 def _walk_sql(direction: str) -> str:
     # Ancestors follow steps backwards (from their output to their input), descendants forwards.
-    near, far = ("target", "source") if direction == "ancestors" else ("source", "target")
+    near = "target" if direction == "ancestors" else "source"
     return f"""
         WITH RECURSIVE walk (id, src_a, src_v, dst_a, dst_v, depth) AS (
             SELECT p.id, p.source_artifact_id, p.source_version_number, p.target_artifact_id,

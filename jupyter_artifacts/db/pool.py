@@ -137,8 +137,8 @@ class Database:
         self._min_size = min_size
         self._max_size = max_size
         self._pool_timeout = pool_timeout_s
-        self._session = dict(statement_timeout_ms=statement_timeout_ms, lock_timeout_ms=lock_timeout_ms,
-                             idle_in_transaction_timeout_ms=idle_in_transaction_timeout_ms)
+        self._session = {"statement_timeout_ms": statement_timeout_ms, "lock_timeout_ms": lock_timeout_ms,
+                         "idle_in_transaction_timeout_ms": idle_in_transaction_timeout_ms}
         self.auto_migrate = auto_migrate
         self.max_retries = max_retries
         self.embedded = embedded
