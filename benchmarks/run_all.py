@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import psutil
+from report import reference  # (benchmarks/ is the script's own directory)
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["citations", "append", "branches", "merge_base", "concurrency", "lineage", "search", "live", "outage", "diff_view", "dag_view", "memory", "team",
@@ -80,6 +81,7 @@ def main() -> None:
     scale = f", at {args.scale}x the seed" if args.scale != 1 else ""
     print(f"jupyter_artifacts benchmarks{scale}, {time.strftime('%Y-%m-%d')}, {(time.perf_counter() - t0) / 60:.0f} min")
     print(f"machine: {machine()}")
+    print(reference(os.environ.get("JUPYTER_ARTIFACTS_TEST_DATABASE_URL")))
     print()
     print(f"| {'benchmark':<12} | {'figure':<60} | {'measured':>10} | {'goal':<22} | ok  | detail")
     print(f"|{'-' * 14}|{'-' * 62}|{'-' * 12}|{'-' * 24}|-----|-------")

@@ -46,7 +46,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from append import database, migrate_schema  # noqa: E402
-from report import figure  # noqa: E402
+from report import figure, reference  # noqa: E402
 
 from jupyter_artifacts.db.pool import Database  # noqa: E402
 from jupyter_artifacts.models.artifacts import CreateArtifact, ListArtifacts  # noqa: E402
@@ -582,6 +582,7 @@ def main() -> None:
               f"{made['notebooks']:,} notebooks with {made['cells']:,} cells)")
         print(f"generated in {total:.0f} s: COPY {made['load_s']:.0f} s, search tables filled {made['fill_s']:.0f} s, "
               f"indexes built {made['index_s']:.0f} s (what migrations 0008-0016 cost on such a database)", flush=True)
+        print(reference(url), flush=True)
         common = pick_words(url, (0.01, 0.05, 0.20), sample=100 / args.scale)
         (mid, _), (five, _), (word, word_n) = common[0.01], common[0.05], common[0.20]
         middle = artifacts // 2 + 1
