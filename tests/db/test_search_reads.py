@@ -82,6 +82,23 @@ async def test_a_read_several_tiers_make_runs_once(api, sql, monkeypatch):
     assert alone == refs and grams_reads(nodes) == 3
 
 
+def stored(nodes: list[dict]) -> list[str]:
+    """The CTEs the plans store (a CTE not materialized is read where it is used)."""
+    return sorted(n["Subplan Name"][4:] for n in nodes if n.get("Subplan Name", "").startswith("CTE "))
+
+
+@pytest.mark.usefixtures("small_reads")
+async def test_a_tier_reading_a_shared_read_alone_does_not_store_its_matches_again(api, sql, monkeypatch):
+    # The fragment tier of `adata` only filters the shared read's CTE (read0): its matches are read
+    # from that CTE wherever they are used. The content and cells tiers fetch rows and check
+    # their vectors: their matches are stored once.
+    await cells_world(api)
+    refs, nodes = await search_and_plan(api, sql, monkeypatch, "adata", 11)
+    assert refs == ["H-db@v1", "NB-2@v1", "NB-1@v1", "NB-0@v1"]
+    assert "read0" in stored(nodes)
+    assert len([c for c in stored(nodes) if c.startswith("every")]) == 2, stored(nodes)
+
+
 def test_shared_reads_name_only_reads_made_twice():
     a, b, c = (Part(f"(s.grams @> %(m{n})s::int4[])", []) for n in (1, 2, 3))
     parts, ctes = shared_reads({3: [a, b], 2: [a._replace(checks=["x"]), c], 1: [c]})
