@@ -649,6 +649,7 @@ def main() -> None:
             worlds[world] = report_world(f"-- {title}: median of each query's first page and second page of 50, "
                                          "`match` (snippets) included; 'no match' = without computing `match`",
                                          queries, timings, bare, counts)
+            print(f"after it, {reference(url)}", flush=True)  # (a machine that slowed during the run shows here)
         rank_ms = ts_rank_ms(url, word, args.repeat)
         # (A kept schema is left without the inserted rows: they would end its tied timestamps.)
         costs = asyncio.run(insert_costs(url, args.inserts)) if args.inserts and not args.keep else None
