@@ -97,6 +97,9 @@ def test_register_append_open_diff_history_search(demo_lab: Lab, database_url: s
             screenshot(page, "10-append-dialog", dark_too=False)
             dialog.locator("button.jp-mod-accept").click()
             expect(dialog.locator(".jp-Artifacts-error")).to_contain_text("must be a JSON object")
+            # Back with the error, the dialog focuses the field that holds it (once it focused the
+            # method's field a moment late, and the fill below landed there).
+            expect(dialog.locator(".jp-Artifacts-append-parameters")).to_be_focused()
             dialog.locator(".jp-Artifacts-append-parameters").fill('{"metric": "mean"}')
             dialog.locator("button.jp-mod-accept").click()
             # The stored outputs come back into the cell; the metadata follows the new head.

@@ -187,7 +187,8 @@ export async function askAppend(
       title: `Append this cell to ${target} as its next version`,
       body: new FormWidget(choices, error, cell),
       buttons: [Dialog.cancelButton(), ...(cell.editedIn ? [commit] : []), Dialog.okButton({ label: 'Append' })],
-      focusNodeSelector: '.jp-Artifacts-append-method'
+      // (Back with an error: the field that holds it, so the next keystrokes go there.)
+      focusNodeSelector: error ? '.jp-Artifacts-append-parameters' : '.jp-Artifacts-append-method'
     });
     if (!result.button.accept || result.value === null) {
       return null;
