@@ -100,6 +100,7 @@ def test_register_append_open_diff_history_search(demo_lab: Lab, database_url: s
             # Back with the error, the dialog focuses the field that holds it (once it focused the
             # method's field a moment late, and the fill below landed there).
             expect(dialog.locator(".jp-Artifacts-append-parameters")).to_be_focused()
+            screenshot(page, "10-append-dialog-error")
             dialog.locator(".jp-Artifacts-append-parameters").fill('{"metric": "mean"}')
             dialog.locator("button.jp-mod-accept").click()
             # The stored outputs come back into the cell; the metadata follows the new head.
