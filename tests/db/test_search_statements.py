@@ -21,8 +21,8 @@ async def plaque_world(api) -> None:
         assert r.status == 201, r
 
 
-async def pages(api, q: str, limit: int) -> list[tuple[list[str], int]]:
-    """Each page of `q` (refs and fields) until the last."""
+async def pages(api, q: str, limit: int) -> list[list[tuple[str, str]]]:
+    """Each page of `q` (each item's ref and match field) until the last."""
     out, cursor = [], None
     while True:
         params = {"q": q, "limit": limit, **({"cursor": cursor} if cursor else {})}
